@@ -1,0 +1,154 @@
+"""The ``docgen`` command line."""
+from __future__ import annotations
+
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import load_config
+from .errors import DocgenError, InputError
+from .plugins import Plugins
+
+
+class Context:
+    def __init__(self, workspace: str | None):
+        self.workspace = workspace
+        self._config = None
+        self._plugins = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            self._config = load_config(self.workspace)
+        return self._config
+
+    @property
+    def plugins(self):
+        if self._plugins is None:
+            self._plugins = Plugins(self.config)
+        return self._plugins
+
+
+class DocgenGroup(click.Group):
+    """Turns docgen's own errors into a clear message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DocgenError as exc:
+            click.echo(f"docgen: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=DocgenGroup)
+@click.version_option(__version__, prog_name="docgen")
+@click.option("-w", "--workspace", envvar="DOCGEN_WORKSPACE", type=click.Path(file_okay=False),
+              help="Folder with docgen.toml, inbox/ and outbox/ (default: current folder).")
+@click.pass_context
+def cli(ctx, workspace):
+    """docgen: input files (YAML/JSON) become registered, diarienummer-stamped DOCX and PDF/A documents."""
+    ctx.obj = Context(workspace)
+
+
+def main() -> None:
+    cli(prog_name="docgen")
+
+
+def _type_or_fail(obj: Context, name: str):
+    dtype = obj.plugins.get(name)
+    if dtype is None:
+        raise click.BadParameter(f"unknown document type {name!r}; known: {', '.join(obj.plugins.types)}", param_hint="TYPE")
+    return dtype
+
+
+@cli.command()
+@click.pass_obj
+def types(obj: Context):
+    """List the document types and where each came from."""
+    for name, t in obj.plugins.types.items():
+        variants = f" [varianter: {', '.join(t.cls.variants)}]" if t.cls.variants else ""
+        click.echo(f"{name:<20} {t.cls.title}{variants}\n{'':<20} {t.source}")
+
+
+@cli.command()
+@click.argument("type_name", metavar="TYPE")
+@click.option("--variant", help="Layout variant, for types that have several.")
+@click.pass_obj
+def new(obj: Context, type_name, variant):
+    """Print a commented example input for TYPE."""
+    dtype = _type_or_fail(obj, type_name)
+    if variant and variant not in dtype.cls.variants:
+        raise click.BadParameter(f"{type_name} has no variant {variant!r}; variants: {', '.join(dtype.cls.variants) or '(none)'}")
+    click.echo(dtype.instance.example_text(variant), nl=False)
+
+
+@cli.command()
+@click.argument("type_name", metavar="TYPE")
+@click.pass_obj
+def schema(obj: Context, type_name):
+    """Print the JSON Schema of TYPE's input (for editors' autocompletion)."""
+    click.echo(json.dumps(_type_or_fail(obj, type_name).cls.full_schema(), ensure_ascii=False, indent=2))
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input.")
+@click.pass_obj
+def validate_cmd(obj: Context, files, as_json):
+    """Check input files without rendering them."""
+    from .distribute import expand
+    from .load import load_input
+    from .validate import validate
+
+    failed = 0
+    for f in files:
+        try:
+            doc = validate(load_input(f, obj.config.limits), obj.plugins, obj.config)
+            expand(doc)
+            if as_json:
+                click.echo(json.dumps({"source": f, "ok": True, "dokumenttyp": doc.type.name}, ensure_ascii=False))
+            else:
+                click.echo(f"OK   {f} ({doc.type.name})")
+        except InputError as exc:
+            failed += 1
+            if as_json:
+                click.echo(json.dumps({"source": f, "ok": False, **exc.to_dict()}, ensure_ascii=False))
+            else:
+                click.echo(exc.report() + "\n", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Inputs rendered in parallel (one warm LibreOffice each).")
+@click.pass_obj
+def render(obj: Context, files, as_json, jobs):
+    """Render input files: number, DOCX, PDF/A, register, write to the outbox."""
+    from .pipeline import Engine, result_json
+
+    failed = 0
+    with Engine(obj.config, obj.plugins, workers=jobs) as engine:
+        with ThreadPoolExecutor(max_workers=jobs) as ex:
+            for result in ex.map(engine.process, files):
+                if not result.ok:
+                    failed += 1
+                if as_json:
+                    click.echo(result_json(result))
+                elif result.ok:
+                    label = "UTKAST" if result.draft else f"{result.diarienummer} handling {result.lopnummer} v{result.version}"
+                    click.echo(f"OK   {result.source} → {label}")
+                    for kind in ("pdf", "docx", "json"):
+                        click.echo(f"       {kind:<4} {result.files[kind]}")
+                else:
+                    click.echo(f"FEL  {result.error}\n", err=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

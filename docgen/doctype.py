@@ -1,0 +1,79 @@
+"""The base class of a document type. A plugin subclasses it and returns it from ``docgen_document_types``."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+COMMON_SCHEMA_FILE = Path(__file__).with_name("common_schema.json")
+_common_cache: dict | None = None
+
+
+def common_schema() -> dict:
+    """Fields every document type has (dokumenttyp, rubrik, datum, diarienummer/serie, status...)."""
+    global _common_cache
+    if _common_cache is None:
+        _common_cache = json.loads(COMMON_SCHEMA_FILE.read_text(encoding="utf-8"))
+    return copy.deepcopy(_common_cache)
+
+
+class DocumentType:
+    """One kind of document: its input schema, its template, and how an input becomes a template context.
+
+    Subclasses set ``name`` (unique, the input's ``dokumenttyp``), ``title`` (shown in the document
+    header), ``schema`` (JSON Schema of the type's own fields; the common fields are merged in),
+    ``template`` (a .docx file name looked up in the workspace templates folder, then in
+    ``template_dirs``) and ``example`` (a commented YAML example input). ``variants`` maps a
+    variant name to its template where one type has several layouts.
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    schema: ClassVar[dict] = {"type": "object", "properties": {}}
+    template: ClassVar[str] = ""
+    variants: ClassVar[dict[str, str]] = {}
+    example: ClassVar[str] = ""
+    template_dirs: ClassVar[list[Path]] = []
+    #: Party fields of the input (lists of persons) that a distribution group may name with `part`.
+    parties: ClassVar[dict[str, str]] = {}
+    #: Heading of the distribution section, e.g. "Uppdraget skickas till".
+    distribution_heading: ClassVar[str] = "Skickas till"
+
+    @classmethod
+    def full_schema(cls) -> dict:
+        """The JSON Schema of a complete input: the common fields plus this type's own."""
+        base = common_schema()
+        own = copy.deepcopy(cls.schema)
+        base["title"] = f"docgen: {cls.name}"
+        base["properties"]["dokumenttyp"] = {"const": cls.name, "description": base["properties"]["dokumenttyp"]["description"]}
+        base["properties"].update(own.get("properties", {}))
+        base["required"] = sorted(set(base.get("required", [])) | set(own.get("required", [])))
+        base["$defs"].update(own.get("$defs", {}))
+        if own.get("allOf"):
+            base.setdefault("allOf", []).extend(own["allOf"])
+        if cls.variants:
+            base["properties"]["variant"] = {
+                "enum": sorted(cls.variants),
+                "description": "Layout variant: " + ", ".join(sorted(cls.variants)),
+            }
+        return base
+
+    def template_for(self, data: dict) -> str:
+        """The template file name for this input (its variant's, if the type has variants)."""
+        if self.variants:
+            return self.variants[data.get("variant") or next(iter(self.variants))]
+        return self.template
+
+    def check(self, data: dict) -> list:
+        """Checks beyond the schema; return a list of ``docgen.errors.Problem`` (default: none)."""
+        return []
+
+    def context(self, data: dict) -> dict[str, Any]:
+        """The template context for a validated input (default: the input itself)."""
+        return dict(data)
+
+    def example_text(self, variant: str | None = None) -> str:
+        """A commented example input (YAML)."""
+        return self.example

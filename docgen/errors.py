@@ -1,0 +1,84 @@
+"""Errors docgen reports to people: each says where, what is wrong and how to fix it (Swedish, then English)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class DocgenError(Exception):
+    """Base class of every error docgen reports without a traceback."""
+
+
+class ConfigError(DocgenError):
+    """docgen.toml (or another workspace file) is wrong."""
+
+
+class PluginError(DocgenError):
+    """A plugin could not be loaded, or two plugins claim the same document type."""
+
+
+class RegistryError(DocgenError):
+    """The diarium refused an operation (unknown case, bad number, archived document...)."""
+
+
+class ConversionError(DocgenError):
+    """LibreOffice could not turn a DOCX into PDF/A."""
+
+
+@dataclass
+class Problem:
+    """One thing wrong with an input: the field (dotted path), the line (YAML), and bilingual text."""
+
+    field: str
+    sv: str
+    en: str
+    fix_sv: str = ""
+    fix_en: str = ""
+    line: int | None = None
+
+    def where(self, lang: str = "sv") -> str:
+        parts = []
+        if self.line:
+            parts.append(("rad " if lang == "sv" else "line ") + str(self.line))
+        if self.field:
+            parts.append(("fält " if lang == "sv" else "field ") + self.field)
+        return ", ".join(parts)
+
+    def text(self, lang: str = "sv") -> str:
+        where = self.where(lang)
+        msg, fix = (self.sv, self.fix_sv) if lang == "sv" else (self.en, self.fix_en)
+        out = f"{where}: {msg}" if where else msg
+        if fix:
+            out += (" Åtgärd: " if lang == "sv" else " Fix: ") + fix
+        return out
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class InputError(DocgenError):
+    """An input file cannot be used; carries every problem found, not only the first."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self.report())
+
+    def report(self, lang: str | None = None) -> str:
+        """All problems; ``lang`` None gives Swedish followed by English."""
+        langs = [lang] if lang else ["sv", "en"]
+        blocks = []
+        for lg in langs:
+            head = (
+                f"{self.source}: {len(self.problems)} fel" if lg == "sv"
+                else f"{self.source}: {len(self.problems)} error(s)"
+            )
+            lines = [head] + [f"  - {p.text(lg)}" for p in self.problems]
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+    def to_dict(self) -> dict:
+        return {"file": self.source, "problems": [p.to_dict() for p in self.problems]}
+
+
+def problem(field: str, sv: str, en: str, fix_sv: str = "", fix_en: str = "", line: int | None = None) -> Problem:
+    return Problem(field=field, sv=sv, en=en, fix_sv=fix_sv, fix_en=fix_en, line=line)

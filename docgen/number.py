@@ -1,0 +1,123 @@
+"""Stage 3, number: give a document its diarienummer and running number, or take the case it names.
+
+A reservation is made in one write transaction: the number series row is incremented, the case
+(new numbers only) and the document are inserted with status ``reserverad``. It becomes
+``registrerad`` when the document is registered, or ``makulerad`` with a reason when it fails, so
+every number handed out is accounted for. A reservation whose process died (crash) is taken over
+by the next attempt at the same input instead of allocating a second number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from .errors import DocgenError, InputError, problem
+from .registry import Registry, arende, handling, now, nummerserie, owner_alive, owner_id
+from .validate import Document
+
+
+class DuplicateInput(DocgenError):
+    """The same input (by content) is already registered, or is being processed right now."""
+
+    def __init__(self, source: str, diarienummer: str, lopnummer: int, status: str):
+        self.source, self.diarienummer, self.lopnummer, self.status = source, diarienummer, lopnummer, status
+        if status == "reserverad":
+            msg = (f"{source}: samma indata behandlas redan som {diarienummer} handling {lopnummer}. / "
+                   f"the same input is already being processed as {diarienummer} document {lopnummer}.")
+        else:
+            msg = (f"{source}: dubblett — samma indata är redan registrerad som {diarienummer} handling {lopnummer}. "
+                   f"Använd `docgen regenerate` för en ny version. / duplicate: the same input is already "
+                   f"registered as {diarienummer} document {lopnummer}; use `docgen regenerate` for a new version.")
+        super().__init__(msg)
+
+
+@dataclass
+class Reservation:
+    case_id: int
+    handling_id: int
+    diarienummer: str
+    lopnummer: int
+    new_case: bool
+    taken_over: bool = False
+
+
+def format_dnr(config, serie: str, year: int, number: int) -> str:
+    return config.numbering["format"].format(serie=serie, år=year, nummer=number)
+
+
+def _next_in_series(conn, serie: str, year: int) -> int:
+    row = conn.execute(
+        select(nummerserie.c.senaste).where(nummerserie.c.serie == serie, nummerserie.c.ar == year).with_for_update()
+    ).first()
+    if row is None:
+        conn.execute(nummerserie.insert().values(serie=serie, ar=year, senaste=1))
+        return 1
+    number = row[0] + 1
+    conn.execute(nummerserie.update().where(nummerserie.c.serie == serie, nummerserie.c.ar == year).values(senaste=number))
+    return number
+
+
+def allocate_number(registry: Registry, config, serie: str, rubrik: str, year: int | None = None) -> tuple[int, str]:
+    """Hand out the next number of a series as a new reserved case; returns (case id, diarienummer)."""
+    with registry.tx() as conn:
+        return _allocate(conn, config, serie, rubrik, year or date.today().year)
+
+
+def _allocate(conn, config, serie: str, rubrik: str, year: int) -> tuple[int, str]:
+    number = _next_in_series(conn, serie, year)
+    dnr = format_dnr(config, serie, year, number)
+    case_id = conn.execute(arende.insert().values(
+        diarienummer=dnr, serie=serie, ar=year, nummer=number, rubrik=rubrik, status="reserverad", skapad=now(),
+    )).inserted_primary_key[0]
+    return case_id, dnr
+
+
+def reserve(registry: Registry, doc: Document, config) -> Reservation:
+    """Reserve the diarienummer and running number for a validated, non-draft document."""
+    data, sha = doc.data, doc.sha256
+    with registry.tx() as conn:
+        prior = conn.execute(
+            select(handling.c.id, handling.c.arende_id, handling.c.lopnummer, handling.c.status, handling.c.agare,
+                   arende.c.diarienummer, arende.c.status.label("arende_status"))
+            .join(arende, arende.c.id == handling.c.arende_id)
+            .where(handling.c.input_sha256 == sha, handling.c.status.in_(["reserverad", "registrerad", "arkiverad"]))
+            .order_by(handling.c.id.desc()).limit(1)
+        ).first()
+        if prior is not None:
+            if prior.status != "reserverad" or owner_alive(prior.agare):
+                raise DuplicateInput(doc.source, prior.diarienummer, prior.lopnummer, prior.status)
+            conn.execute(handling.update().where(handling.c.id == prior.id).values(agare=owner_id()))
+            return Reservation(prior.arende_id, prior.id, prior.diarienummer, prior.lopnummer,
+                               new_case=prior.arende_status == "reserverad", taken_over=True)
+        if "diarienummer" in data:
+            case = conn.execute(select(arende.c.id, arende.c.status).where(arende.c.diarienummer == data["diarienummer"])).first()
+            if case is None or case.status == "makulerad":
+                what_sv = "är makulerat" if case is not None else "finns inte i diariet"
+                what_en = "is voided" if case is not None else "is not in the diarium"
+                raise InputError(doc.source, [problem(
+                    "diarienummer", f"ärendet {data['diarienummer']} {what_sv}.", f"the case {data['diarienummer']} {what_en}.",
+                    "kontrollera numret (`docgen registry list`), eller ta bort diarienummer och ange serie för ett nytt ärende.",
+                    "check the number (`docgen registry list`), or remove diarienummer and give serie for a new case.",
+                    doc.loaded.line_of("diarienummer"))])
+            case_id, dnr, new_case = case.id, data["diarienummer"], False
+        else:
+            case_id, dnr = _allocate(conn, config, data["serie"], data["rubrik"], date.today().year)
+            new_case = True
+        lop = (conn.execute(select(func.max(handling.c.lopnummer)).where(handling.c.arende_id == case_id)).scalar() or 0) + 1
+        hid = conn.execute(handling.insert().values(
+            arende_id=case_id, lopnummer=lop, dokumenttyp=doc.type.name, rubrik=data["rubrik"], datum=data["datum"],
+            enhet=data.get("enhet"), status="reserverad", input_sha256=sha, agare=owner_id(),
+        )).inserted_primary_key[0]
+        return Reservation(case_id, hid, dnr, lop, new_case)
+
+
+def void(registry: Registry, res: Reservation, reason: str) -> None:
+    """Mark a reservation's document (and its case, if the case was new) as voided, with the reason."""
+    with registry.tx() as conn:
+        conn.execute(handling.update().where(handling.c.id == res.handling_id, handling.c.status == "reserverad")
+                     .values(status="makulerad", makulerad_orsak=reason, agare=None))
+        if res.new_case:
+            conn.execute(arende.update().where(arende.c.id == res.case_id, arende.c.status == "reserverad")
+                         .values(status="makulerad", makulerad_orsak=reason))

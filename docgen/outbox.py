@@ -1,0 +1,70 @@
+"""Stage 8, outbox: safe names and atomic writes. No reader ever sees a half-written file.
+
+Each file is written to a hidden temporary name in its final folder, flushed, then renamed.
+The document's JSON record is written last, so its presence means the set is complete.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_name(text: str, max_len: int = 60) -> str:
+    """A file or folder name from free text: no separators, no ``..``, no control characters."""
+    name = unicodedata.normalize("NFC", str(text))
+    name = _UNSAFE.sub("-", name)
+    name = re.sub(r"\s+", " ", name).strip()
+    name = re.sub(r"\.{2,}", ".", name).strip(" .-")
+    if len(name) > max_len:
+        cut = name[:max_len]
+        name = (cut.rsplit(" ", 1)[0] if " " in cut[max_len // 2:] else cut).rstrip(" .-")
+    if not name or name.upper().split(".")[0] in _RESERVED:
+        name = "_" + name
+    return name
+
+
+def dnr_slug(diarienummer: str) -> str:
+    return safe_name(diarienummer.replace(" ", "-"), 40)
+
+
+def document_basename(diarienummer: str, lopnummer: int, rubrik: str) -> str:
+    """``RS-2026-00001-01 Samordningsgrupp för arkivfrågor``."""
+    return f"{dnr_slug(diarienummer)}-{lopnummer:02d} {safe_name(rubrik)}"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_move(src: Path, dest: Path) -> None:
+    """Move a finished file into place (same file system: a rename; otherwise copy then rename)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(src, dest)
+    except OSError:
+        atomic_write(dest, Path(src).read_bytes())
+        os.unlink(src)
+
+
+def write_json(path: Path, record: dict) -> None:
+    atomic_write(path, (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))

@@ -1,0 +1,202 @@
+"""The whole path of one input: load → validate → number → render → convert → distribute → register → outbox.
+
+Order of the last steps, for crash safety: files are built in a staging folder, published to the
+outbox (atomic renames), and only then is the document registered. A crash before registration
+leaves a reservation whose process is gone; the next attempt at the same input takes it over and
+writes the same files again, so every input ends with exactly one diarienummer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .config import Config
+from .convert import OfficePool
+from .distribute import expand
+from .errors import DocgenError, InputError
+from .load import LoadedInput, load_input
+from .number import DuplicateInput, Reservation, reserve, void
+from .outbox import atomic_move, document_basename, safe_name, write_json
+from .plugins import Plugins
+from .register import OutputFile, next_version, register
+from .registry import Registry
+from .render import Renderer
+from .validate import Document, validate
+
+STAGING = ".staging"
+
+
+@dataclass
+class Result:
+    """What happened to one input."""
+
+    source: str
+    ok: bool
+    diarienummer: str | None = None
+    lopnummer: int | None = None
+    version: int | None = None
+    dokumenttyp: str | None = None
+    rubrik: str | None = None
+    draft: bool = False
+    folder: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    error_kind: str | None = None  # input / duplicate / conversion / internal
+    problems: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, [], {})} | {"ok": self.ok}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Engine:
+    """Everything one process needs to produce documents; safe to share between worker threads."""
+
+    def __init__(self, config: Config, plugins: Plugins | None = None, pool: OfficePool | None = None,
+                 registry: Registry | None = None, workers: int = 1):
+        self.config = config
+        self.plugins = plugins or Plugins(config)
+        self.registry = registry or Registry(config.registry_url)
+        self.pool = pool or OfficePool.from_config(config, size=workers)
+        self.renderer = Renderer(config, self.plugins)
+        self.lists: dict = {}
+
+    def close(self) -> None:
+        self.pool.close()
+        self.registry.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- stages 1-2 ------------------------------------------------------------------------------
+    def load(self, path: Path, source: str | None = None) -> LoadedInput:
+        return load_input(path, self.config.limits, source=source)
+
+    def validate(self, loaded: LoadedInput) -> tuple[Document, list[dict]]:
+        doc = validate(loaded, self.plugins, self.config)
+        return doc, expand(doc, self.lists)
+
+    # -- the whole path ----------------------------------------------------------------------------
+    def process(self, path: str | Path, source: str | None = None) -> Result:
+        """Produce one input; never raises for a bad input (the Result says what went wrong)."""
+        path = Path(path)
+        result = Result(source=source or str(path), ok=False)
+        t = time.perf_counter()
+        res: Reservation | None = None
+        try:
+            loaded = self.load(path, result.source)
+            result.timings["load"] = _lap(t)
+            t = time.perf_counter()
+            doc, distribution = self.validate(loaded)
+            result.timings["validate"] = _lap(t)
+            result.dokumenttyp, result.rubrik, result.draft = doc.type.name, doc.data["rubrik"], doc.is_draft
+            if doc.is_draft:
+                self.produce(doc, distribution, None, result)
+            else:
+                t = time.perf_counter()
+                res = reserve(self.registry, doc, self.config)
+                result.timings["number"] = _lap(t)
+                result.diarienummer, result.lopnummer = res.diarienummer, res.lopnummer
+                self.produce(doc, distribution, res, result)
+            result.ok = True
+        except InputError as exc:
+            result.error, result.error_kind = exc.report(), "input"
+            result.problems = [p.to_dict() for p in exc.problems]
+        except DuplicateInput as exc:
+            result.error, result.error_kind = str(exc), "duplicate"
+            result.diarienummer, result.lopnummer = exc.diarienummer, exc.lopnummer
+        except DocgenError as exc:
+            result.error, result.error_kind = str(exc), "conversion" if "LibreOffice" in str(exc) else "error"
+        except Exception as exc:  # never lose an input to a bug: report it like any failure
+            result.error, result.error_kind = f"internt fel / internal error: {type(exc).__name__}: {exc}", "internal"
+        if not result.ok and res is not None:
+            void(self.registry, res, (result.error or "okänt fel")[:2000])
+        return result
+
+    def produce(self, doc: Document, distribution: list[dict], res: Reservation | None, result: Result,
+                version_no: int | None = None) -> None:
+        """Render, convert, publish and register one validated document (a new version if res is known)."""
+        outbox = self.config.outbox
+        staging = outbox / STAGING / uuid.uuid4().hex
+        staging.mkdir(parents=True)
+        try:
+            if res is not None:
+                version_no = version_no or next_version(self.registry, res.handling_id)
+                base = document_basename(res.diarienummer, res.lopnummer, doc.data["rubrik"])
+                folder = outbox / base
+                stem = f"{base} v{version_no}"
+            else:
+                base = safe_name(doc.data["rubrik"])
+                folder = outbox / "utkast" / f"{base} {datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
+                stem = f"UTKAST {base}"
+            t = time.perf_counter()
+            rendered = self.renderer.render(doc, res.diarienummer if res else None, distribution)
+            result.timings["render"] = _lap(t)
+            docx = staging / f"{stem}.docx"
+            pdf = staging / f"{stem}.pdf"
+            docx.write_bytes(rendered.data)
+            t = time.perf_counter()
+            self.pool.convert(docx, pdf)
+            self.plugins.hook.docgen_pdf_written(path=pdf, document=doc.data, config=self.config)
+            result.timings["convert"] = _lap(t)
+
+            t = time.perf_counter()
+            files = [OutputFile(kind, str((folder / p.name).relative_to(outbox)), sha256_file(p), p.stat().st_size)
+                     for kind, p in (("docx", docx), ("pdf", pdf))]
+            record = {
+                "diarienummer": res.diarienummer if res else None,
+                "lopnummer": res.lopnummer if res else None,
+                "version": version_no if res else None,
+                "status": "registrerad" if res else "utkast",
+                "dokumenttyp": doc.type.name,
+                "rubrik": doc.data["rubrik"],
+                "datum": doc.data["datum"],
+                "enhet": doc.data.get("enhet"),
+                "mall": rendered.template,
+                "mall_sha256": rendered.template_sha256,
+                "kalla": result.source,
+                "skapad": datetime.now().astimezone().isoformat(timespec="seconds"),
+                "filer": {f.typ: {"namn": Path(f.path).name, "sha256": f.sha256, "storlek": f.size} for f in files},
+                "skickas_till": [{"syfte": g["syfte"], "mottagare": [m["rad"] for m in g["mottagare"]]} for g in distribution],
+            }
+            for p in (docx, pdf):
+                atomic_move(p, folder / p.name)
+            json_path = folder / f"{stem}.json"
+            write_json(json_path, record)  # last: its presence means the set is complete
+            result.timings["outbox"] = _lap(t)
+            if res is not None:
+                t = time.perf_counter()
+                motpart = "; ".join(m["rad"] for g in distribution for m in g["mottagare"])
+                register(self.registry, res, doc, template=rendered.template, template_sha256=rendered.template_sha256,
+                         plugin=doc.type.source, files=files, version_no=version_no, motpart=motpart, source=result.source)
+                result.timings["register"] = _lap(t)
+            result.version = version_no
+            result.folder = str(folder)
+            result.files = {"docx": str(folder / docx.name), "pdf": str(folder / pdf.name), "json": str(json_path)}
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _lap(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000, 1)
+
+
+def result_json(result: Result) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False)

@@ -1,0 +1,207 @@
+"""The diarium: cases (ärenden), their documents (handlingar), every version produced, its files.
+
+SQLAlchemy Core, so the embedded SQLite default can be swapped for PostgreSQL by URL. The schema
+is versioned (table ``schema_version``) and upgraded by the ordered ``MIGRATIONS`` on open.
+On SQLite every write transaction is ``BEGIN IMMEDIATE``: writers queue for the lock instead of
+failing, which is what makes number allocation safe across processes.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, func,
+    select, text,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+nummerserie = Table(
+    "nummerserie", metadata,
+    Column("serie", String(20), primary_key=True),
+    Column("ar", Integer, primary_key=True),
+    Column("senaste", Integer, nullable=False),
+)
+
+arende = Table(
+    "arende", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("diarienummer", String(64), nullable=False, unique=True),
+    Column("serie", String(20), nullable=False),
+    Column("ar", Integer, nullable=False),
+    Column("nummer", Integer, nullable=False),
+    Column("rubrik", Text, nullable=False),
+    # reserverad (number handed out, document in progress) / oppen / makulerad (voided, see orsak)
+    Column("status", String(20), nullable=False),
+    Column("makulerad_orsak", Text),
+    Column("skapad", String(40), nullable=False),
+    UniqueConstraint("serie", "ar", "nummer"),
+)
+
+handling = Table(
+    "handling", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("arende_id", Integer, ForeignKey("arende.id"), nullable=False),
+    Column("lopnummer", Integer, nullable=False),
+    Column("dokumenttyp", String(64), nullable=False),
+    Column("rubrik", Text, nullable=False),
+    Column("datum", String(10), nullable=False),
+    Column("enhet", Text),
+    # reserverad / registrerad / makulerad / arkiverad
+    Column("status", String(20), nullable=False),
+    Column("makulerad_orsak", Text),
+    Column("input_sha256", String(64), nullable=False, index=True),
+    Column("agare", Text),  # host:pid of the process working on a reservation
+    Column("motpart", Text),  # sender/recipient (OSL 5 kap.)
+    Column("beskrivning", Text),
+    Column("sekretess", Text),
+    Column("registrerad", String(40)),
+    Column("arkivpaket", Text),
+    Column("arkiverad", String(40)),
+    UniqueConstraint("arende_id", "lopnummer"),
+)
+
+version = Table(
+    "version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handling_id", Integer, ForeignKey("handling.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("indata", Text, nullable=False),  # the validated input, JSON
+    Column("kalla", Text),  # the input's file name
+    Column("mall", Text, nullable=False),
+    Column("mall_sha256", String(64), nullable=False),
+    Column("plugin", Text, nullable=False),
+    Column("docgen_version", String(20), nullable=False),
+    Column("skapad_av", Text, nullable=False),
+    Column("skapad", String(40), nullable=False),
+    UniqueConstraint("handling_id", "version"),
+)
+
+fil = Table(
+    "fil", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("version.id"), nullable=False),
+    Column("typ", String(20), nullable=False),
+    Column("sokvag", Text, nullable=False),  # relative to the outbox
+    Column("sha256", String(64), nullable=False),
+    Column("storlek", Integer, nullable=False),
+)
+
+leverans = Table(
+    "leverans", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("version.id"), nullable=False),
+    Column("syfte", Text, nullable=False),
+    Column("namn", Text, nullable=False),
+    Column("epost", Text),
+    Column("meddelande", Text),  # the .eml file, relative to the outbox
+    Column("status", String(20), nullable=False),  # skapad / skickad / misslyckad / ej_levererad / nekad
+    Column("resultat", Text),
+    Column("expedierad", String(40)),
+)
+
+LATEST_VERSION = 1
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[nummerserie, arende, handling, version, fil, leverans])
+
+
+#: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
+MIGRATIONS = {1: _v1}
+
+
+def now() -> str:
+    """Local time with its offset, to the second."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """Whether the process that holds a reservation still runs (only knowable on this host)."""
+    if not owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url)
+
+
+class Registry:
+    """Access to the diarium. One object per process; each method is its own transaction."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.migrate()
+
+    @contextmanager
+    def tx(self):
+        with self.engine.begin() as conn:
+            yield conn
+
+    def schema_version(self) -> int:
+        with self.tx() as conn:
+            if not conn.dialect.has_table(conn, "schema_version"):
+                return 0
+            return conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
+
+    def migrate(self) -> None:
+        with self.tx() as conn:
+            metadata.create_all(conn, tables=[schema_version])
+            current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
+            if current > LATEST_VERSION:
+                from .errors import RegistryError
+                raise RegistryError(
+                    f"the registry {self.url} has schema version {current}, newer than this docgen "
+                    f"({LATEST_VERSION}); upgrade docgen")
+            for v in range(current + 1, LATEST_VERSION + 1):
+                MIGRATIONS[v](conn)
+                conn.execute(schema_version.insert().values(version=v))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # Read helpers used by the CLI, the watcher and tests.
+    def query(self, sql: str, **params) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(text(sql), params)]

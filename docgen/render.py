@@ -1,0 +1,131 @@
+"""Stage 4, render: a validated input becomes a DOCX through its type's docxtpl template."""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.dates import format_date
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined, pass_context
+
+from .errors import ConfigError
+from .richtext import RichTextWriter, WordXml
+
+DRAFT_NUMBER = "Tilldelas vid registrering"
+LOCALE = "sv_SE"
+
+
+def _as_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def datum(value) -> str:
+    """Swedish short date: 2024-03-05."""
+    d = _as_date(value)
+    return format_date(d, "short", locale=LOCALE) if d else ""
+
+
+def langt_datum(value) -> str:
+    """Swedish long date: 5 mars 2024."""
+    d = _as_date(value)
+    return format_date(d, "d MMMM y", locale=LOCALE) if d else ""
+
+
+@pass_context
+def _markdown(ctx, text, style=None) -> WordXml:
+    return ctx["_richtext"].paragraphs(text, style)
+
+
+def make_environment(plugins, config) -> Environment:
+    """The Jinja environment of every template: autoescaping, Swedish date filters, markdown; then plugins."""
+    env = Environment(autoescape=True, undefined=StrictUndefined)
+    env.filters.update(datum=datum, langt_datum=langt_datum, markdown=_markdown)
+    plugins.hook.docgen_jinja_environment(env=env, config=config)
+    return env
+
+
+@dataclass
+class RenderedDocx:
+    data: bytes
+    template: str
+    template_sha256: str
+
+
+class Renderer:
+    """Renders documents; holds the Jinja environment and the template files (read once)."""
+
+    def __init__(self, config, plugins):
+        self.config = config
+        self.plugins = plugins
+        self.env = make_environment(plugins, config)
+        self._templates: dict[Path, tuple[bytes, str, int]] = {}
+
+    def template_path(self, dtype, data: dict) -> Path:
+        name = dtype.instance.template_for(data)
+        dirs = [d for d in [self.config.path("mallar")] if d] + [Path(d) for d in dtype.cls.template_dirs]
+        for folder in dirs:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+        raise ConfigError(
+            f"template {name!r} of document type {dtype.name!r} not found in: " + ", ".join(str(d) for d in dirs))
+
+    def template(self, path: Path) -> tuple[bytes, str]:
+        """The template's bytes and SHA-256; re-read when the file changes on disk."""
+        mtime = path.stat().st_mtime_ns
+        cached = self._templates.get(path)
+        if cached is None or cached[2] != mtime:
+            blob = path.read_bytes()
+            cached = (blob, hashlib.sha256(blob).hexdigest(), mtime)
+            self._templates[path] = cached
+        return cached[0], cached[1]
+
+    def context(self, doc, diarienummer: str | None, distribution: list[dict], extra: dict | None = None) -> dict:
+        data = doc.data
+        ctx = dict(doc.type.instance.context(data))
+        ctx.update(
+            organisation=self.config.organisation,
+            enhet=data.get("enhet") or self.config.units[0],
+            dokumenttyp=doc.type.name,
+            dokumenttitel=doc.type.cls.title or doc.type.name,
+            rubrik=data["rubrik"],
+            datum=data["datum"],
+            diarienummer=diarienummer or DRAFT_NUMBER,
+            utkast=doc.is_draft,
+            skickas_till=distribution,
+            skickas_till_rubrik=doc.type.cls.distribution_heading,
+            sekretess=None,
+            bilagor=[],
+        )
+        ctx.update(extra or {})
+        return ctx
+
+    def render(self, doc, diarienummer: str | None, distribution: list[dict], extra: dict | None = None) -> RenderedDocx:
+        path = self.template_path(doc.type, doc.data)
+        blob, sha = self.template(path)
+        tpl = DocxTemplate(io.BytesIO(blob))
+        ctx = self.context(doc, diarienummer, distribution, extra)
+        ctx["_richtext"] = RichTextWriter(tpl)
+        tpl.render(ctx, jinja_env=self.env, autoescape=True)
+        props = tpl.docx.core_properties
+        props.title = doc.data["rubrik"]
+        props.author = self.config.organisation
+        props.subject = diarienummer or DRAFT_NUMBER
+        # LibreOffice splits keywords at spaces, so the number goes in as RS-2024-00042 (subject has it exactly).
+        dnr_kw = diarienummer.replace(" ", "-") if diarienummer else None
+        props.keywords = ", ".join(k for k in (doc.type.cls.title or doc.type.name, dnr_kw, ctx["enhet"]) if k)
+        props.comments = "UTKAST" if doc.is_draft else ""
+        props.language = "sv-SE"
+        props.created = props.modified = datetime.now().replace(microsecond=0)
+        out = io.BytesIO()
+        tpl.save(out)
+        return RenderedDocx(out.getvalue(), path.name, sha)

@@ -1,0 +1,235 @@
+"""Stage 2, validate: find the input's document type and check it against the type's JSON Schema.
+
+Every problem of a file is collected and reported together, each naming the field, the line
+(YAML), what is wrong and how to fix it.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .errors import InputError, Problem, problem
+from .load import LoadedInput, join_path
+from .plugins import LoadedType, Plugins
+
+TYPE_NAMES = {
+    "string": ("text", "text"),
+    "array": ("en lista (rader som börjar med -)", "a list (lines starting with -)"),
+    "object": ("fält (namn: värde)", "fields (name: value)"),
+    "integer": ("ett heltal", "a whole number"),
+    "number": ("ett tal", "a number"),
+    "boolean": ("true eller false", "true or false"),
+    "null": ("tomt", "empty"),
+}
+
+
+@dataclass
+class Document:
+    """A validated input: its data (defaults filled in), its type, and where it came from."""
+
+    source: str
+    data: dict
+    type: LoadedType
+    loaded: LoadedInput
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.data.get("status") == "utkast"
+
+    @property
+    def sha256(self) -> str:
+        return self.loaded.sha256
+
+
+@lru_cache(maxsize=None)
+def _validator(cls) -> Draft202012Validator:
+    schema = cls.full_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def dnr_regex(fmt: str) -> re.Pattern:
+    """A regex that parses diarienummer of the configured format into serie, år and nummer."""
+    out, pos = "", 0
+    for m in re.finditer(r"\{(serie|år)\}|\{nummer(?::[^}]*)?\}", fmt):
+        out += re.escape(fmt[pos:m.start()])
+        if m.group(1) == "serie":
+            out += r"(?P<serie>[A-ZÅÄÖ]{1,10})"
+        elif m.group(1) == "år":
+            out += r"(?P<år>\d{4})"
+        else:
+            out += r"(?P<nummer>\d{1,9})"
+        pos = m.end()
+    out += re.escape(fmt[pos:])
+    return re.compile("^" + out + "$")
+
+
+def _describe(schema: dict, name: str) -> str:
+    desc = (schema.get("properties", {}).get(name) or {}).get("description", "")
+    return f" ({desc})" if desc else ""
+
+
+def _translate(err, loaded: LoadedInput) -> list[Problem]:
+    """Turn one jsonschema error into people's words."""
+    path = ""
+    for part in err.absolute_path:
+        path = join_path(path, part)
+    line = loaded.line_of(path)
+    v, val, inst = err.validator, err.validator_value, err.instance
+    if v == "required":
+        out = []
+        for name in val:
+            if isinstance(inst, dict) and name not in inst:
+                sub = join_path(path, name)
+                desc = _describe(err.schema, name)
+                out.append(problem(sub, "obligatoriskt fält saknas.", "required field is missing.",
+                                   f"lägg till `{name}:`{desc}.", f"add `{name}:`{desc}.", line))
+        return out
+    if v == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        out = []
+        for name in inst:
+            if name in allowed:
+                continue
+            sub = join_path(path, name)
+            close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
+            if close:
+                fix_sv, fix_en = f"menade du `{close[0]}`?", f"did you mean `{close[0]}`?"
+            else:
+                fix_sv = fix_en = ", ".join(allowed)
+                fix_sv, fix_en = f"tillåtna fält här: {fix_sv}.", f"fields allowed here: {fix_en}."
+            out.append(problem(sub, "okänt fält.", "unknown field.", fix_sv, fix_en, loaded.line_of(sub) or line))
+        return out
+    if v == "type":
+        want = val if isinstance(val, list) else [val]
+        sv = " eller ".join(TYPE_NAMES.get(t, (t, t))[0] for t in want)
+        en = " or ".join(TYPE_NAMES.get(t, (t, t))[1] for t in want)
+        return [problem(path, f"ska vara {sv}, inte {inst!r}.", f"must be {en}, not {inst!r}.",
+                        "ändra värdet." if "string" not in want else "sätt texten inom citattecken om den ser ut som ett tal eller datum.",
+                        "change the value." if "string" not in want else "put the text in quotes if it looks like a number or a date.", line)]
+    if v in ("enum", "const"):
+        options = val if v == "enum" else [val]
+        listed = ", ".join(str(o) for o in options)
+        return [problem(path, f"värdet {inst!r} är inte tillåtet.", f"the value {inst!r} is not allowed.",
+                        f"använd ett av: {listed}.", f"use one of: {listed}.", line)]
+    if v == "format":
+        if val == "date":
+            return [problem(path, f"{inst!r} är inget giltigt datum.", f"{inst!r} is not a valid date.",
+                            "skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2024-03-05.", "write the date as YYYY-MM-DD, e.g. 2024-03-05.", line)]
+        if val == "email":
+            return [problem(path, f"{inst!r} är ingen giltig e-postadress.", f"{inst!r} is not a valid e-mail address.",
+                            "skriv adressen som namn@exempel.se.", "write the address as name@example.se.", line)]
+        if val == "uri":
+            return [problem(path, f"{inst!r} är ingen giltig länk.", f"{inst!r} is not a valid link.",
+                            "skriv hela adressen, t.ex. https://exempel.se/sida.", "write the full address, e.g. https://example.se/page.", line)]
+    if v == "minLength":
+        if val <= 1:
+            return [problem(path, "får inte vara tomt.", "must not be empty.", "fyll i en text.", "fill in a text.", line)]
+        return [problem(path, f"för kort (minst {val} tecken).", f"too short (at least {val} characters).", "", "", line)]
+    if v == "maxLength":
+        return [problem(path, f"för lång: {len(inst)} tecken (högst {val}).", f"too long: {len(inst)} characters (at most {val}).",
+                        "korta texten.", "shorten the text.", line)]
+    if v == "minItems":
+        return [problem(path, f"listan behöver minst {val} rad(er).", f"the list needs at least {val} item(s).",
+                        "lägg till en rad som börjar med -.", "add an item starting with -.", line)]
+    if v == "maxItems":
+        return [problem(path, f"listan får ha högst {val} rader.", f"the list may have at most {val} items.", "", "", line)]
+    if v == "pattern":
+        desc = err.schema.get("description", "")
+        return [problem(path, f"{inst!r} har fel form.", f"{inst!r} has the wrong form.",
+                        desc or f"mönster: {val}", desc or f"pattern: {val}", line)]
+    if v in ("minimum", "maximum"):
+        word = ("minst", "at least") if v == "minimum" else ("högst", "at most")
+        return [problem(path, f"ska vara {word[0]} {val}.", f"must be {word[1]} {val}.", "", "", line)]
+    return [problem(path, err.message, err.message, "", "", line)]
+
+
+def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput) -> list[Problem]:
+    """Checks every type shares that a schema cannot express (they depend on docgen.toml)."""
+    out: list[Problem] = []
+    num = config.numbering
+    if "diarienummer" in data and "serie" in data:
+        out.append(problem("serie", "ange antingen diarienummer eller serie, inte båda.",
+                           "give either diarienummer or serie, not both.",
+                           "ta bort serie om dokumentet hör till ett befintligt ärende.",
+                           "remove serie if the document belongs to an existing case.", loaded.line_of("serie")))
+    if isinstance(data.get("diarienummer"), str):
+        example = num["format"].format(serie=num["standardserie"], år=2024, nummer=42)
+        if not dnr_regex(num["format"]).match(data["diarienummer"]):
+            out.append(problem("diarienummer", f"{data['diarienummer']!r} har inte formen för ett diarienummer.",
+                               f"{data['diarienummer']!r} is not in the form of a diarienummer.",
+                               f"skriv det som {example}.", f"write it as {example}.", loaded.line_of("diarienummer")))
+    if isinstance(data.get("serie"), str) and data["serie"] not in num["serier"]:
+        known = ", ".join(num["serier"])
+        out.append(problem("serie", f"serien {data['serie']!r} finns inte.", f"the series {data['serie']!r} does not exist.",
+                           f"använd en av: {known}.", f"use one of: {known}.", loaded.line_of("serie")))
+    if isinstance(data.get("enhet"), str) and data["enhet"] not in config.units:
+        known = ", ".join(config.units)
+        out.append(problem("enhet", f"enheten {data['enhet']!r} finns inte i docgen.toml.",
+                           f"the unit {data['enhet']!r} is not in docgen.toml.",
+                           f"använd en av: {known}.", f"use one of: {known}.", loaded.line_of("enhet")))
+    for gi, group in enumerate(data.get("skickas_till") or []):
+        if not isinstance(group, dict):
+            continue
+        for ri, rec in enumerate(group.get("mottagare") or []):
+            if not isinstance(rec, dict):
+                continue
+            path = join_path(join_path(join_path(join_path("", "skickas_till"), gi), "mottagare"), ri)
+            kinds = [k for k in ("namn", "lista", "part") if k in rec]
+            if len(kinds) != 1:
+                out.append(problem(path, "en mottagare ska ha precis ett av namn, lista eller part.",
+                                   "a recipient must have exactly one of namn, lista or part.",
+                                   "skriv t.ex. `- namn: Anna Berg` eller `- lista: ledningsgruppen` eller `- part: uppdragstagare`.",
+                                   "write e.g. `- namn: Anna Berg` or `- lista: ledningsgruppen` or `- part: uppdragstagare`.",
+                                   loaded.line_of(path)))
+            elif kinds == ["part"] and rec["part"] not in dtype.cls.parties:
+                known = ", ".join(sorted(dtype.cls.parties)) or "(inga)"
+                out.append(problem(join_path(path, "part"), f"dokumenttypen har ingen part {rec['part']!r}.",
+                                   f"the document type has no party {rec['part']!r}.",
+                                   f"använd en av: {known}.", f"use one of: {known}.", loaded.line_of(join_path(path, "part"))))
+    return out
+
+
+def validate(loaded: LoadedInput, plugins: Plugins, config) -> Document:
+    """Check an input; return the Document, or raise InputError with every problem found."""
+    data = loaded.data
+    known = ", ".join(plugins.types) or "(inga)"
+    name = data.get("dokumenttyp")
+    if name is None:
+        raise InputError(loaded.source, [problem(
+            "dokumenttyp", "fältet dokumenttyp saknas, så typen av dokument är okänd.",
+            "the field dokumenttyp is missing, so the kind of document is unknown.",
+            f"lägg till `dokumenttyp:` med en av: {known}.", f"add `dokumenttyp:` with one of: {known}.", 1)])
+    dtype = plugins.get(name) if isinstance(name, str) else None
+    if dtype is None:
+        close = difflib.get_close_matches(str(name), list(plugins.types), n=1, cutoff=0.5)
+        hint = f"menade du `{close[0]}`? " if close else ""
+        hint_en = f"did you mean `{close[0]}`? " if close else ""
+        raise InputError(loaded.source, [problem(
+            "dokumenttyp", f"okänd dokumenttyp {name!r}.", f"unknown document type {name!r}.",
+            f"{hint}Kända typer: {known}.", f"{hint_en}Known types: {known}.", loaded.line_of("dokumenttyp"))])
+    problems: list[Problem] = []
+    for err in sorted(_validator(dtype.cls).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        problems.extend(_translate(err, loaded))
+    problems.extend(_engine_checks(data, dtype, config, loaded))
+    if not problems:
+        problems.extend(dtype.instance.check(data))
+    if problems:
+        unique: dict[tuple, Problem] = {}
+        for p in problems:
+            if p.line is None:
+                p.line = loaded.line_of(p.field)
+            unique.setdefault((p.field, p.sv), p)
+        ordered = sorted(unique.values(), key=lambda p: (p.line is None, p.line or 0, p.field))
+        raise InputError(loaded.source, ordered)
+    filled = dict(data)
+    filled.setdefault("status", "slutlig")
+    filled.setdefault("enhet", config.units[0])
+    if "diarienummer" not in filled:
+        filled.setdefault("serie", config.numbering["standardserie"])
+    return Document(source=loaded.source, data=filled, type=dtype, loaded=loaded)
