@@ -150,5 +150,53 @@ def render(obj: Context, files, as_json, jobs):
     sys.exit(1 if failed else 0)
 
 
+@cli.command()
+@click.option("--polling/--inotify", default=None, help="Polling observer (network shares) or inotify; default from docgen.toml.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker threads (default: [bevakning] arbetare or the number of cores).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def watch(obj: Context, polling, workers, log_format):
+    """Watch the inbox and process every input that arrives (the main service)."""
+    import logging
+    import signal
+
+    from .watch import LogFormatter, Watcher
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(LogFormatter(as_json=log_format == "json"))
+    root = logging.getLogger("docgen")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+    watcher = Watcher(obj.config, workers=workers, polling=polling)
+    signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+    signal.signal(signal.SIGINT, lambda *_: watcher.stop())
+    sys.exit(watcher.run())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def status(obj: Context, as_json):
+    """What waits in the inbox, what is in progress, what failed."""
+    from .watch import status as inbox_status
+
+    st = inbox_status(obj.config)
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Väntar / waiting:        {len(st['waiting'])}")
+    for name in st["waiting"]:
+        click.echo(f"  {name}")
+    click.echo(f"Pågår / in progress:     {len(st['in_progress'])}")
+    for item in st["in_progress"]:
+        state = "" if item["alive"] else "  (process stopped: taken over at next start)"
+        click.echo(f"  {item['file']}  [{item['owner']}]{state}")
+    click.echo(f"Fel / failed:            {len(st['failed'])}")
+    for name in st["failed"]:
+        click.echo(f"  {name}  (see {name}.fel.txt)")
+    click.echo(f"Behandlade / processed:  {st['processed']}")
+
+
 if __name__ == "__main__":
     main()

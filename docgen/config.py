@@ -34,6 +34,16 @@ DEFAULTS: dict[str, Any] = {
         "max_djup": 20,
         "max_noder": 20000,
     },
+    "bevakning": {
+        "polling": False,
+        "stabil_tid": 1.0,
+        "omsokning_minuter": 2.0,
+        "arbetare": 0,
+        "undermappar": False,
+        "arbete": "arbete",
+        "behandlade": "behandlade",
+        "fel": "fel",
+    },
     "libreoffice": {
         "soffice": "soffice",
         "timeout": 60,
@@ -60,6 +70,8 @@ def _merge(base: dict, over: dict, where: str) -> dict:
             out[key] = _merge(base[key], value, key)
         else:
             expected = type(base[key])
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
             if expected is int and isinstance(value, bool) or not isinstance(value, expected):
                 raise ConfigError(
                     f"{CONFIG_NAME}: [{where}] {key} must be {expected.__name__}, got {value!r}"

@@ -14,15 +14,17 @@ from datetime import date
 from sqlalchemy import func, select
 
 from .errors import DocgenError, InputError, problem
-from .registry import Registry, arende, handling, now, nummerserie, owner_alive, owner_id
+from .registry import Registry, arende, handling, now, nummerserie, owner_alive, owner_id, version
 from .validate import Document
 
 
 class DuplicateInput(DocgenError):
     """The same input (by content) is already registered, or is being processed right now."""
 
-    def __init__(self, source: str, diarienummer: str, lopnummer: int, status: str):
+    def __init__(self, source: str, diarienummer: str, lopnummer: int, status: str, registered_from: str | None = None):
         self.source, self.diarienummer, self.lopnummer, self.status = source, diarienummer, lopnummer, status
+        #: the source (input name) of the version already registered for this input
+        self.registered_from = registered_from
         if status == "reserverad":
             msg = (f"{source}: samma indata behandlas redan som {diarienummer} handling {lopnummer}. / "
                    f"the same input is already being processed as {diarienummer} document {lopnummer}.")
@@ -87,7 +89,9 @@ def reserve(registry: Registry, doc: Document, config) -> Reservation:
         ).first()
         if prior is not None:
             if prior.status != "reserverad" or owner_alive(prior.agare):
-                raise DuplicateInput(doc.source, prior.diarienummer, prior.lopnummer, prior.status)
+                kalla = conn.execute(select(version.c.kalla).where(version.c.handling_id == prior.id)
+                                     .order_by(version.c.version).limit(1)).scalar()
+                raise DuplicateInput(doc.source, prior.diarienummer, prior.lopnummer, prior.status, kalla)
             conn.execute(handling.update().where(handling.c.id == prior.id).values(agare=owner_id()))
             return Reservation(prior.arende_id, prior.id, prior.diarienummer, prior.lopnummer,
                                new_case=prior.arende_status == "reserverad", taken_over=True)

@@ -25,7 +25,7 @@ from .number import DuplicateInput, Reservation, reserve, void
 from .outbox import atomic_move, document_basename, safe_name, write_json
 from .plugins import Plugins
 from .register import OutputFile, next_version, register
-from .registry import Registry
+from .registry import Registry, owner_id
 from .render import Renderer
 from .validate import Document, validate
 
@@ -48,6 +48,7 @@ class Result:
     files: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     error_kind: str | None = None  # input / duplicate / conversion / internal
+    registered_from: str | None = None  # for a duplicate: the source its registered version came from
     problems: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -122,6 +123,7 @@ class Engine:
         except DuplicateInput as exc:
             result.error, result.error_kind = str(exc), "duplicate"
             result.diarienummer, result.lopnummer = exc.diarienummer, exc.lopnummer
+            result.registered_from = exc.registered_from
         except DocgenError as exc:
             result.error, result.error_kind = str(exc), "conversion" if "LibreOffice" in str(exc) else "error"
         except Exception as exc:  # never lose an input to a bug: report it like any failure
@@ -134,7 +136,7 @@ class Engine:
                 version_no: int | None = None) -> None:
         """Render, convert, publish and register one validated document (a new version if res is known)."""
         outbox = self.config.outbox
-        staging = outbox / STAGING / uuid.uuid4().hex
+        staging = outbox / STAGING / f"{owner_id().replace(':', '_')}_{uuid.uuid4().hex[:12]}"
         staging.mkdir(parents=True)
         try:
             if res is not None:

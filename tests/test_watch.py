@@ -1,0 +1,223 @@
+"""The inbox watcher as a real service: real files, real watchdog, real LibreOffice, real SQLite."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import example, write_yaml
+from docgen.registry import Registry
+
+DOCGEN = [sys.executable, "-m", "docgen.cli"]
+
+
+def wait_for(cond, timeout=120, step=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_watcher(ws: Path, *args, workers=2) -> subprocess.Popen:
+    log = open(ws / "watch.log", "ab")
+    proc = subprocess.Popen(DOCGEN + ["-w", str(ws), "watch", "--workers", str(workers), *args],
+                            stdout=log, stderr=subprocess.STDOUT)
+    wait_for(lambda: b"watching" in (ws / "watch.log").read_bytes() or proc.poll() is not None, 60, what="watcher start")
+    assert proc.poll() is None, (ws / "watch.log").read_text()
+    return proc
+
+
+def stop_watcher(proc: subprocess.Popen) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=120)
+
+
+def done(ws: Path) -> list[Path]:
+    d = ws / "inbox" / "behandlade"
+    return sorted(d.iterdir()) if d.is_dir() else []
+
+
+def failed(ws: Path) -> list[Path]:
+    d = ws / "inbox" / "fel"
+    return sorted(p for p in d.iterdir() if not p.name.endswith(".fel.txt")) if d.is_dir() else []
+
+
+def inputs(n: int, prefix="Uppdrag") -> list[dict]:
+    out = []
+    for i in range(n):
+        d = example("uppdragshandling")
+        d["rubrik"] = f"{prefix} nummer {i + 1}"
+        out.append(d)
+    return out
+
+
+def drop(ws: Path, name: str, data: dict) -> Path:
+    """Drop a file the way a careful client does: write elsewhere, then rename into the inbox."""
+    tmp = write_yaml(ws, f".{name}.part", data)
+    dest = ws / "inbox" / name
+    os.rename(tmp, dest)
+    return dest
+
+
+@pytest.fixture
+def service(workspace):
+    procs = []
+
+    def start(*args, **kw):
+        p = start_watcher(workspace, *args, **kw)
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_good_bad_and_duplicate_files(workspace, service):
+    proc = service()
+    drop(workspace, "bra.yaml", example("uppdragshandling"))
+    wait_for(lambda: len(done(workspace)) == 1, what="good file processed")
+    drop(workspace, "fel.yaml", {"dokumenttyp": "uppdragshandling", "rubrik": "Saknar det mesta", "datum": "2026-13-01"})
+    drop(workspace, "igen.yaml", example("uppdragshandling"))
+    wait_for(lambda: len(failed(workspace)) == 2, what="bad and duplicate files in fel/")
+    assert stop_watcher(proc) == 0
+
+    processed = done(workspace)[0]
+    assert "RS-" in processed.name and processed.name.endswith("__bra.yaml") and processed.name[:8].isdigit()
+    reports = {p.name.split("__", 1)[1]: (p.parent / (p.name + ".fel.txt")).read_text(encoding="utf-8") for p in failed(workspace)}
+    bad = reports["fel.yaml"]
+    assert "fält datum" in bad and "field datum" in bad and bad.index("fel") < bad.index("error")
+    assert "uppdragsgivare" in bad and "rad 3" in bad
+    dup = reports["igen.yaml"]
+    assert "dubblett" in dup and "duplicate" in dup
+    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    dnr = reg.query("select diarienummer from arende")[0]["diarienummer"]
+    assert dnr in dup
+    assert reg.query("select count(*) as n from handling where status='registrerad'")[0]["n"] == 1
+    # the corrected file dropped again just works
+    proc = service()
+    fixed = example("uppdragshandling") | {"rubrik": "Nu med allt"}
+    drop(workspace, "fel.yaml", fixed)
+    wait_for(lambda: len(done(workspace)) == 2, what="corrected file processed")
+    assert stop_watcher(proc) == 0
+    assert not list((workspace / "inbox").glob("*.yaml"))
+
+
+def test_slowly_written_file_is_not_taken_before_it_is_complete(workspace, service):
+    proc = service()
+    text = yaml.safe_dump(example("uppdragshandling"), allow_unicode=True, sort_keys=False).encode("utf-8")
+    path = workspace / "inbox" / "langsam.yaml"
+    chunks = [text[i:i + 200] for i in range(0, len(text), 200)]
+    with open(path, "wb") as f:
+        for chunk in chunks:
+            f.write(chunk)
+            f.flush()
+            time.sleep(0.25)
+            assert path.exists(), "taken while still being written"
+    wait_for(lambda: len(done(workspace)) == 1, what="file processed after close")
+    assert failed(workspace) == []
+    assert stop_watcher(proc) == 0
+
+
+def test_fifty_files_dropped_at_once_all_come_out(workspace, service):
+    for i, data in enumerate(inputs(50)):
+        write_yaml(workspace / "inbox", f"u{i:02d}.yaml", data)  # waiting before the service starts
+    proc = service()
+    wait_for(lambda: len(done(workspace)) == 50, timeout=240, what="50 documents")
+    assert stop_watcher(proc) == 0
+    assert failed(workspace) == []
+    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    numbers = [r["nummer"] for r in reg.query("select nummer from arende order by nummer")]
+    assert numbers == list(range(1, 51))
+    pdfs = list((workspace / "outbox").glob("*/*.pdf"))
+    assert len(pdfs) == 50
+
+
+def test_ignored_names_are_left_alone(workspace, service):
+    proc = service()
+    for name in ("~$utkast.yaml", ".dold.yaml", "pagar.yaml.part", "x.tmp", "anteckning.txt"):
+        (workspace / "inbox" / name).write_text("dokumenttyp: uppdragshandling\n", encoding="utf-8")
+    drop(workspace, "bra.yaml", example("uppdragshandling"))
+    wait_for(lambda: len(done(workspace)) == 1, what="the real input")
+    time.sleep(1.5)
+    assert stop_watcher(proc) == 0
+    left = sorted(p.name for p in (workspace / "inbox").iterdir() if p.is_file())
+    assert left == sorted(["~$utkast.yaml", ".dold.yaml", "pagar.yaml.part", "x.tmp", "anteckning.txt"])
+    assert failed(workspace) == []
+
+
+def test_polling_observer_takes_stable_files(workspace, service):
+    proc = service("--polling")
+    write_yaml(workspace / "inbox", "delad.yaml", example("uppdragshandling"))
+    wait_for(lambda: len(done(workspace)) == 1, what="file seen by polling")
+    assert stop_watcher(proc) == 0
+
+
+def test_kill_9_mid_batch_then_restart_processes_every_input_exactly_once(workspace, service):
+    n = 30
+    for i, data in enumerate(inputs(n)):
+        write_yaml(workspace / "inbox", f"k{i:02d}.yaml", data)
+    proc = service()
+    wait_for(lambda: len(done(workspace)) >= 5, what="some progress")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    in_work = list((workspace / "inbox" / "arbete").rglob("*.yaml"))
+    proc = service()
+    wait_for(lambda: len(done(workspace)) == n, timeout=240, what="all inputs after restart")
+    assert stop_watcher(proc) == 0
+    assert failed(workspace) == []
+    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    rows = reg.query("select a.nummer, a.status as astatus, h.status, h.rubrik from arende a join handling h on h.arende_id=a.id order by a.nummer")
+    assert [r["nummer"] for r in rows] == list(range(1, n + 1)), "numbers distinct and without gaps"
+    assert {r["status"] for r in rows} == {"registrerad"} and {r["astatus"] for r in rows} == {"oppen"}
+    assert sorted(r["rubrik"] for r in rows) == sorted(f"Uppdrag nummer {i + 1}" for i in range(n))
+    records = list((workspace / "outbox").glob("*/*.json"))
+    assert len(records) == n, "one complete output set per input"
+    assert not list((workspace / "outbox").glob("*/.tmp-*"))
+    assert not list((workspace / "inbox" / "arbete").rglob("*.yaml"))
+    log = (workspace / "watch.log").read_text()
+    if in_work:
+        assert "taking over" in log
+
+
+def test_sigterm_finishes_or_returns_in_flight_files(workspace, service):
+    n = 12
+    for i, data in enumerate(inputs(n, "Avbrott")):
+        write_yaml(workspace / "inbox", f"s{i:02d}.yaml", data)
+    proc = service(workers=1)
+    wait_for(lambda: len(done(workspace)) >= 1, what="first document")
+    assert stop_watcher(proc) == 0
+    waiting = [p for p in (workspace / "inbox").glob("*.yaml")]
+    assert len(done(workspace)) + len(waiting) == n, "every input is processed or back in the inbox"
+    assert not list((workspace / "inbox" / "arbete").rglob("*.yaml"))
+    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    assert reg.query("select count(*) as n from handling where status != 'registrerad'")[0]["n"] == 0
+
+
+def test_status_and_json_log(workspace, service):
+    proc = service("--log-format", "json")
+    drop(workspace, "bra.yaml", example("uppdragshandling"))
+    drop(workspace, "fel.yaml", {"dokumenttyp": "okand"})
+    wait_for(lambda: len(done(workspace)) == 1 and len(failed(workspace)) == 1, what="both handled")
+    assert stop_watcher(proc) == 0
+    lines = [json.loads(line) for line in (workspace / "watch.log").read_text().splitlines() if line.startswith("{")]
+    docs = {d["input"]: d for d in lines if "input" in d}
+    assert docs["bra.yaml"]["result"] == "ok" and docs["bra.yaml"]["diarienummer"]
+    assert set(docs["bra.yaml"]["stages_ms"]) >= {"load", "validate", "number", "render", "convert", "register"}
+    assert docs["fel.yaml"]["result"] == "input"
+    out = subprocess.run(DOCGEN + ["-w", str(workspace), "status", "--json"], capture_output=True, text=True, check=True)
+    st = json.loads(out.stdout)
+    assert st["processed"] == 1 and len(st["failed"]) == 1 and st["waiting"] == [] and st["in_progress"] == []
