@@ -193,8 +193,8 @@ def status(obj: Context, as_json):
         state = "" if item["alive"] else "  (process stopped: taken over at next start)"
         click.echo(f"  {item['file']}  [{item['owner']}]{state}")
     click.echo(f"Fel / failed:            {len(st['failed'])}")
-    for name in st["failed"]:
-        click.echo(f"  {name}  (see {name}.fel.txt)")
+    for item in st["failed"]:
+        click.echo(f"  {item['file']}: {item['summary']}\n    {item['report']}")
     click.echo(f"Behandlade / processed:  {st['processed']}")
 
 

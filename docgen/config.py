@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
         "omsokning_minuter": 2.0,
         "arbetare": 0,
         "undermappar": False,
+        "bilagor_vantetid": 30.0,
         "arbete": "arbete",
         "behandlade": "behandlade",
         "fel": "fel",

@@ -38,7 +38,8 @@ def expand(doc, lists: dict | None = None) -> list[dict]:
         for ri, rec in enumerate(group["mottagare"]):
             rpath = join_path(join_path(gpath, "mottagare"), ri)
             if "part" in rec:
-                people = [dict(p, roll=doc.type.cls.parties[rec["part"]]) for p in data.get(rec["part"]) or []]
+                party = data.get(rec["part"]) or []
+                people = [dict(p, roll=doc.type.cls.parties[rec["part"]]) for p in ([party] if isinstance(party, dict) else party)]
             elif "lista" in rec:
                 if rec["lista"] not in lists:
                     known = ", ".join(sorted(lists)) or "(inga listor är definierade / none defined)"

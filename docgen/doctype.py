@@ -36,7 +36,7 @@ class DocumentType:
     variants: ClassVar[dict[str, str]] = {}
     example: ClassVar[str] = ""
     template_dirs: ClassVar[list[Path]] = []
-    #: Party fields of the input (lists of persons) that a distribution group may name with `part`.
+    #: Party fields of the input (a person or a list of persons) that a distribution group may name with `part`.
     parties: ClassVar[dict[str, str]] = {}
     #: Heading of the distribution section, e.g. "Uppdraget skickas till".
     distribution_heading: ClassVar[str] = "Skickas till"
@@ -59,6 +59,16 @@ class DocumentType:
                 "description": "Layout variant: " + ", ".join(sorted(cls.variants)),
             }
         return base
+
+    def __init__(self, config=None):
+        #: The workspace configuration (docgen.toml), for types that read their own section of it.
+        self.config = config
+
+    def setting(self, section: str, key: str, default=None):
+        """A value from this workspace's docgen.toml (a plugin's own section), or the default."""
+        if self.config is None:
+            return default
+        return self.config.section(section).get(key, default)
 
     def template_for(self, data: dict) -> str:
         """The template file name for this input (its variant's, if the type has variants)."""

@@ -43,6 +43,8 @@ class LoadedInput:
     data: dict
     lines: dict[str, int] = field(default_factory=dict)
     raw: bytes = b""
+    #: The folder the input was read from (attachments are looked up relative to it).
+    base_dir: Path | None = None
 
     @property
     def sha256(self) -> str:
@@ -313,4 +315,6 @@ def load_input(path: str | Path, limits: dict, source: str | None = None) -> Loa
         raise _fail(source, problem("", "filen finns inte.", "the file does not exist.")) from None
     except IsADirectoryError:
         raise _fail(source, problem("", "detta är en mapp, inte en fil.", "this is a folder, not a file.")) from None
-    return parse_input(source, raw, path.suffix, limits)
+    loaded = parse_input(source, raw, path.suffix, limits)
+    loaded.base_dir = path.resolve().parent
+    return loaded

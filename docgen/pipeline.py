@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from . import attachments
 from .config import Config
 from .convert import OfficePool
 from .distribute import expand
@@ -51,6 +52,7 @@ class Result:
     registered_from: str | None = None  # for a duplicate: the source its registered version came from
     problems: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], {})} | {"ok": self.ok}
@@ -149,13 +151,18 @@ class Engine:
                 folder = outbox / "utkast" / f"{base} {datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
                 stem = f"UTKAST {base}"
             t = time.perf_counter()
-            rendered = self.renderer.render(doc, res.diarienummer if res else None, distribution)
+            rendered = self.renderer.render(doc, res.diarienummer if res else None, distribution,
+                                            {"bilagor": attachments.listing(doc.data)})
             result.timings["render"] = _lap(t)
             docx = staging / f"{stem}.docx"
             pdf = staging / f"{stem}.pdf"
             docx.write_bytes(rendered.data)
             t = time.perf_counter()
             self.pool.convert(docx, pdf)
+            if doc.data.get("bilagor"):
+                result.warnings += attachments.append(
+                    pdf, doc.data, doc.loaded.base_dir, res.diarienummer if res else "(utkast)", staging,
+                    self.pool.convert, doc.source)
             self.plugins.hook.docgen_pdf_written(path=pdf, document=doc.data, config=self.config)
             result.timings["convert"] = _lap(t)
 
@@ -176,6 +183,8 @@ class Engine:
                 "kalla": result.source,
                 "skapad": datetime.now().astimezone().isoformat(timespec="seconds"),
                 "filer": {f.typ: {"namn": Path(f.path).name, "sha256": f.sha256, "storlek": f.size} for f in files},
+                "bilagor": attachments.listing(doc.data),
+                "varningar": result.warnings,
                 "skickas_till": [{"syfte": g["syfte"], "mottagare": [m["rad"] for m in g["mottagare"]]} for g in distribution],
             }
             for p in (docx, pdf):

@@ -73,6 +73,7 @@ class Plugins:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"plugin implements an unknown hook: {exc}") from exc
+        self.config = config
         self.types = self._collect()
 
     def _collect(self) -> dict[str, LoadedType]:
@@ -87,7 +88,7 @@ class Plugins:
                         f"document type {cls.name!r} is defined twice: by {types[cls.name].source} "
                         f"and by {source}. Remove or rename one of them."
                     )
-                types[cls.name] = LoadedType(cls.name, cls, source, cls())
+                types[cls.name] = LoadedType(cls.name, cls, source, cls(self.config))
         return dict(sorted(types.items()))
 
     def get(self, name: str) -> LoadedType | None:

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from .attachments import check_references
 from .errors import InputError, Problem, problem
 from .load import LoadedInput, join_path
 from .plugins import LoadedType, Plugins
@@ -173,6 +174,7 @@ def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput) -
         out.append(problem("enhet", f"enheten {data['enhet']!r} finns inte i docgen.toml.",
                            f"the unit {data['enhet']!r} is not in docgen.toml.",
                            f"använd en av: {known}.", f"use one of: {known}.", loaded.line_of("enhet")))
+    out.extend(check_references(data, loaded.base_dir, loaded.line_of))
     for gi, group in enumerate(data.get("skickas_till") or []):
         if not isinstance(group, dict):
             continue

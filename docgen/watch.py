@@ -33,7 +33,8 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from .load import INPUT_SUFFIXES
+from .attachments import check_references
+from .load import INPUT_SUFFIXES, load_input
 from .outbox import atomic_write, dnr_slug
 from .pipeline import STAGING, Engine, Result
 from .registry import owner_alive, owner_id
@@ -116,6 +117,8 @@ class Watcher:
         self.stable_time = float(w["stabil_tid"])
         self.rescan_every = float(w["omsokning_minuter"]) * 60
         self.recursive = bool(w["undermappar"])
+        self.attachment_grace = float(w["bilagor_vantetid"])
+        self._waiting_since: dict[Path, float] = {}
         self.folders = folders_of(config)
         self.engine = engine or Engine(config, workers=self.workers)
         self._own_engine = engine is None
@@ -195,22 +198,62 @@ class Watcher:
         return ready
 
     # -- claiming and processing -----------------------------------------------------------------
-    def claim(self, path: Path) -> Path | None:
-        """Atomically rename a waiting file into this process's work folder; None if another took it."""
-        self.folders.own_work.mkdir(parents=True, exist_ok=True)
+    def attachments_of(self, path: Path) -> list[str]:
+        """The attachment names an input refers to (best effort: a broken input refers to none)."""
+        try:
+            loaded = load_input(path, self.config.limits)
+        except Exception:
+            return []
+        refs = loaded.data.get("bilagor") if isinstance(loaded.data, dict) else None
+        if not isinstance(refs, list):
+            return []
+        names = [r.get("fil") for r in refs if isinstance(r, dict) and isinstance(r.get("fil"), str)]
+        return [n for n in names if not check_references({"bilagor": [{"fil": n}]}, None, lambda _: None)]
+
+    def attachments_ready(self, path: Path) -> tuple[bool, list[Path]]:
+        """Whether the input's attachments are all there and stable (or the grace period is over)."""
+        names = self.attachments_of(path)
+        present, waiting = [], False
+        for name in names:
+            f = path.parent / name
+            if f.is_file():
+                present.append(f)
+                if time.time() - f.stat().st_mtime < self.stable_time:
+                    waiting = True
+            else:
+                waiting = True
+        if not waiting:
+            return True, present
+        first = self._waiting_since.setdefault(path, time.monotonic())
+        if time.monotonic() - first >= self.attachment_grace:
+            return True, present  # give up waiting: processing reports what is missing
+        return False, present
+
+    def claim(self, path: Path, attachments: list[Path] = ()) -> Path | None:
+        """Atomically rename a waiting input (and its attachments) into a claim folder; None if another took it."""
         claim_id = f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-        dest = self.folders.own_work / f"{claim_id}__{path.name}"
+        folder = self.folders.own_work / claim_id
+        folder.mkdir(parents=True)
+        dest = folder / path.name
         try:
             os.rename(path, dest)
         except FileNotFoundError:
+            folder.rmdir()
             return None
+        for f in attachments:
+            target = folder / f.relative_to(path.parent)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(f, target)
+            except FileNotFoundError:
+                pass  # reported as missing when the input is processed
+        self._waiting_since.pop(path, None)
         return dest
 
     def submit(self, claimed: Path, recovered: bool = False) -> None:
         fut = self._executor.submit(self.process, claimed, recovered)
-        original = claimed.name.split("__", 1)[-1]
         with self._lock:
-            self._pending[fut] = (claimed, original)
+            self._pending[fut] = (claimed, claimed.name)
         fut.add_done_callback(self._forget)
 
     def _forget(self, fut: Future) -> None:
@@ -218,25 +261,27 @@ class Watcher:
             self._pending.pop(fut, None)
 
     def process(self, claimed: Path, recovered: bool = False) -> Result:
+        """Process one claimed input; move its claim folder to behandlade/ or fel/ (with a report)."""
         t0 = time.perf_counter()
-        result = self.engine.process(claimed, source=claimed.name)
-        if not result.ok and result.error_kind == "duplicate" and result.registered_from == claimed.name:
+        claim_id = claimed.parent.name
+        source = f"{claim_id}/{claimed.name}"  # unique per drop: how a takeover recognises its own registration
+        result = self.engine.process(claimed, source=source)
+        if not result.ok and result.error_kind == "duplicate" and result.registered_from == source:
             result.ok, result.error, result.error_kind = True, None, None  # registered before a crash: done
         total = round((time.perf_counter() - t0) * 1000, 1)
         try:
             if result.ok:
                 self.processed += 1
                 label = f"{dnr_slug(result.diarienummer)}-{result.lopnummer:02d}" if result.diarienummer else "UTKAST"
-                claim_id, _, original = claimed.name.partition("__")
-                self._move(claimed, self.folders.done / f"{claim_id} {label}__{original}")
+                self._move(claimed.parent, self.folders.done / f"{claim_id} {label}")
             else:
                 self.failed += 1
-                dest = self.folders.failed / claimed.name
-                atomic_write(dest.with_name(dest.name + ".fel.txt"), report_text(result).encode("utf-8"))
-                self._move(claimed, dest)
+                report = claimed.with_name(claimed.name + ".fel.txt")
+                atomic_write(report, report_text(result, claimed.name).encode("utf-8"))
+                self._move(claimed.parent, self.folders.failed / f"{claim_id} {claimed.stem}")
         except OSError:
             log.exception("could not move %s out of the work folder; it stays there and is retried at next start", claimed)
-        self._log(result, total, recovered)
+        self._log(result, claimed.name, total, recovered)
         return result
 
     @staticmethod
@@ -246,8 +291,7 @@ class Watcher:
             dest = dest.with_name(f"{uuid.uuid4().hex[:6]}-{dest.name}")
         os.rename(src, dest)
 
-    def _log(self, result: Result, total_ms: float, recovered: bool) -> None:
-        original = result.source.split("__", 1)[-1]
+    def _log(self, result: Result, original: str, total_ms: float, recovered: bool) -> None:
         entry = {
             "input": original, "type": result.dokumenttyp, "diarienummer": result.diarienummer,
             "lopnummer": result.lopnummer, "version": result.version,
@@ -274,10 +318,11 @@ class Watcher:
                 if owner.rpartition(":")[0] != host or owner_alive(owner):
                     continue
                 self.folders.own_work.mkdir(parents=True, exist_ok=True)
-                for f in sorted(d.iterdir()):
-                    dest = self.folders.own_work / f.name
-                    os.rename(f, dest)
-                    taken.append(dest)
+                for claim in sorted(d.iterdir()):
+                    dest = self.folders.own_work / claim.name
+                    os.rename(claim, dest)
+                    inputs = [f for f in dest.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES]
+                    taken.extend(inputs[:1])
                 try:
                     d.rmdir()
                 except OSError:
@@ -337,7 +382,11 @@ class Watcher:
                 for path in self._ready(room):
                     if self._stop.is_set():
                         break
-                    claimed = self.claim(path)
+                    ok, attachments = self.attachments_ready(path)
+                    if not ok:
+                        self.hint(path, complete=True)  # look again next round
+                        continue
+                    claimed = self.claim(path, attachments)
                     if claimed is not None:
                         self.submit(claimed)
                 self._wake.wait(0.05)
@@ -356,11 +405,21 @@ class Watcher:
         with self._lock:
             pending = dict(self._pending)
         for fut, (claimed, original) in pending.items():
-            if fut.cancel() and claimed.exists():  # not started: give it back to the inbox
-                back = self.folders.inbox / original
-                if not back.exists():
-                    os.rename(claimed, back)
+            if fut.cancel() and claimed.exists():  # not started: give it (and its attachments) back to the inbox
+                folder = claimed.parent
+                files = [f for f in folder.rglob("*") if f.is_file()]
+                if not any((self.folders.inbox / f.relative_to(folder)).exists() for f in files):
+                    for f in files:
+                        back = self.folders.inbox / f.relative_to(folder)
+                        back.parent.mkdir(parents=True, exist_ok=True)
+                        os.rename(f, back)
+                    shutil.rmtree(folder, ignore_errors=True)
         self._executor.shutdown(wait=True, cancel_futures=True)
+        for leftover in [self.folders.own_work, *(self.folders.own_work.iterdir() if self.folders.own_work.is_dir() else [])]:
+            try:
+                leftover.rmdir()
+            except OSError:
+                pass
         try:
             self.folders.own_work.rmdir()
         except OSError:
@@ -376,9 +435,8 @@ def _owner_of(folder_name: str) -> str:
     return f"{host}:{pid}"
 
 
-def report_text(result: Result) -> str:
+def report_text(result: Result, original: str) -> str:
     """The .fel.txt an officer reads: Swedish first, English below."""
-    original = result.source.split("__", 1)[-1]
     if result.error_kind == "input" and result.error:
         body = result.error.replace(result.source, original)
     elif result.error_kind == "duplicate":
@@ -428,14 +486,26 @@ class LogFormatter(logging.Formatter):
 def status(config) -> dict:
     """What waits, what is in progress (and whether its process lives), what failed."""
     f = folders_of(config)
-    waiting = sorted(p.name for p in f.inbox.iterdir() if p.is_file() and not ignored(p.name)) if f.inbox.is_dir() else []
+    waiting = sorted(p.name for p in f.inbox.iterdir()
+                     if p.is_file() and not ignored(p.name) and p.suffix.lower() in INPUT_SUFFIXES) if f.inbox.is_dir() else []
     in_progress = []
     if f.work_root.is_dir():
         for d in sorted(f.work_root.iterdir()):
             if d.is_dir():
                 owner = _owner_of(d.name)
                 alive = owner_alive(owner)
-                in_progress += [{"file": p.name.split("__", 1)[-1], "owner": owner, "alive": alive} for p in sorted(d.iterdir())]
-    failed = sorted(p.name for p in f.failed.iterdir() if p.is_file() and not p.name.endswith(".fel.txt")) if f.failed.is_dir() else []
-    done = sum(1 for p in f.done.iterdir() if p.is_file()) if f.done.is_dir() else 0
+                for claim in sorted(d.iterdir()):
+                    for p in sorted(claim.iterdir()) if claim.is_dir() else []:
+                        if p.suffix.lower() in INPUT_SUFFIXES:
+                            in_progress.append({"file": p.name, "owner": owner, "alive": alive})
+    failed = []
+    if f.failed.is_dir():
+        for d in sorted(f.failed.iterdir()):
+            reports = sorted(d.glob("*.fel.txt")) if d.is_dir() else []
+            if reports:
+                lines = reports[0].read_text(encoding="utf-8").splitlines()
+                problems = [line.strip()[2:] for line in lines if line.startswith("  - ")]
+                failed.append({"folder": d.name, "file": reports[0].name[: -len(".fel.txt")],
+                               "report": str(reports[0]), "summary": problems[0] if problems else (lines[0] if lines else "")})
+    done = sum(1 for p in f.done.iterdir() if p.is_dir()) if f.done.is_dir() else 0
     return {"waiting": waiting, "in_progress": in_progress, "failed": failed, "processed": done}

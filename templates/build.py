@@ -93,6 +93,12 @@ def base_document():
     _style(doc, "Heading 1", 14, bold=True, before=14, after=6, keep_next=True)
     _style(doc, "Heading 2", 12, bold=True, before=12, after=4, keep_next=True)
     _style(doc, "Heading 3", 11, bold=True, before=10, after=3, keep_next=True)
+    from docx.enum.style import WD_STYLE_TYPE
+    closing = doc.styles.add_style("Avslutning", WD_STYLE_TYPE.PARAGRAPH)
+    closing.base_style = doc.styles["Normal"]
+    closing.font.italic = True
+    closing.font.size = Pt(10)
+    closing.paragraph_format.space_before = Pt(12)
     for name in ("List Paragraph", "List Bullet", "List Number", "Header", "Footer", "Subtitle"):
         _style(doc, name, 11 if name.startswith("List") else 9, after=3 if name.startswith("List") else 0)
 
@@ -231,7 +237,134 @@ def uppdragshandling():
     return doc
 
 
-TEMPLATES = {"uppdragshandling.docx": uppdragshandling}
+def md_block(doc, var: str) -> None:
+    doc.add_paragraph("{{p " + var + "|markdown }}")
+
+
+def optional_section(doc, var: str, heading: str) -> None:
+    doc.add_paragraph("{%p if " + var + " %}")
+    doc.add_paragraph(heading, style="Heading 2")
+    md_block(doc, var)
+    doc.add_paragraph("{%p endif %}")
+
+
+def beslut():
+    doc = base_document()
+    header_and_footer(doc)
+    confidentiality(doc)
+    doc.add_paragraph("{{ rubrik }}", style="Title")
+    labelled(doc, "Beslutsinstans:", "{{ beslutsinstans }}")
+    labelled(doc, "Typ av beslut:", "{{ beslutstyp_text }}")
+    doc.add_paragraph("{%p if ersatter %}")
+    p = doc.add_paragraph()
+    p.paragraph_format.space_before = Pt(6)
+    r = p.add_run("Detta beslut ersätter beslut {{ ersatter.diarienummer }} av den {{ ersatter.datum|langt_datum }}.")
+    r.italic = True
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("Beslut", style="Heading 2")
+    doc.add_paragraph("{{ beslutsinstans }} beslutar att")
+    md_block(doc, "beslutspunkter_md")
+    optional_section(doc, "sammanfattning", "Sammanfattning")
+    optional_section(doc, "skal", "Skäl för beslutet")
+    doc.add_paragraph("{%p if hanvisningar %}")
+    doc.add_paragraph("Hänvisningar", style="Heading 2")
+    doc.add_paragraph("{%p for h in hanvisningar %}")
+    doc.add_paragraph("{{ h.diarienummer }}{% if h.beskrivning %} – {{ h.beskrivning }}{% endif %}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if foredragande %}")
+    p = doc.add_paragraph()
+    p.paragraph_format.space_before = Pt(12)
+    p.add_run("Föredragande: ").bold = True
+    p.add_run("{{ foredragande.namn }}{% if foredragande.titel %}, {{ foredragande.titel }}{% endif %}")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if narvarande %}")
+    p = doc.add_paragraph()
+    p.add_run("Närvarande:").bold = True
+    p.paragraph_format.keep_with_next = True
+    doc.add_paragraph("{%p for n in narvarande %}")
+    doc.add_paragraph("{{ n.namn }}{% if n.titel %}, {{ n.titel }}{% endif %}", style="List Bullet")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p endif %}")
+    signatures(doc)
+    optional_section(doc, "overklagande_text", "Hur man överklagar")
+    attachments(doc)
+    distribution(doc)
+    return doc
+
+
+def lagesrapport_program():
+    doc = base_document()
+    header_and_footer(doc, [("Version", "{{ version }}")])
+    confidentiality(doc)
+    for text, size, bold in (("{{ organisation }}", 11, False), ("{{ program }}{% if enhet %}, {{ enhet }}{% endif %}", 11, False),
+                             ("Version {{ version }}", 10, False), ("{{ datum|datum }}", 10, False)):
+        p = doc.add_paragraph()
+        p.paragraph_format.space_after = Pt(0)
+        r = p.add_run(text)
+        r.font.size = Pt(size)
+        r.bold = bold
+    doc.add_paragraph("Lägesrapport {{ period_text }} {{ program }}", style="Title").paragraph_format.space_before = Pt(18)
+    doc.add_paragraph("Inledning", style="Heading 1")
+    md_block(doc, "inledning")
+    doc.add_paragraph("{%p if sammanfattning %}")
+    doc.add_paragraph("Sammanfattning {{ period_kort }}", style="Heading 1")
+    md_block(doc, "sammanfattning")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("Lägessummering", style="Heading 1")
+    doc.add_paragraph("{%p for a in arbetsomraden %}")
+    doc.add_paragraph("{{ a.namn }}", style="Heading 2")
+    doc.add_paragraph("Summering {{ period_kort }}", style="Heading 3")
+    md_block(doc, "a.summering")
+    doc.add_paragraph("{%p if a.planering %}")
+    doc.add_paragraph("Planering {{ nasta_period }}", style="Heading 3")
+    md_block(doc, "a.planering")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p endfor %}")
+    attachments(doc)
+    distribution(doc)
+    return doc
+
+
+def lagesrapport_lagesbild():
+    doc = base_document()
+    header_and_footer(doc)
+    confidentiality(doc)
+    doc.add_paragraph("{{ rubrik }}", style="Title")
+    p = doc.add_paragraph()
+    p.add_run("Sammanställd: ").bold = True
+    p.add_run("{{ sammanstalld_text }}")
+    doc.add_paragraph("{%p for a in avsnitt %}")
+    doc.add_paragraph("{{ a.rubrik }}", style="Heading 2")
+    md_block(doc, "a.text")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p if kommunikation_md %}")
+    doc.add_paragraph("Kommunikationsinsatser", style="Heading 2")
+    md_block(doc, "kommunikation_md")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if lankar_md %}")
+    doc.add_paragraph("Samlad information", style="Heading 2")
+    md_block(doc, "lankar_md")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if talesperson %}")
+    doc.add_paragraph("Talesperson", style="Heading 2")
+    doc.add_paragraph("{{ talesperson.namn }}{% if talesperson.titel %}, {{ talesperson.titel }}{% endif %}"
+                      "{% if talesperson.epost %}, {{ talesperson.epost }}{% endif %}")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if avslutning %}")
+    doc.add_paragraph("{{p avslutning|markdown('Avslutning') }}")
+    doc.add_paragraph("{%p endif %}")
+    attachments(doc)
+    distribution(doc)
+    return doc
+
+
+TEMPLATES = {
+    "uppdragshandling.docx": uppdragshandling,
+    "beslut.docx": beslut,
+    "lagesrapport-program.docx": lagesrapport_program,
+    "lagesrapport-lagesbild.docx": lagesrapport_lagesbild,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -44,13 +44,23 @@ def stop_watcher(proc: subprocess.Popen) -> int:
 
 
 def done(ws: Path) -> list[Path]:
+    """Claim folders of processed inputs."""
     d = ws / "inbox" / "behandlade"
-    return sorted(d.iterdir()) if d.is_dir() else []
+    return sorted(p for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
 
 
 def failed(ws: Path) -> list[Path]:
+    """Claim folders of failed inputs (each holds the input and its .fel.txt)."""
     d = ws / "inbox" / "fel"
-    return sorted(p for p in d.iterdir() if not p.name.endswith(".fel.txt")) if d.is_dir() else []
+    return sorted(p for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
+
+
+def report_of(folder: Path) -> tuple[str, str]:
+    """(input name, report text) of a failed claim folder."""
+    rep = next(folder.glob("*.fel.txt"))
+    name = rep.name[: -len(".fel.txt")]
+    assert (folder / name).is_file(), "the input lies beside its report"
+    return name, rep.read_text(encoding="utf-8")
 
 
 def inputs(n: int, prefix="Uppdrag") -> list[dict]:
@@ -96,8 +106,8 @@ def test_good_bad_and_duplicate_files(workspace, service):
     assert stop_watcher(proc) == 0
 
     processed = done(workspace)[0]
-    assert "RS-" in processed.name and processed.name.endswith("__bra.yaml") and processed.name[:8].isdigit()
-    reports = {p.name.split("__", 1)[1]: (p.parent / (p.name + ".fel.txt")).read_text(encoding="utf-8") for p in failed(workspace)}
+    assert "RS-" in processed.name and processed.name[:8].isdigit() and (processed / "bra.yaml").is_file()
+    reports = dict(report_of(p) for p in failed(workspace))
     bad = reports["fel.yaml"]
     assert "fält datum" in bad and "field datum" in bad and bad.index("fel") < bad.index("error")
     assert "uppdragsgivare" in bad and "rad 3" in bad
@@ -220,4 +230,39 @@ def test_status_and_json_log(workspace, service):
     assert docs["fel.yaml"]["result"] == "input"
     out = subprocess.run(DOCGEN + ["-w", str(workspace), "status", "--json"], capture_output=True, text=True, check=True)
     st = json.loads(out.stdout)
-    assert st["processed"] == 1 and len(st["failed"]) == 1 and st["waiting"] == [] and st["in_progress"] == []
+    assert st["processed"] == 1 and st["waiting"] == [] and st["in_progress"] == []
+    assert [f["file"] for f in st["failed"]] == ["fel.yaml"] and "okänd dokumenttyp" in st["failed"][0]["summary"]
+
+
+def test_input_waits_for_its_attachments_and_moves_with_them(workspace, service, pool):
+    from docgen.convert import OfficePool  # noqa: F401  (the session pool made the attachment below)
+    from docx import Document
+
+    proc = service()
+    data = example("uppdragshandling") | {"bilagor": [{"fil": "bilaga.docx", "titel": "Tidplan"}]}
+    drop(workspace, "med-bilaga.yaml", data)
+    time.sleep(1.5)
+    assert done(workspace) == [] and failed(workspace) == [], "taken before its attachment arrived"
+    d = Document()
+    d.add_paragraph("Tidplan för arbetet")
+    d.save(workspace / ".bilaga.tmp")
+    os.rename(workspace / ".bilaga.tmp", workspace / "inbox" / "bilaga.docx")
+    wait_for(lambda: len(done(workspace)) == 1, what="input with attachment")
+    assert stop_watcher(proc) == 0
+    folder = done(workspace)[0]
+    assert sorted(p.name for p in folder.iterdir()) == ["bilaga.docx", "med-bilaga.yaml"]
+    from pypdf import PdfReader
+    pdf = next((workspace / "outbox").glob("*/*.pdf"))
+    last = PdfReader(pdf).pages[-1].extract_text()
+    assert "Tidplan för arbetet" in last and "Bilaga 1 till RS" in last
+
+
+def test_missing_attachment_fails_after_grace_period(workspace, service):
+    toml = workspace / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("bilagor_vantetid = 30.0", "bilagor_vantetid = 1.0"), encoding="utf-8")
+    proc = service()
+    drop(workspace, "saknas.yaml", example("uppdragshandling") | {"bilagor": [{"fil": "finns-inte.pdf"}]})
+    wait_for(lambda: len(failed(workspace)) == 1, what="failure after grace period")
+    assert stop_watcher(proc) == 0
+    name, text = report_of(failed(workspace)[0])
+    assert name == "saknas.yaml" and "finns-inte.pdf" in text and "bilagor[1].fil" in text

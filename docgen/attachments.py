@@ -1,0 +1,134 @@
+"""Attachments (bilagor): checked references, DOCX converted, pages stamped and appended to the PDF.
+
+A reference must stay inside the input's folder (no absolute path, no ``..``, no link pointing
+outside) and name an existing PDF or DOCX. Each attachment page gets "Bilaga N till <diarienummer>"
+in its top margin; the stamp is itself made by LibreOffice, so its font is embedded.
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.errors import PdfReadError
+
+from .errors import InputError, Problem, problem
+from .load import join_path
+
+SUFFIXES = {".pdf", ".docx"}
+
+
+def check_references(data: dict, base_dir: Path | None, line_of) -> list[Problem]:
+    """Problems with the input's attachment references (before anything is rendered)."""
+    out: list[Problem] = []
+    for i, item in enumerate(data.get("bilagor") or []):
+        path = join_path(join_path(join_path("", "bilagor"), i), "fil")
+        name = item.get("fil", "")
+        line = line_of(path)
+        pure = PurePosixPath(name.replace("\\", "/"))
+        if pure.is_absolute() or PureWindowsPath(name).is_absolute() or ".." in pure.parts:
+            out.append(problem(path, f"bilagan {name!r} pekar utanför inkorgen.", f"the attachment {name!r} points outside the inbox.",
+                               "ange bara filnamnet och lägg filen bredvid indatafilen.",
+                               "give only the file name and put the file beside the input.", line))
+            continue
+        if pure.suffix.lower() not in SUFFIXES:
+            out.append(problem(path, f"bilagan {name!r} är varken PDF eller DOCX.", f"the attachment {name!r} is neither PDF nor DOCX.",
+                               "spara bilagan som PDF eller DOCX.", "save the attachment as PDF or DOCX.", line))
+            continue
+        if base_dir is None:
+            continue
+        target = base_dir / pure
+        if target.is_symlink() or not Path(os.path.realpath(target)).is_relative_to(os.path.realpath(base_dir)):
+            out.append(problem(path, f"bilagan {name!r} är en länk som pekar utanför inkorgen.",
+                               f"the attachment {name!r} is a link pointing outside the inbox.",
+                               "lägg en kopia av filen i inkorgen.", "put a copy of the file in the inbox.", line))
+        elif not target.is_file():
+            out.append(problem(path, f"bilagan {name!r} finns inte bredvid indatafilen.",
+                               f"the attachment {name!r} is not beside the input file.",
+                               "lägg bilagan i samma mapp som indatafilen, med exakt det namnet.",
+                               "put the attachment in the same folder as the input, with exactly that name.", line))
+    return out
+
+
+def listing(data: dict) -> list[dict]:
+    """The attachments as the template lists them: nummer and titel."""
+    return [{"nummer": i, "titel": a.get("titel") or Path(a["fil"]).stem, "fil": a["fil"]}
+            for i, a in enumerate(data.get("bilagor") or [], 1)]
+
+
+def _stamp_docx(text: str) -> bytes:
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    d = docx.Document()
+    sec = d.sections[0]
+    sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Cm(0.6), Cm(27.0), Cm(1.0), Cm(1.0)
+    p = d.paragraphs[0] if d.paragraphs else d.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    r = p.add_run(text)
+    r.font.size, r.font.name, r.bold = Pt(9), "Arial", True
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def append(pdf: Path, data: dict, base_dir: Path, diarienummer: str, staging: Path, convert, source: str) -> list[str]:
+    """Append every attachment to ``pdf`` (in place), stamped; returns warnings. ``convert(docx, pdf)`` is the pool's."""
+    writer = PdfWriter(clone_from=PdfReader(pdf))
+    warnings: list[str] = []
+    problems: list[Problem] = []
+    for i, item in enumerate(data.get("bilagor") or [], 1):
+        field = join_path(join_path(join_path("", "bilagor"), i - 1), "fil")
+        src = base_dir / item["fil"]
+        if src.suffix.lower() == ".docx":
+            converted = staging / f"bilaga-{i}.pdf"
+            try:
+                convert(src, converted)
+            except Exception as exc:
+                problems.append(problem(field, f"bilagan {item['fil']!r} kunde inte konverteras till PDF ({exc}).",
+                                        f"the attachment {item['fil']!r} could not be converted to PDF ({exc}).",
+                                        "öppna och spara om den i Word, eller bifoga den som PDF.",
+                                        "open and re-save it in Word, or attach it as PDF."))
+                continue
+            src_pdf = converted
+        else:
+            src_pdf = src
+        try:
+            reader = PdfReader(src_pdf)
+            if reader.is_encrypted:
+                problems.append(problem(field, f"bilagan {item['fil']!r} är krypterad eller lösenordsskyddad.",
+                                        f"the attachment {item['fil']!r} is encrypted or password protected.",
+                                        "spara en kopia utan lösenord.", "save a copy without a password."))
+                continue
+            pages = list(reader.pages)
+            if not pages:
+                raise PdfReadError("no pages")
+            xmp = reader.xmp_metadata
+            if src.suffix.lower() == ".pdf" and not (xmp and xmp.pdfaid_part):
+                warnings.append(f"bilaga {i} ({item['fil']}) är inte PDF/A / attachment {i} is not PDF/A")
+        except Exception as exc:
+            problems.append(problem(field, f"bilagan {item['fil']!r} är en trasig PDF ({exc}).",
+                                    f"the attachment {item['fil']!r} is a broken PDF ({exc}).",
+                                    "skapa PDF-filen på nytt.", "make the PDF file again."))
+            continue
+        stamp_docx = staging / f"stamp-{i}.docx"
+        stamp_pdf = staging / f"stamp-{i}.pdf"
+        stamp_docx.write_bytes(_stamp_docx(f"Bilaga {i} till {diarienummer}"))
+        convert(stamp_docx, stamp_pdf)
+        stamp = PdfReader(stamp_pdf).pages[0]
+        sw, sh = float(stamp.mediabox.width), float(stamp.mediabox.height)
+        for page in pages:
+            box = page.mediabox
+            pw, ph = float(box.width), float(box.height)
+            added = writer.add_page(page)
+            added.merge_transformed_page(stamp, Transformation().translate(float(box.left) + pw - sw, float(box.bottom) + ph - sh))
+    if problems:
+        raise InputError(source, problems)
+    tmp = pdf.with_suffix(".tmp.pdf")
+    with open(tmp, "wb") as f:
+        writer.write(f)
+    os.replace(tmp, pdf)
+    return warnings

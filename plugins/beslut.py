@@ -1,0 +1,88 @@
+"""Beslut: a decision by a steering group, a director (verkställighetsbeslut) or a delegated officer."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from docgen import hookimpl
+from docgen.doctype import DocumentType
+
+HERE = Path(__file__).resolve().parent
+PERSON = {"$ref": "#/$defs/person"}
+DNR_REF = {"type": "string", "minLength": 1, "description": "A diarienummer, e.g. RS 2024-00042."}
+
+BESLUTSTYPER = {
+    "projektdirektiv": "Projektdirektiv",
+    "projektplan": "Projektplan",
+    "uppdrag": "Uppdrag",
+    "införande av nytt arbetssätt": "Införande av nytt arbetssätt",
+    "samarbete med extern aktör": "Samarbete med extern aktör",
+    "ändrad omfattning eller inriktning": "Ändrad omfattning eller inriktning",
+    "verkställighetsbeslut": "Verkställighetsbeslut",
+    "delegationsbeslut": "Delegationsbeslut",
+    "övrigt": "Övrigt",
+}
+
+DEFAULT_APPEAL = (
+    "Beslutet kan överklagas. Överklagandet ska vara skriftligt och ha kommit in till registraturen "
+    "inom tre veckor från den dag då du fick del av beslutet. Skriv vilket beslut som överklagas "
+    "(ange diarienumret), varför du anser att det är fel och vilken ändring du vill ha."
+)
+
+
+class Beslut(DocumentType):
+    name = "beslut"
+    title = "Beslut"
+    description = "Beslut: beslutsinstans, typ, numrerade beslutspunkter, skäl, underskrifter, överklagande."
+    template = "beslut.docx"
+    template_dirs = [HERE.parent / "templates"]
+    parties = {"föredragande": "Föredragande", "närvarande": "Närvarande"}
+    distribution_heading = "Beslutet skickas till"
+    schema = {
+        "required": ["beslutsinstans", "beslutstyp", "beslutspunkter", "underskrifter"],
+        "properties": {
+            "beslutsinstans": {"type": "string", "minLength": 1,
+                               "description": "Who decides: a named steering group, the regional director, a delegated officer."},
+            "beslutstyp": {"enum": list(BESLUTSTYPER), "description": "The kind of decision."},
+            "beslutspunkter": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/text", "minLength": 1},
+                               "description": "The decision points, in order: \"<beslutsinstans> beslutar att 1. ... 2. ...\"."},
+            "sammanfattning": {"$ref": "#/$defs/text"},
+            "skäl": {"$ref": "#/$defs/text", "description": "Skäl för beslutet."},
+            "hänvisningar": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": ["diarienummer"],
+                "properties": {"diarienummer": DNR_REF, "beskrivning": {"type": "string"}}}},
+            "föredragande": PERSON,
+            "närvarande": {"type": "array", "items": PERSON},
+            "underskrifter": {"type": "array", "minItems": 1, "items": PERSON},
+            "överklagande": {"type": "boolean", "description": "true: add the appeal notice from docgen.toml [beslut] overklagande."},
+            "ersätter": {"type": "object", "additionalProperties": False, "required": ["diarienummer", "datum"],
+                         "description": "The earlier decision this one supersedes.",
+                         "properties": {"diarienummer": DNR_REF, "datum": {"type": "string", "format": "date"}}},
+        },
+    }
+
+    def context(self, data: dict) -> dict:
+        points = []
+        for i, text in enumerate(data["beslutspunkter"], 1):
+            lines = str(text).strip().splitlines() or [""]
+            points.append(f"{i}. {lines[0]}" + "".join("\n" + textwrap.indent(l, "   ") if l.strip() else "\n" for l in lines[1:]))
+        return {
+            **data,
+            "beslutstyp_text": BESLUTSTYPER[data["beslutstyp"]],
+            "beslutspunkter_md": "\n".join(points),
+            "sammanfattning": data.get("sammanfattning"),
+            "skal": data.get("skäl"),
+            "hanvisningar": data.get("hänvisningar") or [],
+            "foredragande": data.get("föredragande"),
+            "narvarande": data.get("närvarande") or [],
+            "ersatter": data.get("ersätter"),
+            "overklagande_text": self.setting("beslut", "overklagande", DEFAULT_APPEAL) if data.get("överklagande") else None,
+        }
+
+    def example_text(self, variant=None) -> str:
+        return (HERE / "examples" / "beslut.yaml").read_text(encoding="utf-8")
+
+
+@hookimpl
+def docgen_document_types():
+    return [Beslut]

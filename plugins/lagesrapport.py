@@ -1,0 +1,141 @@
+"""Lägesrapport: a program's periodic status report, or a short regional briefing (lägesbild).
+
+Two variants of one type, each with its own template:
+- ``program``: organisation, program, version, reporting period in words, introduction, summary,
+  and per work area a "Summering <period>" and "Planering <next period>".
+- ``lagesbild``: "Sammanställd: <date> klockan <HH.MM>", titled sections, dated communication
+  actions with links, collected links, a spokesperson and a closing paragraph in italics.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.dates import format_date
+
+from docgen import hookimpl
+from docgen.doctype import DocumentType
+from docgen.errors import problem
+
+HERE = Path(__file__).resolve().parent
+LOCALE = "sv_SE"
+MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": "A month, YYYY-MM (e.g. 2023-01)."}
+URL = {"type": "string", "pattern": r"^https?://\S+$", "description": "A web address starting with https://"}
+TEXT = {"$ref": "#/$defs/text"}
+
+
+def months(first: str, last: str) -> list[date]:
+    y, m = map(int, first.split("-"))
+    ly, lm = map(int, last.split("-"))
+    out = []
+    while (y, m) <= (ly, lm):
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def month_name(d: date, with_year: bool) -> str:
+    return format_date(d, "LLLL y" if with_year else "LLLL", locale=LOCALE)
+
+
+def join_sv(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
+
+
+def md_link(text: str, url: str) -> str:
+    safe_text = text.replace("[", "\\[").replace("]", "\\]")
+    safe_url = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{safe_text}]({safe_url})"
+
+
+class Lagesrapport(DocumentType):
+    name = "lagesrapport"
+    title = "Lägesrapport"
+    description = "Lägesrapport: program (period, arbetsområden) or lägesbild (kort regional sammanställning)."
+    variants = {"program": "lagesrapport-program.docx", "lagesbild": "lagesrapport-lagesbild.docx"}
+    template_dirs = [HERE.parent / "templates"]
+    parties = {"talesperson": "Talesperson"}
+    distribution_heading = "Rapporten skickas till"
+    schema = {
+        "properties": {
+            # variant program
+            "program": {"type": "string", "minLength": 1, "description": "The program or project reported on."},
+            "version": {"type": "string", "minLength": 1, "description": "The report's version, e.g. 1.0."},
+            "period": {"type": "object", "additionalProperties": False, "required": ["från", "till"],
+                       "description": "The reporting period in months.",
+                       "properties": {"från": MONTH, "till": MONTH}},
+            "inledning": TEXT,
+            "sammanfattning": TEXT,
+            "arbetsomraden": {"type": "array", "minItems": 1, "description": "Per work area: summering and planering.",
+                              "items": {"type": "object", "additionalProperties": False, "required": ["namn", "summering"],
+                                        "properties": {"namn": {"type": "string", "minLength": 1},
+                                                       "summering": TEXT, "planering": TEXT}}},
+            # variant lagesbild
+            "sammanstalld": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$",
+                             "description": "When the briefing was compiled: YYYY-MM-DD HH:MM."},
+            "avsnitt": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False, "required": ["rubrik", "text"],
+                "properties": {"rubrik": {"type": "string", "minLength": 1}, "text": TEXT}}},
+            "kommunikationsinsatser": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": ["datum", "text"],
+                "properties": {"datum": {"type": "string", "format": "date"}, "text": {"type": "string", "minLength": 1},
+                               "lank": URL}}},
+            "lankar": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": ["text", "url"],
+                "properties": {"text": {"type": "string", "minLength": 1}, "url": URL}}},
+            "talesperson": {"$ref": "#/$defs/person"},
+            "avslutning": TEXT,
+        },
+        "allOf": [{
+            "if": {"properties": {"variant": {"const": "lagesbild"}}, "required": ["variant"]},
+            "then": {"required": ["sammanstalld", "avsnitt"]},
+            "else": {"required": ["program", "version", "period", "inledning", "arbetsomraden"]},
+        }],
+    }
+
+    def check(self, data: dict) -> list:
+        out = []
+        period = data.get("period")
+        if period and period["från"] > period["till"]:
+            out.append(problem("period.till", "perioden slutar före den börjar.", "the period ends before it begins.",
+                               "byt plats på från och till.", "swap från and till."))
+        if data.get("sammanstalld"):
+            try:
+                datetime.fromisoformat(data["sammanstalld"].replace(" ", "T"))
+            except ValueError:
+                out.append(problem("sammanstalld", "ogiltig tidpunkt.", "not a valid point in time.",
+                                   "skriv t.ex. 2026-03-02 14:30.", "write e.g. 2026-03-02 14:30."))
+        return out
+
+    def context(self, data: dict) -> dict:
+        ctx = dict(data)
+        if data.get("variant") == "lagesbild":
+            when = datetime.fromisoformat(data["sammanstalld"].replace(" ", "T"))
+            ctx["sammanstalld_text"] = f"{format_date(when.date(), 'd MMMM y', locale=LOCALE)} klockan {when:%H.%M}"
+            ctx["kommunikation_md"] = "\n".join(
+                f"- **{format_date(date.fromisoformat(k['datum']), 'd MMMM y', locale=LOCALE)}:** {k['text']}"
+                + (f" ({md_link('länk', k['lank'])})" if k.get("lank") else "")
+                for k in data.get("kommunikationsinsatser") or [])
+            ctx["lankar_md"] = "\n".join(f"- {md_link(x['text'], x['url'])}" for x in data.get("lankar") or [])
+            ctx.setdefault("talesperson", None)
+            ctx.setdefault("avslutning", None)
+            return ctx
+        ms = months(data["period"]["från"], data["period"]["till"])
+        several_years = len({m.year for m in ms}) > 1
+        ctx["period_text"] = ", ".join(month_name(m, True) for m in ms) if several_years else (
+            join_sv([month_name(m, False) for m in ms]) + f" {ms[-1].year}")
+        ctx["period_kort"] = join_sv([month_name(m, False) for m in ms])
+        last = ms[-1]
+        nxt = date(last.year + 1, 1, 1) if last.month == 12 else date(last.year, last.month + 1, 1)
+        ctx["nasta_period"] = month_name(nxt, nxt.year != last.year)
+        ctx.setdefault("sammanfattning", None)
+        ctx["arbetsomraden"] = [dict(a, planering=a.get("planering")) for a in data["arbetsomraden"]]
+        return ctx
+
+    def example_text(self, variant=None) -> str:
+        return (HERE / "examples" / f"lagesrapport-{variant or 'program'}.yaml").read_text(encoding="utf-8")
+
+
+@hookimpl
+def docgen_document_types():
+    return [Lagesrapport]
