@@ -136,7 +136,7 @@ def render(obj: Context, files, as_json, jobs):
     with Engine(obj.config, obj.plugins, workers=jobs) as engine:
         with ThreadPoolExecutor(max_workers=jobs) as ex:
             for result in ex.map(engine.process, files):
-                if not result.ok:
+                if not result.ok or result.delivery_errors:
                     failed += 1
                 if as_json:
                     click.echo(result_json(result))
@@ -145,6 +145,12 @@ def render(obj: Context, files, as_json, jobs):
                     click.echo(f"OK   {result.source} → {label}")
                     for kind in ("pdf", "docx", "json"):
                         click.echo(f"       {kind:<4} {result.files[kind]}")
+                    for d in result.deliveries:
+                        click.echo(f"       utskick {d['status']:<12} {d['syfte']}: {d['namn']} {d['epost'] or ''}")
+                    for w in result.warnings:
+                        click.echo(f"       varning: {w}")
+                    for e in result.delivery_errors:
+                        click.echo(f"FEL  {result.source}: {e}", err=True)
                 else:
                     click.echo(f"FEL  {result.error}\n", err=True)
     sys.exit(1 if failed else 0)
@@ -196,6 +202,72 @@ def status(obj: Context, as_json):
     for item in st["failed"]:
         click.echo(f"  {item['file']}: {item['summary']}\n    {item['report']}")
     click.echo(f"Behandlade / processed:  {st['processed']}")
+
+
+@cli.command()
+@click.option("--dnr", "diarienummer", help="Only this case's deliveries.")
+@click.pass_obj
+def send(obj: Context, diarienummer):
+    """Send every delivery not yet sent (needs [smtp] server); what was sent is never sent again."""
+    from .distribute import send_pending
+    from .registry import Registry
+
+    if not obj.config.section("smtp").get("server"):
+        raise click.UsageError("no SMTP server configured ([smtp] server in docgen.toml); messages stay as .eml files")
+    reg = Registry(obj.config.registry_url)
+    outcomes = send_pending(reg, obj.config, diarienummer=diarienummer)
+    for o in outcomes:
+        click.echo(f"{o['status']:<11} {o['namn']} <{o['epost']}>: {o['resultat']}")
+    click.echo(f"{sum(o['status'] == 'skickad' for o in outcomes)} skickade, {sum(o['status'] != 'skickad' for o in outcomes)} misslyckade")
+    sys.exit(1 if any(o["status"] != "skickad" for o in outcomes) else 0)
+
+
+@cli.group()
+def registry():
+    """The diarium: search documents, show a case."""
+
+
+@registry.command("list")
+@click.option("--typ", help="Document type.")
+@click.option("--serie", help="Series, e.g. RS.")
+@click.option("--ar", type=int, help="Year of the diarienummer.")
+@click.option("--fran", help="Documents dated on or after YYYY-MM-DD.")
+@click.option("--till", help="Documents dated on or before YYYY-MM-DD.")
+@click.option("--status", type=click.Choice(["registrerad", "makulerad", "arkiverad"]))
+@click.option("--text", help="Words in the title.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def registry_list(obj: Context, typ, serie, ar, fran, till, status, text, as_json):
+    """List registered documents (newest first)."""
+    from .diarium import list_documents
+    from .registry import Registry
+
+    rows = list_documents(Registry(obj.config.registry_url), typ=typ, serie=serie, ar=ar, fran=fran, till=till,
+                          status=status, text=text)
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['diarienummer']:<16} {r['lopnummer']:>3}  {r['datum']}  {r['dokumenttyp']:<16} {r['status']:<11} "
+                   f"v{r['version'] or '-'}  {r['rubrik']}")
+        click.echo(f"{'':<22}registrerad {r['registrerad'] or '-'}; motpart: {r['motpart'] or '-'}")
+    click.echo(f"{len(rows)} handlingar")
+
+
+@registry.command("show")
+@click.argument("diarienummer")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def registry_show(obj: Context, diarienummer, as_json):
+    """Show a case: its documents, every version with checksums, deliveries."""
+    from .diarium import format_case, show_case
+    from .registry import Registry
+
+    case = show_case(Registry(obj.config.registry_url), diarienummer)
+    if case is None:
+        raise click.UsageError(f"no case {diarienummer!r} in the diarium (see `docgen registry list`)")
+    click.echo(json.dumps(case, ensure_ascii=False, indent=2) if as_json else format_case(case))
 
 
 if __name__ == "__main__":

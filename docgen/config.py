@@ -28,6 +28,21 @@ DEFAULTS: dict[str, Any] = {
         "register": "docgen.sqlite",
         "mallar": "templates",
         "plugins": "",
+        "sandlistor": "distribution.yaml",
+    },
+    "distribution": {
+        "avsandare": "registrator@example.se",
+        "interna_domaner": ["example.se"],
+    },
+    "smtp": {
+        "server": "",
+        "port": 587,
+        "starttls": True,
+        "anvandare_variabel": "DOCGEN_SMTP_ANVANDARE",
+        "losenord_variabel": "DOCGEN_SMTP_LOSENORD",
+        "timeout": 30.0,
+        "forsok": 3,
+        "ca_fil": "",
     },
     "granser": {
         "max_filstorlek": 1024 * 1024,

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import attachments
 from .config import Config
 from .convert import OfficePool
-from .distribute import expand
+from .distribute import expand, load_lists, plan_deliveries, send_pending, write_messages
 from .errors import DocgenError, InputError
 from .load import LoadedInput, load_input
 from .number import DuplicateInput, Reservation, reserve, void
@@ -53,6 +53,9 @@ class Result:
     problems: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    deliveries: list[dict] = field(default_factory=list)
+    #: problems with delivery (refused recipients of a confidential document); the document itself is fine
+    delivery_errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], {})} | {"ok": self.ok}
@@ -76,7 +79,17 @@ class Engine:
         self.registry = registry or Registry(config.registry_url)
         self.pool = pool or OfficePool.from_config(config, size=workers)
         self.renderer = Renderer(config, self.plugins)
-        self.lists: dict = {}
+        self._lists: tuple[float | None, dict] = (None, {})
+        _ = self.lists  # a broken distribution.yaml is a startup error
+
+    @property
+    def lists(self) -> dict:
+        """The named distribution lists, re-read when their file changes."""
+        path = self.config.path("sandlistor")
+        mtime = path.stat().st_mtime if path and path.exists() else None
+        if mtime != self._lists[0]:
+            self._lists = (mtime, load_lists(path) if mtime is not None else {})
+        return self._lists[1]
 
     def close(self) -> None:
         self.pool.close()
@@ -189,15 +202,32 @@ class Engine:
             }
             for p in (docx, pdf):
                 atomic_move(p, folder / p.name)
+            deliveries: list[dict] = []
+            if res is not None:  # drafts are never distributed
+                deliveries = plan_deliveries(doc, distribution, self.config)
+                write_messages(deliveries, doc, res.diarienummer, folder / pdf.name, folder, outbox, self.config)
+                record["utskick"] = [{k: d.get(k) for k in ("syfte", "namn", "epost", "status", "resultat", "meddelande")}
+                                     for d in deliveries]
             json_path = folder / f"{stem}.json"
             write_json(json_path, record)  # last: its presence means the set is complete
             result.timings["outbox"] = _lap(t)
             if res is not None:
                 t = time.perf_counter()
                 motpart = "; ".join(m["rad"] for g in distribution for m in g["mottagare"])
-                register(self.registry, res, doc, template=rendered.template, template_sha256=rendered.template_sha256,
-                         plugin=doc.type.source, files=files, version_no=version_no, motpart=motpart, source=result.source)
+                vid = register(self.registry, res, doc, template=rendered.template, template_sha256=rendered.template_sha256,
+                               plugin=doc.type.source, files=files, version_no=version_no, motpart=motpart,
+                               source=result.source, deliveries=deliveries)
                 result.timings["register"] = _lap(t)
+                sent = {(o["namn"], o["epost"]): o for o in send_pending(self.registry, self.config, only_version=vid)}
+                for d in deliveries:
+                    if (d["namn"], d.get("epost")) in sent:
+                        d.update(status=sent[(d["namn"], d.get("epost"))]["status"], resultat=sent[(d["namn"], d.get("epost"))]["resultat"])
+                result.deliveries = [{k: d.get(k) for k in ("syfte", "namn", "epost", "status", "resultat")} for d in deliveries]
+                refused = [f"{d['namn']} <{d['epost']}>" for d in deliveries if d["status"] == "nekad"]
+                if refused:
+                    result.delivery_errors.append(
+                        "utskick nekat (sekretess, adress utanför interna domäner) / delivery refused (confidential, "
+                        "address outside the internal domains): " + ", ".join(refused))
             result.version = version_no
             result.folder = str(folder)
             result.files = {"docx": str(folder / docx.name), "pdf": str(folder / pdf.name), "json": str(json_path)}

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from . import __version__
 from .number import Reservation
-from .registry import Registry, arende, fil, handling, now, version
+from .registry import Registry, arende, fil, handling, leverans, now, version
 
 
 @dataclass
@@ -42,7 +42,7 @@ def next_version(registry: Registry, handling_id: int) -> int:
 
 
 def register(registry: Registry, res: Reservation, doc, *, template: str, template_sha256: str, plugin: str,
-             files: list[OutputFile], version_no: int, motpart: str, source: str) -> int:
+             files: list[OutputFile], version_no: int, motpart: str, source: str, deliveries: list[dict] = ()) -> int:
     """Mark the reservation registered and store the version with its files; returns the version id."""
     with registry.tx() as conn:
         stamp = now()
@@ -58,4 +58,8 @@ def register(registry: Registry, res: Reservation, doc, *, template: str, templa
         )).inserted_primary_key[0]
         if files:
             conn.execute(fil.insert(), [dict(version_id=vid, typ=f.typ, sokvag=f.path, sha256=f.sha256, storlek=f.size) for f in files])
+        if deliveries:
+            conn.execute(leverans.insert(), [dict(version_id=vid, syfte=d["syfte"], namn=d["namn"], epost=d.get("epost"),
+                                                  meddelande=d.get("meddelande"), status=d["status"], resultat=d.get("resultat"))
+                                             for d in deliveries])
         return vid

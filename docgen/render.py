@@ -40,6 +40,15 @@ def langt_datum(value) -> str:
     return format_date(d, "d MMMM y", locale=LOCALE) if d else ""
 
 
+def secrecy(data: dict) -> dict | None:
+    """The confidentiality marking shown on the first page, or None."""
+    s = data.get("sekretess")
+    if not s:
+        return None
+    return {"bestammelse": s["bestämmelse"], "datum": s["datum"],
+            "markering": f"SEKRETESS enligt {s['bestämmelse']} (sekretessmarkering {datum(s['datum'])})"}
+
+
 @pass_context
 def _markdown(ctx, text, style=None) -> WordXml:
     return ctx["_richtext"].paragraphs(text, style)
@@ -103,7 +112,7 @@ class Renderer:
             utkast=doc.is_draft,
             skickas_till=distribution,
             skickas_till_rubrik=doc.type.cls.distribution_heading,
-            sekretess=None,
+            sekretess=secrecy(data),
             bilagor=[],
         )
         ctx.update(extra or {})
@@ -122,7 +131,9 @@ class Renderer:
         props.subject = diarienummer or DRAFT_NUMBER
         # LibreOffice splits keywords at spaces, so the number goes in as RS-2024-00042 (subject has it exactly).
         dnr_kw = diarienummer.replace(" ", "-") if diarienummer else None
-        props.keywords = ", ".join(k for k in (doc.type.cls.title or doc.type.name, dnr_kw, ctx["enhet"]) if k)
+        # Non-breaking spaces keep a multi-word keyword whole.
+        secret_kw = ("Sekretess " + doc.data["sekretess"]["bestämmelse"]).replace(" ", "\u00a0") if doc.data.get("sekretess") else None
+        props.keywords = ", ".join(k for k in (doc.type.cls.title or doc.type.name, dnr_kw, ctx["enhet"], secret_kw) if k)
         props.comments = "UTKAST" if doc.is_draft else ""
         props.language = "sv-SE"
         props.created = props.modified = datetime.now().replace(microsecond=0)

@@ -47,11 +47,20 @@ class Document:
         return self.loaded.sha256
 
 
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("email")
+def _is_email(value) -> bool:
+    from .distribute import EMAIL
+    return not isinstance(value, str) or bool(EMAIL.match(value))
+
+
 @lru_cache(maxsize=None)
 def _validator(cls) -> Draft202012Validator:
     schema = cls.full_schema()
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    return Draft202012Validator(schema, format_checker=FORMATS)
 
 
 def dnr_regex(fmt: str) -> re.Pattern:

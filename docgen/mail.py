@@ -1,0 +1,72 @@
+"""E-mail for distribution: RFC 5322 messages (Python's email package) and SMTP delivery."""
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import time
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf: Path) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = formataddr((recipient["namn"], recipient["epost"]))
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg.set_content(body)
+    msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name)
+    return msg
+
+
+class SmtpSender:
+    """Sends messages through the configured server: STARTTLS, login from environment variables, retries."""
+
+    def __init__(self, cfg: dict):
+        self.host = cfg["server"]
+        self.port = int(cfg["port"])
+        self.starttls = bool(cfg["starttls"])
+        self.timeout = float(cfg["timeout"])
+        self.attempts = max(1, int(cfg["forsok"]))
+        self.ca_file = cfg.get("ca_fil") or None
+        self.user = os.environ.get(cfg["anvandare_variabel"]) or None
+        self.password = os.environ.get(cfg["losenord_variabel"]) or None
+        if self.user and not self.password:
+            raise ConfigError(f"SMTP user is set in ${cfg['anvandare_variabel']} but ${cfg['losenord_variabel']} is empty")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+    def _once(self, msg: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.ehlo()
+            if self.starttls:
+                ctx = ssl.create_default_context(cafile=self.ca_file)
+                smtp.starttls(context=ctx)
+                smtp.ehlo()
+            if self.user:
+                smtp.login(self.user, self.password)
+            smtp.send_message(msg)
+
+    def send(self, msg: EmailMessage) -> str:
+        """Send with retries on temporary failures; returns the outcome text or raises the last error."""
+        delay = 0.5
+        for attempt in range(1, self.attempts + 1):
+            try:
+                self._once(msg)
+                return f"skickat via {self.host}:{self.port} (försök {attempt})"
+            except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code < 400 or exc.smtp_code >= 500 or attempt == self.attempts:
+                    raise
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError):
+                if attempt == self.attempts:
+                    raise
+            time.sleep(delay)
+            delay *= 2
+        raise RuntimeError("unreachable")
