@@ -173,7 +173,7 @@ def write_messages(deliveries: list[dict], doc, diarienummer: str, pdf: Path, fo
         )
         msg = build_message(sender=sender, recipient=d, subject=f"{diarienummer} {doc.data['rubrik']}", body=body, pdf=pdf)
         path = folder / "utskick" / f"{n:02d}-{safe_name(d['namn'], 40)}.eml"
-        atomic_write(path, msg.as_bytes(policy=policy.SMTP))
+        atomic_write(path, msg.as_bytes(policy=policy.SMTP.clone(cte_type="7bit")))
         d["meddelande"] = str(path.relative_to(outbox))
 
 

@@ -5,22 +5,29 @@ import os
 import smtplib
 import ssl
 import time
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 
 from .errors import ConfigError
 
 
-def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf: Path) -> EmailMessage:
-    msg = EmailMessage()
+def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf: Path) -> MIMEMultipart:
+    """An RFC 5322 message: plain-text body (UTF-8) and the PDF attached."""
+    msg = MIMEMultipart()
     msg["From"] = sender
-    msg["To"] = formataddr((recipient["namn"], recipient["epost"]))
-    msg["Subject"] = subject
+    msg["To"] = formataddr((recipient["namn"], recipient["epost"]), charset="utf-8")
+    msg["Subject"] = Header(subject, "utf-8").encode()
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg.set_content(body)
-    msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name)
+    msg.attach(MIMEText(body, "plain", "utf-8"))
+    part = MIMEApplication(pdf.read_bytes(), "pdf")
+    part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", pdf.name))
+    msg.attach(part)
     return msg
 
 
@@ -43,7 +50,7 @@ class SmtpSender:
     def enabled(self) -> bool:
         return bool(self.host)
 
-    def _once(self, msg: EmailMessage) -> None:
+    def _once(self, msg: Message) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             smtp.ehlo()
             if self.starttls:
@@ -54,7 +61,7 @@ class SmtpSender:
                 smtp.login(self.user, self.password)
             smtp.send_message(msg)
 
-    def send(self, msg: EmailMessage) -> str:
+    def send(self, msg: Message) -> str:
         """Send with retries on temporary failures; returns the outcome text or raises the last error."""
         delay = 0.5
         for attempt in range(1, self.attempts + 1):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -54,9 +55,45 @@ def _markdown(ctx, text, style=None) -> WordXml:
     return ctx["_richtext"].paragraphs(text, style)
 
 
+class CachingEnvironment(Environment):
+    """Compiles each template source once: docxtpl hands the same patched XML for every render."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._compiled: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals or template_class or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        tpl = self._compiled.get(source)
+        if tpl is None:
+            tpl = super().from_string(source)
+            with self._lock:
+                if len(self._compiled) > 256:
+                    self._compiled.clear()
+                self._compiled[source] = tpl
+        return tpl
+
+
+class CachedDocxTemplate(DocxTemplate):
+    """docxtpl's template, with its XML clean-up (many regexes over the whole part) done once per source."""
+
+    _patched: dict[str, str] = {}
+
+    def patch_xml(self, src_xml):
+        out = self._patched.get(src_xml)
+        if out is None:
+            out = super().patch_xml(src_xml)
+            if len(self._patched) > 256:
+                self._patched.clear()
+            self._patched[src_xml] = out
+        return out
+
+
 def make_environment(plugins, config) -> Environment:
     """The Jinja environment of every template: autoescaping, Swedish date filters, markdown; then plugins."""
-    env = Environment(autoescape=True, undefined=StrictUndefined)
+    env = CachingEnvironment(autoescape=True, undefined=StrictUndefined)
     env.filters.update(datum=datum, langt_datum=langt_datum, markdown=_markdown)
     plugins.hook.docgen_jinja_environment(env=env, config=config)
     return env
@@ -121,7 +158,7 @@ class Renderer:
     def render(self, doc, diarienummer: str | None, distribution: list[dict], extra: dict | None = None) -> RenderedDocx:
         path = self.template_path(doc.type, doc.data)
         blob, sha = self.template(path)
-        tpl = DocxTemplate(io.BytesIO(blob))
+        tpl = CachedDocxTemplate(io.BytesIO(blob))
         ctx = self.context(doc, diarienummer, distribution, extra)
         ctx["_richtext"] = RichTextWriter(tpl)
         tpl.render(ctx, jinja_env=self.env, autoescape=True)

@@ -56,6 +56,14 @@ class Candidate:
     sig: tuple | None = None
     stable_since: float = 0.0
     complete_sig: tuple | None = None
+    created_at: float | None = None  # inotify "created" seen
+    created_sig: tuple | None = None
+    opened: bool = False  # inotify "opened" seen: someone is writing it
+
+
+#: A file that inotify reports created but nobody opens within this window was renamed into the
+#: inbox whole (a writer's open arrives together with the create), so it is complete.
+MOVED_IN_WINDOW = 0.05
 
 
 @dataclass
@@ -100,8 +108,11 @@ class _Handler(FileSystemEventHandler):
                 self.watcher.hint(Path(os.fsdecode(event.dest_path)), complete=True)
             elif event.event_type == "closed":
                 self.watcher.hint(Path(os.fsdecode(event.src_path)), complete=True)
+            elif event.event_type == "opened":
+                self.watcher.opened(Path(os.fsdecode(event.src_path)))
             elif event.event_type in ("created", "modified"):
-                self.watcher.hint(Path(os.fsdecode(event.src_path)), complete=False)
+                self.watcher.hint(Path(os.fsdecode(event.src_path)), complete=False,
+                                  created=event.event_type == "created" and not self.watcher.polling)
         except Exception:
             log.exception("watcher event handler failed (continuing)")
 
@@ -146,7 +157,13 @@ class Watcher:
             return False
         return path.suffix.lower() in INPUT_SUFFIXES
 
-    def hint(self, path: Path, complete: bool) -> None:
+    def opened(self, path: Path) -> None:
+        with self._lock:
+            cand = self._candidates.get(path)
+            if cand is not None:
+                cand.opened = True
+
+    def hint(self, path: Path, complete: bool, created: bool = False) -> None:
         """An event or a scan says: look at this file."""
         if not self._wanted(path):
             return
@@ -155,6 +172,8 @@ class Watcher:
             return
         with self._lock:
             cand = self._candidates.setdefault(path, Candidate())
+            if created:
+                cand.created_at, cand.created_sig, cand.opened = time.monotonic(), sig, False
             if complete:
                 cand.complete_sig = sig
             elif cand.complete_sig is not None and cand.complete_sig != sig:
@@ -186,6 +205,9 @@ class Watcher:
                     continue
                 if cand.complete_sig == sig:
                     ready.append(path)
+                elif (cand.created_at is not None and not cand.opened and sig == cand.created_sig
+                      and now - cand.created_at >= MOVED_IN_WINDOW):
+                    ready.append(path)  # renamed in from elsewhere: complete
                 elif sig != cand.sig:
                     cand.sig, cand.stable_since = sig, now
                     if wall - sig[1] / 1e9 >= self.stable_time:

@@ -1,0 +1,363 @@
+"""docgen benchmark: `make bench`. Prints figures (medians over repeated runs) and ratios of paths
+measured side by side in this one run, and writes the table to bench/RESULTS.md.
+
+Paths compared:
+  DOCX stage   raw docxtpl render of the template  vs  docgen's render stage
+  PDF stage    new soffice process per file (naive) vs  docgen's warm pool  vs  the floor: the same
+               kind of warm LibreOffice driven directly over UNO with no docgen code around it
+  End to end   input file -> registered DOCX + PDF/A + distribution files, 1 and 2 workers
+  Watcher      drop-to-PDF latency, p50 and p95
+  Memory       peak RSS of this process after N and after 10*N documents (LibreOffice not counted)
+  Numbering    numbers allocated per second, 1 and 8 concurrent processes
+  Size         1, 10 and 100 page documents
+Every LibreOffice here has its own profile.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from docgen.config import load_config  # noqa: E402
+from docgen.convert import PDF_FILTER_DATA, OfficeInstance, OfficePool, _props, import_uno  # noqa: E402
+from docgen.pipeline import Engine  # noqa: E402
+
+EXAMPLES = ROOT / "plugins" / "examples"
+rows: list[tuple[str, str, str]] = []
+
+
+def out(name: str, value: str, note: str = "") -> None:
+    rows.append((name, value, note))
+    print(f"{name:<58} {value:>14}  {note}", flush=True)
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def workspace(root: Path) -> Path:
+    ws = root / f"ws-{uuid.uuid4().hex[:6]}"
+    ws.mkdir()
+    shutil.copy(ROOT / "docgen.toml", ws / "docgen.toml")
+    shutil.copy(ROOT / "distribution.yaml", ws / "distribution.yaml")
+    (ws / "inbox").mkdir()
+    (ws / "outbox").mkdir()
+    return ws
+
+
+def example(name: str) -> dict:
+    return yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+def write_inputs(folder: Path, n: int, prefix: str) -> list[Path]:
+    base = example("uppdragshandling")
+    base["datum"] = str(base["datum"])
+    base["beslutsdatum"] = str(base["beslutsdatum"])
+    paths = []
+    for i in range(n):
+        base["rubrik"] = f"{prefix} {i + 1}"
+        p = folder / f"{prefix}-{i:05d}.yaml"
+        p.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# -- stages ------------------------------------------------------------------------------------------
+
+def bench_docx(tmp: Path, reps: int) -> list[Path]:
+    from docxtpl import DocxTemplate
+
+    from docgen.load import load_input
+    from docgen.render import Renderer
+    from docgen.richtext import RichTextWriter
+    from docgen.validate import validate
+
+    ws = workspace(tmp)
+    cfg = load_config(ws)
+    from docgen.plugins import Plugins
+    plugins = Plugins(cfg)
+    src = ws / "u.yaml"
+    src.write_text((EXAMPLES / "uppdragshandling.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    doc = validate(load_input(src, cfg.limits), plugins, cfg)
+    renderer = Renderer(cfg, plugins)
+    dist = [{"rubrik": "För genomförande", "syfte": "för genomförande", "mottagare": [{"rad": "Johan Ekberg, Arkivchef"}]}]
+    template = renderer.template_path(doc.type, doc.data)
+    ctx = renderer.context(doc, "RS 2026-00001", dist, {"bilagor": []})
+
+    raw, ours = [], []
+    files = []
+    for i in range(reps):
+        t = time.perf_counter()
+        tpl = DocxTemplate(str(template))
+        c = dict(ctx, _richtext=RichTextWriter(tpl))
+        tpl.render(c, jinja_env=renderer.env, autoescape=True)
+        buf = io.BytesIO()
+        tpl.save(buf)
+        raw.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        rendered = renderer.render(doc, "RS 2026-00001", dist, {"bilagor": []})
+        ours.append(time.perf_counter() - t)
+        if i < 20:
+            p = tmp / f"docx-{i}.docx"
+            p.write_bytes(rendered.data)
+            files.append(p)
+    out("DOCX: raw docxtpl render (ms/doc)", f"{median_ms(raw):.1f}")
+    out("DOCX: docgen render stage (ms/doc)", f"{median_ms(ours):.1f}", f"ratio to raw {median_ms(ours) / median_ms(raw):.2f}x")
+    return files
+
+
+def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> float:
+    """The same warm LibreOffice driven directly over UNO: load, store as PDF/A, close. Nothing else."""
+    inst = OfficeInstance(name="floor")
+    inst.start()
+    uno = import_uno()
+    desktop = inst.desktop
+    fd = uno.Any("[]com.sun.star.beans.PropertyValue", _props(uno, **PDF_FILTER_DATA))
+    load_props = _props(uno, Hidden=True, ReadOnly=True)
+    store_props = _props(uno, FilterName="writer_pdf_Export", FilterData=fd)
+    times = []
+    try:
+        for _ in range(rounds):
+            for d in docs:
+                t = time.perf_counter()
+                comp = desktop.loadComponentFromURL(d.as_uri(), "_blank", 0, load_props)
+                comp.storeToURL((tmp / "floor.pdf").as_uri(), store_props)
+                comp.close(True)
+                times.append(time.perf_counter() - t)
+    finally:
+        inst.close()
+    return median_ms(times)
+
+
+def bench_pdf(docs: list[Path], tmp: Path, rounds: int, naive_n: int) -> float:
+    profile = tmp / "naive-profile"
+    naive_out = tmp / "naive"
+    naive_out.mkdir()
+    args = ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+            'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}', "--outdir", str(naive_out)]
+    subprocess.run(args + [str(docs[0])], capture_output=True, timeout=120)  # create the profile first
+    naive = []
+    for d in docs[:naive_n]:
+        t = time.perf_counter()
+        subprocess.run(args + [str(d)], capture_output=True, timeout=120, check=True)
+        naive.append(time.perf_counter() - t)
+    pool = OfficePool(1)
+    pool.start()
+    warm = []
+    try:
+        for d in docs[:3]:
+            pool.convert(d, tmp / "warm.pdf")
+        for _ in range(rounds):
+            for d in docs:
+                t = time.perf_counter()
+                pool.convert(d, tmp / "warm.pdf")
+                warm.append(time.perf_counter() - t)
+    finally:
+        pool.close()
+    floor = floor_convert(docs, tmp, rounds)
+    out("PDF: new soffice per file, naive (ms/doc)", f"{median_ms(naive):.1f}")
+    out("PDF: docgen warm converter (ms/doc)", f"{median_ms(warm):.1f}", f"naive/warm {median_ms(naive) / median_ms(warm):.1f}x")
+    out("PDF: floor, direct UNO (ms/doc)", f"{floor:.1f}", f"warm/floor {median_ms(warm) / floor:.2f}x")
+    return floor, median_ms(naive)
+
+
+def bench_end_to_end(tmp: Path, n: int, workers: int, pipelined: bool = False) -> tuple[float, float]:
+    ws = workspace(tmp)
+    cfg = load_config(ws)
+    paths = write_inputs(ws / "inbox", n + 10, f"E2E-{workers}")
+    threads = workers * 2 if pipelined else workers
+    with Engine(cfg, workers=workers) as eng:
+        eng.pool.start()
+        for p in paths[:10]:  # warm-up
+            assert eng.process(p).ok
+        t = time.perf_counter()
+        with ThreadPoolExecutor(threads) as ex:
+            results = list(ex.map(eng.process, paths[10:]))
+        elapsed = time.perf_counter() - t
+    bad = [r for r in results if not r.ok]
+    assert not bad, bad[0].error
+    per_doc = elapsed / n * 1000
+    return per_doc, elapsed
+
+
+def bench_memory(tmp: Path, n_small: int, n_large: int) -> None:
+    ws = workspace(tmp)
+    cfg = load_config(ws)
+    with Engine(cfg, workers=2) as eng:
+        eng.pool.start()
+        done = 0
+        after_small = None
+        batch = 250
+        with ThreadPoolExecutor(2) as ex:
+            while done < n_large:
+                paths = write_inputs(ws / "inbox", batch, f"MEM{done}")
+                assert all(r.ok for r in ex.map(eng.process, paths))
+                for p in paths:
+                    p.unlink()
+                shutil.rmtree(ws / "outbox")
+                (ws / "outbox").mkdir()
+                done += batch
+                if done == n_small:
+                    after_small = (peak_rss_mb(), current_rss_mb())
+    large = (peak_rss_mb(), current_rss_mb())
+    out(f"Memory: peak RSS after {n_small} docs (MB)", f"{after_small[0]:.0f}", f"current {after_small[1]:.0f}")
+    out(f"Memory: peak RSS after {n_large} docs (MB)", f"{large[0]:.0f}",
+        f"current {large[1]:.0f}; growth {100 * (large[0] - after_small[0]) / after_small[0]:+.1f}%")
+
+
+def bench_numbers(tmp: Path, per_run: int) -> None:
+    ws = workspace(tmp)
+    cfg = load_config(ws)
+    from docgen.registry import Registry
+    Registry(cfg.registry_url).close()
+    code = ("import sys; sys.path.insert(0, %r); from docgen.config import load_config; from docgen.registry import Registry; "
+            "from docgen.number import allocate_number; cfg = load_config(sys.argv[1]); reg = Registry(cfg.registry_url); "
+            "import time; t = time.perf_counter(); [allocate_number(reg, cfg, 'RS', 'bench', 2099) for _ in range(int(sys.argv[2]))]"
+            % str(ROOT))
+    for procs in (1, 8):
+        t = time.perf_counter()
+        ps = [subprocess.Popen([sys.executable, "-c", code, str(ws), str(per_run // procs)]) for _ in range(procs)]
+        assert all(p.wait() == 0 for p in ps)
+        # process start-up is excluded by timing a no-op run of the same processes
+        elapsed = time.perf_counter() - t
+        t0 = time.perf_counter()
+        ps = [subprocess.Popen([sys.executable, "-c", code, str(ws), "0"]) for _ in range(procs)]
+        assert all(p.wait() == 0 for p in ps)
+        startup = time.perf_counter() - t0
+        rate = per_run / max(elapsed - startup, 1e-6)
+        out(f"Numbering: {procs} process(es), numbers/s", f"{rate:.0f}", f"{per_run} numbers")
+
+
+def bench_sizes(tmp: Path) -> None:
+    ws = workspace(tmp)
+    cfg = load_config(ws)
+    para = ("Arbetet har fortsatt enligt plan under perioden. Gruppen har träffats varje vecka och stämt av "
+            "läget med verksamheterna, och inga större avvikelser har rapporterats. ") * 4
+    with Engine(cfg, workers=1) as eng:
+        eng.pool.start()
+        for pages, areas in ((1, 1), (10, 24), (100, 240)):
+            data = example("lagesrapport-program")
+            data["datum"] = str(data["datum"])
+            data["rubrik"] = f"Storlek {pages}"
+            data["arbetsomraden"] = [{"namn": f"Område {i + 1}", "summering": para + "\n\n- punkt ett\n- punkt två",
+                                      "planering": para} for i in range(areas)]
+            p = ws / "inbox" / f"size-{pages}.yaml"
+            p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+            r = eng.process(p)
+            assert r.ok, r.error
+            from pypdf import PdfReader
+            n = len(PdfReader(r.files["pdf"]).pages)
+            out(f"Size: ~{pages} page(s) document, end to end (ms)", f"{sum(r.timings.values()):.0f}",
+                f"{n} pages; render {r.timings['render']:.0f} ms, convert {r.timings['convert']:.0f} ms")
+
+
+def bench_watcher(tmp: Path, drops: int) -> None:
+    from docgen.watch import Watcher
+
+    ws = workspace(tmp)
+    cfg = load_config(ws)
+    watcher = Watcher(cfg, workers=2)
+    th = threading.Thread(target=watcher.run, daemon=True)
+    th.start()
+    time.sleep(3)
+    src = write_inputs(ws, drops + 3, "WATCH")
+    latencies = []
+    try:
+        for i, p in enumerate(src):
+            before = set((ws / "outbox").glob("*/*.json"))
+            t = time.perf_counter()
+            os.rename(p, ws / "inbox" / p.name)
+            deadline = t + 60
+            while time.perf_counter() < deadline:
+                if set((ws / "outbox").glob("*/*.json")) - before:
+                    break
+                time.sleep(0.002)
+            if i >= 3:
+                latencies.append(time.perf_counter() - t)
+            time.sleep(0.2)
+    finally:
+        watcher.stop()
+        th.join(60)
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, int(round(0.95 * len(latencies))) - 1)]
+    out("Watcher: drop-to-PDF latency p50 (ms)", f"{median_ms(latencies):.0f}", f"{drops} drops, 2 warm workers")
+    out("Watcher: drop-to-PDF latency p95 (ms)", f"{p95 * 1000:.0f}")
+
+
+def lo_version() -> str:
+    r = subprocess.run(["soffice", "--version"], capture_output=True, text=True)
+    return r.stdout.strip() or "unknown"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=500, help="documents for the end-to-end runs (default 500)")
+    ap.add_argument("--memory-docs", type=int, default=5000, help="documents for the memory run (default 5000; 0 skips)")
+    ap.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
+    ap.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    a = ap.parse_args()
+    if a.quick:
+        a.docs, a.memory_docs = 40, 500
+    tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
+    started = time.time()
+    print(f"docgen benchmark, {date.today()}, {os.cpu_count()} cores, {lo_version()}\n")
+    try:
+        docs = bench_docx(tmp, 60)
+        floor, naive = bench_pdf(docs, tmp, rounds=3, naive_n=5)
+        one, _ = bench_end_to_end(tmp, a.docs, 1)
+        out(f"End to end, 1 worker (ms/doc, {a.docs} docs)", f"{one:.1f}",
+            f"vs floor {one / floor:.2f}x (target <= 1.2x); naive/e2e {naive / one:.1f}x (target >= 10x)")
+        onep, _ = bench_end_to_end(tmp, a.docs, 1, pipelined=True)
+        out(f"End to end, 1 worker pipelined (ms/doc, {a.docs} docs)", f"{onep:.1f}",
+            f"vs floor {onep / floor:.2f}x: 2 threads share 1 LibreOffice, render overlaps convert")
+        two, _ = bench_end_to_end(tmp, a.docs, 2)
+        out(f"End to end, 2 workers (ms/doc, {a.docs} docs)", f"{two:.1f}",
+            f"throughput {one / two:.2f}x of 1 worker (target >= 1.6x)")
+        bench_watcher(tmp, 40 if not a.quick else 10)
+        bench_numbers(tmp, 400)
+        bench_sizes(tmp)
+        if a.memory_docs:
+            bench_memory(tmp, max(250, a.memory_docs // 10), a.memory_docs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\n(total {time.time() - started:.0f} s)")
+    if not a.no_write:
+        lines = [f"# docgen benchmark results\n", f"Run {date.today()} on {platform.node()}: {os.cpu_count()} cores, "
+                 f"{lo_version()}, Python {platform.python_version()}. `make bench` "
+                 f"(--docs {a.docs} --memory-docs {a.memory_docs}).\n", "| measure | value | note |", "|---|---:|---|"]
+        lines += [f"| {n} | {v} | {note} |" for n, v, note in rows]
+        (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
