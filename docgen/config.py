@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
         "max_djup": 20,
         "max_noder": 20000,
     },
+    "arkiv": {
+        "docx": False,
+    },
     "bevakning": {
         "polling": False,
         "stabil_tid": 1.0,

@@ -148,8 +148,11 @@ class Engine:
         return result
 
     def produce(self, doc: Document, distribution: list[dict], res: Reservation | None, result: Result,
-                version_no: int | None = None) -> None:
-        """Render, convert, publish and register one validated document (a new version if res is known)."""
+                version_no: int | None = None, regenerating: bool = False) -> None:
+        """Render, convert, publish and register one validated document.
+
+        ``regenerating``: a new version of a registered document (same number; no new deliveries).
+        """
         outbox = self.config.outbox
         staging = outbox / STAGING / f"{owner_id().replace(':', '_')}_{uuid.uuid4().hex[:12]}"
         staging.mkdir(parents=True)
@@ -180,8 +183,15 @@ class Engine:
             result.timings["convert"] = _lap(t)
 
             t = time.perf_counter()
-            files = [OutputFile(kind, str((folder / p.name).relative_to(outbox)), sha256_file(p), p.stat().st_size)
-                     for kind, p in (("docx", docx), ("pdf", pdf))]
+            kept = []  # attachments are kept beside the document, so a later version can be made from them
+            for item in doc.data.get("bilagor") or []:
+                src = doc.loaded.base_dir / item["fil"]
+                copy = staging / "bilagor" / item["fil"]
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, copy)
+                kept.append(copy)
+            files = [OutputFile(kind, str((folder / p.relative_to(staging)).relative_to(outbox)), sha256_file(p), p.stat().st_size)
+                     for kind, p in [("docx", docx), ("pdf", pdf)] + [("bilaga", k) for k in kept]]
             record = {
                 "diarienummer": res.diarienummer if res else None,
                 "lopnummer": res.lopnummer if res else None,
@@ -200,10 +210,12 @@ class Engine:
                 "varningar": result.warnings,
                 "skickas_till": [{"syfte": g["syfte"], "mottagare": [m["rad"] for m in g["mottagare"]]} for g in distribution],
             }
-            for p in (docx, pdf):
-                atomic_move(p, folder / p.name)
+            for p in [docx, pdf] + kept:
+                target = folder / p.relative_to(staging)
+                if not (target.exists() and sha256_file(target) == sha256_file(p)):
+                    atomic_move(p, target)
             deliveries: list[dict] = []
-            if res is not None:  # drafts are never distributed
+            if res is not None and not regenerating:  # drafts and new versions are not distributed
                 deliveries = plan_deliveries(doc, distribution, self.config)
                 write_messages(deliveries, doc, res.diarienummer, folder / pdf.name, folder, outbox, self.config)
                 record["utskick"] = [{k: d.get(k) for k in ("syfte", "namn", "epost", "status", "resultat", "meddelande")}
@@ -213,10 +225,12 @@ class Engine:
             result.timings["outbox"] = _lap(t)
             if res is not None:
                 t = time.perf_counter()
-                motpart = "; ".join(m["rad"] for g in distribution for m in g["mottagare"])
+                # OSL 5 kap.: sender or recipient. Recipients if the document is sent; otherwise who drew it up.
+                motpart = "; ".join(m["rad"] for g in distribution for m in g["mottagare"]) or (
+                    f"upprättad av {self.config.organisation}, {doc.data.get('enhet') or self.config.units[0]}")
                 vid = register(self.registry, res, doc, template=rendered.template, template_sha256=rendered.template_sha256,
                                plugin=doc.type.source, files=files, version_no=version_no, motpart=motpart,
-                               source=result.source, deliveries=deliveries)
+                               source=result.source, deliveries=deliveries, first_version=not regenerating)
                 result.timings["register"] = _lap(t)
                 sent = {(o["namn"], o["epost"]): o for o in send_pending(self.registry, self.config, only_version=vid)}
                 for d in deliveries:

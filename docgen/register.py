@@ -42,14 +42,19 @@ def next_version(registry: Registry, handling_id: int) -> int:
 
 
 def register(registry: Registry, res: Reservation, doc, *, template: str, template_sha256: str, plugin: str,
-             files: list[OutputFile], version_no: int, motpart: str, source: str, deliveries: list[dict] = ()) -> int:
-    """Mark the reservation registered and store the version with its files; returns the version id."""
+             files: list[OutputFile], version_no: int, motpart: str, source: str, deliveries: list[dict] = (),
+             first_version: bool = True) -> int:
+    """Mark the reservation registered and store the version with its files; returns the version id.
+
+    A later version (regeneration) leaves the document's registration (date, motpart) as it was.
+    """
     with registry.tx() as conn:
         stamp = now()
-        conn.execute(handling.update().where(handling.c.id == res.handling_id).values(
-            status="registrerad", registrerad=stamp, agare=None, motpart=motpart, beskrivning=doc.data["rubrik"],
-            sekretess=json.dumps(doc.data["sekretess"], ensure_ascii=False) if doc.data.get("sekretess") else None,
-        ))
+        if first_version:
+            conn.execute(handling.update().where(handling.c.id == res.handling_id).values(
+                status="registrerad", registrerad=stamp, agare=None, motpart=motpart, beskrivning=doc.data["rubrik"],
+                sekretess=json.dumps(doc.data["sekretess"], ensure_ascii=False) if doc.data.get("sekretess") else None,
+            ))
         conn.execute(arende.update().where(arende.c.id == res.case_id, arende.c.status == "reserverad").values(status="oppen"))
         vid = conn.execute(version.insert().values(
             handling_id=res.handling_id, version=version_no, indata=json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
