@@ -11,6 +11,7 @@ import click
 from . import __version__
 from .config import load_config
 from .errors import DocgenError, InputError
+from .pipeline import THREADS_PER_WORKER
 from .plugins import Plugins
 
 
@@ -134,7 +135,7 @@ def render(obj: Context, files, as_json, jobs):
 
     failed = 0
     with Engine(obj.config, obj.plugins, workers=jobs) as engine:
-        with ThreadPoolExecutor(max_workers=jobs) as ex:
+        with ThreadPoolExecutor(max_workers=jobs * THREADS_PER_WORKER) as ex:
             for result in ex.map(engine.process, files):
                 if not result.ok or result.delivery_errors:
                     failed += 1
@@ -304,7 +305,7 @@ def regenerate(obj: Context, typ, serie, ar, fran, till, text, dnr, jobs, dry_ru
             return
         done = []
         tty = sys.stdout.isatty()
-        with ThreadPoolExecutor(max_workers=jobs) as ex:
+        with ThreadPoolExecutor(max_workers=jobs * THREADS_PER_WORKER) as ex:
             results = ex.map(lambda i: regenerate_one(engine, i), todo)
             if tty:
                 with click.progressbar(results, length=len(todo), label="Regenererar", item_show_func=lambda i: i.label if i else "") as bar:
@@ -362,8 +363,8 @@ def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, do
     from .registry import Registry
 
     reg = Registry(obj.config.registry_url)
-    rows = list_documents(reg, typ=typ, serie=serie, ar=ar, fran=fran, till=till, status="registrerad", text=text)
-    cases = sorted({r["diarienummer"] for r in rows if dnr is None or r["diarienummer"] == dnr})
+    rows = list_documents(reg, typ=typ, serie=serie, ar=ar, fran=fran, till=till, status="registrerad", text=text, dnr=dnr)
+    cases = sorted({r["diarienummer"] for r in rows})
     if not cases:
         raise click.UsageError("no registered (not yet archived) documents match")
     use_docx = obj.config.section("arkiv").get("docx", False) if docx is None else docx

@@ -11,16 +11,12 @@ import json
 from .registry import Registry
 
 
-def list_documents(registry: Registry, *, typ=None, serie=None, ar=None, fran=None, till=None, status=None, text=None,
-                   limit: int | None = None) -> list[dict]:
-    """Registered documents, newest first, filtered by type, series, year, date range, status and title text."""
-    sql = ["select a.diarienummer, a.serie, a.ar, h.lopnummer, h.dokumenttyp, h.rubrik, h.datum, h.status,",
-           "h.registrerad, h.motpart, h.beskrivning, h.enhet, h.sekretess, h.arkivpaket,",
-           "(select max(v.version) from version v where v.handling_id = h.id) as version",
-           "from handling h join arende a on a.id = h.arende_id where h.status != 'reserverad'"]
+def filter_sql(*, typ=None, serie=None, ar=None, fran=None, till=None, status=None, text=None, dnr=None) -> tuple[list[str], dict]:
+    """``and ...`` clauses and parameters for the registrar's filters (tables aliased h = handling, a = arende)."""
+    sql: list[str] = []
     params: dict = {}
     for column, key, value in (("h.dokumenttyp", "typ", typ), ("a.serie", "serie", serie), ("a.ar", "ar", ar),
-                               ("h.status", "status", status)):
+                               ("h.status", "status", status), ("a.diarienummer", "dnr", dnr)):
         if value is not None:
             sql.append(f"and {column} = :{key}")
             params[key] = value
@@ -33,6 +29,17 @@ def list_documents(registry: Registry, *, typ=None, serie=None, ar=None, fran=No
     if text:
         sql.append("and lower(h.rubrik) like :text")
         params["text"] = f"%{text.lower()}%"
+    return sql, params
+
+
+def list_documents(registry: Registry, *, limit: int | None = None, **filters) -> list[dict]:
+    """Registered documents, newest first, filtered by type, series, year, date range, status, title text, case."""
+    sql = ["select a.diarienummer, a.serie, a.ar, h.lopnummer, h.dokumenttyp, h.rubrik, h.datum, h.status,",
+           "h.registrerad, h.motpart, h.beskrivning, h.enhet, h.sekretess, h.arkivpaket,",
+           "(select max(v.version) from version v where v.handling_id = h.id) as version",
+           "from handling h join arende a on a.id = h.arende_id where h.status != 'reserverad'"]
+    where, params = filter_sql(**filters)
+    sql += where
     sql.append("order by a.ar desc, a.nummer desc, h.lopnummer")
     if limit:
         sql.append(f"limit {int(limit)}")

@@ -31,6 +31,9 @@ from .render import Renderer
 from .validate import Document, validate
 
 STAGING = ".staging"
+#: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document
+#: (load, render, register) overlaps LibreOffice converting another.
+THREADS_PER_WORKER = 2
 
 
 @dataclass

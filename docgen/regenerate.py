@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .diarium import filter_sql
 from .errors import DocgenError, InputError
 from .load import LoadedInput
 from .number import Reservation
@@ -31,28 +32,16 @@ class Item:
         return f"{self.row['diarienummer']} handling {self.row['lopnummer']}"
 
 
-def select(engine: Engine, *, typ=None, serie=None, ar=None, fran=None, till=None, text=None, dnr=None) -> list[dict]:
+def select(engine: Engine, **filters) -> list[dict]:
+    """Registered and archived documents with their latest version, filtered as in `docgen registry list`."""
     sql = ["select h.id as handling_id, h.arende_id, h.lopnummer, h.status, h.dokumenttyp, h.rubrik, h.arkivpaket,",
            "a.diarienummer, v.version, v.indata, v.mall, v.mall_sha256, v.plugin, v.docgen_version,",
            "(select f.sokvag from fil f where f.version_id = v.id and f.typ = 'pdf') as pdf",
            "from handling h join arende a on a.id = h.arende_id",
            "join version v on v.handling_id = h.id and v.version = (select max(version) from version where handling_id = h.id)",
            "where h.status in ('registrerad', 'arkiverad')"]
-    params: dict = {}
-    for column, key, value in (("h.dokumenttyp", "typ", typ), ("a.serie", "serie", serie), ("a.ar", "ar", ar),
-                               ("a.diarienummer", "dnr", dnr)):
-        if value is not None:
-            sql.append(f"and {column} = :{key}")
-            params[key] = value
-    if fran:
-        sql.append("and h.datum >= :fran")
-        params["fran"] = fran
-    if till:
-        sql.append("and h.datum <= :till")
-        params["till"] = till
-    if text:
-        sql.append("and lower(h.rubrik) like :text")
-        params["text"] = f"%{text.lower()}%"
+    where, params = filter_sql(**filters)
+    sql += where
     sql.append("order by a.ar, a.nummer, h.lopnummer")
     return engine.registry.query(" ".join(sql), **params)
 
