@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ConversionError
@@ -249,11 +250,19 @@ class OfficeInstance:
 
 
 class OfficePool:
-    """A pool of warm instances; ``convert`` borrows one, retries once on a fresh instance, then fails."""
+    """A pool of warm instances; ``convert`` borrows one, retries once on a fresh instance, then fails.
+
+    Every call into an instance (start, convert, restart, close) runs on that instance's own
+    long-lived thread: the UNO bridge is then always used from one OS thread (calling it from
+    alternating threads made native memory grow), and the process is started by a thread that
+    lives as long as the pool (the parent-death signal is tied to the starting thread).
+    """
 
     def __init__(self, size: int = 1, soffice: str = "soffice", timeout: float = 60, recycle_after: int = 200):
         self.size = max(1, size)
         self.instances = [OfficeInstance(soffice, timeout, recycle_after, name=f"lo{i}") for i in range(self.size)]
+        self._threads = {id(inst): ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"docgen-{inst.pipe[-8:]}")
+                         for inst in self.instances}
         self._free: queue.Queue[OfficeInstance] = queue.Queue()
         for inst in self.instances:
             self._free.put(inst)
@@ -265,28 +274,40 @@ class OfficePool:
         n = size or lo["instanser"] or 1
         return cls(n, lo["soffice"], lo["timeout"], lo["omstart_efter"])
 
+    def _on(self, inst: OfficeInstance, fn, *args):
+        """Run ``fn(*args)`` on the instance's own thread and wait for it."""
+        return self._threads[id(inst)].submit(fn, *args).result()
+
     def start(self) -> None:
         """Start every instance now (they boot in parallel) instead of at first use."""
-        for inst in self.instances:
+        def spawn(inst):
             if inst.proc is None:
                 inst.started = True
                 inst.spawn()
-        for inst in self.instances:
+        def connect(inst):
             if inst.desktop is None:
                 inst.connect()
+        for inst in self.instances:
+            self._on(inst, spawn, inst)
+        for inst in self.instances:
+            self._on(inst, connect, inst)
+
+    @staticmethod
+    def _convert_with_retry(inst: OfficeInstance, docx: Path, pdf: Path, filter_data: dict | None) -> None:
+        try:
+            inst.convert(docx, pdf, filter_data)
+        except ConversionError as first:
+            inst.kill()
+            try:
+                inst.convert(docx, pdf, filter_data)  # convert() restarts a dead instance
+            except ConversionError as second:
+                inst.kill()
+                raise ConversionError(f"{second} (after a restart; first attempt: {first})") from None
 
     def convert(self, docx: Path, pdf: Path, filter_data: dict | None = None) -> None:
         inst = self._free.get()
         try:
-            try:
-                inst.convert(docx, pdf, filter_data)
-            except ConversionError as first:
-                inst.kill()
-                try:
-                    inst.convert(docx, pdf, filter_data)  # convert() restarts a dead instance
-                except ConversionError as second:
-                    inst.kill()
-                    raise ConversionError(f"{second} (after a restart; first attempt: {first})") from None
+            self._on(inst, self._convert_with_retry, inst, docx, pdf, filter_data)
         finally:
             self._free.put(inst)
 
@@ -295,7 +316,8 @@ class OfficePool:
             return
         self._closed = True
         for inst in self.instances:
-            inst.close()
+            self._on(inst, inst.close)
+            self._threads[id(inst)].shutdown(wait=True)
 
     def __enter__(self):
         return self

@@ -80,6 +80,7 @@ class Engine:
         self.config = config
         self.plugins = plugins or Plugins(config)
         self.registry = registry or Registry(config.registry_url)
+        self._own_pool = pool is None
         self.pool = pool or OfficePool.from_config(config, size=workers)
         self.renderer = Renderer(config, self.plugins)
         self._lists: tuple[float | None, dict] = (None, {})
@@ -95,7 +96,9 @@ class Engine:
         return self._lists[1]
 
     def close(self) -> None:
-        self.pool.close()
+        """Close what this engine opened (a pool passed in belongs to the caller)."""
+        if self._own_pool:
+            self.pool.close()
         self.registry.close()
 
     def __enter__(self):

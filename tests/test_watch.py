@@ -266,3 +266,15 @@ def test_missing_attachment_fails_after_grace_period(workspace, service):
     assert stop_watcher(proc) == 0
     name, text = report_of(failed(workspace)[0])
     assert name == "saknas.yaml" and "finns-inte.pdf" in text and "bilagor[1].fil" in text
+
+
+def test_subfolders_are_watched_when_configured(workspace, service):
+    toml = workspace / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("undermappar = false", "undermappar = true"), encoding="utf-8")
+    (workspace / "inbox" / "enhet-a").mkdir()
+    proc = service()
+    tmp = write_yaml(workspace, ".u.part", example("uppdragshandling"))
+    os.rename(tmp, workspace / "inbox" / "enhet-a" / "uppdrag.yaml")
+    wait_for(lambda: len(done(workspace)) == 1, what="file in a sub-folder")
+    assert stop_watcher(proc) == 0
+    assert (done(workspace)[0] / "uppdrag.yaml").is_file()
