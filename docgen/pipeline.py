@@ -20,7 +20,7 @@ from . import attachments
 from .config import Config
 from .convert import OfficePool
 from .distribute import expand, load_lists, plan_deliveries, send_pending, write_messages
-from .errors import DocgenError, InputError
+from .errors import ConversionError, DocgenError, InputError
 from .load import LoadedInput, load_input
 from .number import DuplicateInput, Reservation, reserve, void
 from .outbox import atomic_move, document_basename, safe_name, write_json
@@ -145,8 +145,10 @@ class Engine:
             result.error, result.error_kind = str(exc), "duplicate"
             result.diarienummer, result.lopnummer = exc.diarienummer, exc.lopnummer
             result.registered_from = exc.registered_from
+        except ConversionError as exc:
+            result.error, result.error_kind = str(exc), "conversion"
         except DocgenError as exc:
-            result.error, result.error_kind = str(exc), "conversion" if "LibreOffice" in str(exc) else "error"
+            result.error, result.error_kind = str(exc), "error"
         except Exception as exc:  # never lose an input to a bug: report it like any failure
             result.error, result.error_kind = f"internt fel / internal error: {type(exc).__name__}: {exc}", "internal"
         if not result.ok and res is not None:

@@ -446,15 +446,13 @@ class Watcher:
                         os.rename(f, back)
                     shutil.rmtree(folder, ignore_errors=True)
         self._executor.shutdown(wait=True, cancel_futures=True)
-        for leftover in [self.folders.own_work, *(self.folders.own_work.iterdir() if self.folders.own_work.is_dir() else [])]:
+        # Remove this process's work folder if nothing is left in it (a claim still there is retried at next start).
+        leftovers = list(self.folders.own_work.iterdir()) if self.folders.own_work.is_dir() else []
+        for folder in leftovers + [self.folders.own_work]:
             try:
-                leftover.rmdir()
+                folder.rmdir()
             except OSError:
                 pass
-        try:
-            self.folders.own_work.rmdir()
-        except OSError:
-            pass
         if self._own_engine:
             self.engine.close()
         log.info("stopped: %d processed, %d failed", self.processed, self.failed)

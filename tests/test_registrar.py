@@ -93,7 +93,8 @@ def test_regenerate_one_failure_does_not_stop_the_batch(workspace, registered):
     from docgen.registry import Registry
     reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
     with reg.tx() as conn:  # a snapshot that no longer validates (e.g. after a schema change)
-        conn.exec_driver_sql("update version set indata = json_remove(indata, '$.uppdragstagare') where handling_id = 1")
+        conn.exec_driver_sql("update version set indata = json_remove(indata, '$.uppdragstagare') where handling_id = "
+                             "(select id from handling where dokumenttyp = 'uppdragshandling')")
     out = run(workspace, "regenerate", "--force")
     assert out.exit_code == 1
     assert "Regenererade / regenerated: 2" in out.output and "Misslyckade / failed:       1" in out.output
