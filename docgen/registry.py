@@ -124,24 +124,35 @@ def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def _start_time(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, from /proc), or None if it does not exist."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
 def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """host:pid:start — the start time tells a restarted process that reused a pid from the one before."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid()) or 0}"
 
 
 def owner_alive(owner: str | None) -> bool:
-    """Whether the process that holds a reservation still runs (only knowable on this host)."""
+    """Whether the process that holds a reservation or a work folder still runs (only knowable on this host)."""
     if not owner:
         return False
-    host, _, pid = owner.rpartition(":")
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3:
+        return False
+    host, pid, start = parts
     if host != socket.gethostname():
         return True
     try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, ValueError):
+        running = _start_time(int(pid))
+    except ValueError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return running is not None and running == start
 
 
 def make_engine(url: str) -> Engine:

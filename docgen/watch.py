@@ -339,7 +339,7 @@ class Watcher:
                 if not d.is_dir() or d == self.folders.own_work:
                     continue
                 owner = _owner_of(d.name)
-                if owner.rpartition(":")[0] != host or owner_alive(owner):
+                if not owner or owner.split(":")[0] != host or owner_alive(owner):
                     continue
                 self.folders.own_work.mkdir(parents=True, exist_ok=True)
                 for claim in sorted(d.iterdir()):
@@ -355,7 +355,7 @@ class Watcher:
         if staging.is_dir():
             for d in staging.iterdir():
                 owner = _owner_of(d.name.rsplit("_", 1)[0])
-                if owner.rpartition(":")[0] == host and not owner_alive(owner):
+                if owner and owner.split(":")[0] == host and not owner_alive(owner):
                     shutil.rmtree(d, ignore_errors=True)
         return taken
 
@@ -459,9 +459,9 @@ class Watcher:
 
 
 def _owner_of(folder_name: str) -> str:
-    """``host_pid`` (work folder name) back to ``host:pid``."""
-    host, _, pid = folder_name.rpartition("_")
-    return f"{host}:{pid}"
+    """``host_pid_start`` (a work or staging folder name) back to the owner id ``host:pid:start``."""
+    parts = folder_name.rsplit("_", 2)
+    return ":".join(parts) if len(parts) == 3 else ""
 
 
 def report_text(result: Result, original: str) -> str:

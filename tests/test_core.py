@@ -224,3 +224,20 @@ def test_killed_libreoffice_is_restarted(pool, engine, workspace):
     os.killpg(inst.proc.pid, signal.SIGKILL)
     result = engine.process(write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling")))
     assert result.ok, result.error
+
+
+def test_reservation_of_a_dead_process_with_a_reused_pid_is_taken_over(engine, workspace):
+    """After a container restart the new process may get the dead one's pid: the start time tells them apart."""
+    from docgen.number import reserve
+    from docgen.registry import owner_id
+
+    src = write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling"))
+    doc, _ = engine.validate(engine.load(src))
+    res = reserve(engine.registry, doc, engine.config)
+    host, pid, start = owner_id().split(":")
+    with engine.registry.tx() as conn:
+        conn.exec_driver_sql("update handling set agare = ? where id = ?", (f"{host}:{pid}:{int(start) - 1}", res.handling_id))
+    result = engine.process(src)
+    assert result.ok, result.error
+    assert (result.diarienummer, result.lopnummer) == (res.diarienummer, res.lopnummer)
+    assert engine.registry.query("select count(*) as n from arende")[0]["n"] == 1

@@ -278,3 +278,17 @@ def test_subfolders_are_watched_when_configured(workspace, service):
     wait_for(lambda: len(done(workspace)) == 1, what="file in a sub-folder")
     assert stop_watcher(proc) == 0
     assert (done(workspace)[0] / "uppdrag.yaml").is_file()
+
+
+def test_work_folder_of_a_dead_process_with_a_reused_pid_is_taken_over(config, engine, workspace):
+    from docgen.registry import owner_id
+    from docgen.watch import Watcher
+
+    w = Watcher(config, engine=engine, workers=1)
+    host, pid, start = owner_id().split(":")
+    stale = w.folders.work_root / f"{host}_{pid}_{int(start) - 1}" / "20260101-000000-abcdef"
+    stale.mkdir(parents=True)
+    write_yaml(stale, "kvar.yaml", example("uppdragshandling"))
+    taken = w.recover()
+    assert [p.name for p in taken] == ["kvar.yaml"] and taken[0].parent.parent == w.folders.own_work
+    assert not stale.parent.exists()
