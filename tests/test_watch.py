@@ -292,3 +292,17 @@ def test_work_folder_of_a_dead_process_with_a_reused_pid_is_taken_over(config, e
     taken = w.recover()
     assert [p.name for p in taken] == ["kvar.yaml"] and taken[0].parent.parent == w.folders.own_work
     assert not stale.parent.exists()
+
+
+def test_inbox_that_vanishes_and_returns_is_watched_again(workspace, service):
+    toml = workspace / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("omsokning_minuter = 2.0", "omsokning_minuter = 0.02"), encoding="utf-8")
+    proc = service()
+    os.rename(workspace / "inbox", workspace / "inbox-borta")  # the share went away
+    time.sleep(1.5)
+    assert proc.poll() is None, "the service survives a vanished inbox"
+    (workspace / "inbox").mkdir()  # ... and came back
+    time.sleep(1.5)
+    drop(workspace, "tillbaka.yaml", example("uppdragshandling"))
+    wait_for(lambda: len(done(workspace)) == 1, what="file in the returned inbox")
+    assert stop_watcher(proc) == 0
