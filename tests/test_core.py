@@ -241,3 +241,19 @@ def test_reservation_of_a_dead_process_with_a_reused_pid_is_taken_over(engine, w
     assert result.ok, result.error
     assert (result.diarienummer, result.lopnummer) == (res.diarienummer, res.lopnummer)
     assert engine.registry.query("select count(*) as n from arende")[0]["n"] == 1
+
+
+def test_instance_is_recycled_after_configured_number_of_conversions(engine, workspace, tmp_path):
+    from docgen.convert import OfficePool
+
+    first = engine.process(write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling")))
+    docx_file = Path(first.files["docx"])
+    with OfficePool(size=1, recycle_after=2) as pool:
+        pool.start()
+        pids = []
+        for i in range(5):
+            pool.convert(docx_file, tmp_path / f"{i}.pdf")
+            pids.append(pool.instances[0].pid)
+        assert pool.instances[0].restarts == 2, "restarted before the 3rd and the 5th conversion"
+        assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+    assert all(PdfReader(tmp_path / f"{i}.pdf").xmp_metadata.pdfaid_part == "2" for i in range(5))
