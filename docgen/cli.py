@@ -101,15 +101,16 @@ def schema(obj: Context, type_name):
 @click.pass_obj
 def validate_cmd(obj: Context, files, as_json):
     """Check input files without rendering them."""
-    from .distribute import expand
+    from .distribute import expand, load_lists
     from .load import load_input
     from .validate import validate
 
+    lists = load_lists(obj.config.path("sandlistor"))  # the same named lists `render` and the watcher use
     failed = 0
     for f in files:
         try:
             doc = validate(load_input(f, obj.config.limits), obj.plugins, obj.config)
-            expand(doc)
+            expand(doc, lists)
             if as_json:
                 click.echo(json.dumps({"source": f, "ok": True, "dokumenttyp": doc.type.name}, ensure_ascii=False))
             else:

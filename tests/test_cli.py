@@ -65,3 +65,15 @@ def test_bad_config_is_a_clear_error(workspace):
     (workspace / "docgen.toml").write_text("[numrering]\nformatt = 1\n", encoding="utf-8")
     r = CliRunner().invoke(cli, ["-w", str(workspace), "types"])
     assert r.exit_code == 2 and "unknown key [numrering] formatt" in r.output
+
+
+def test_validate_knows_the_workspace_distribution_lists(workspace):
+    (workspace / "distribution.yaml").write_text(
+        "listor:\n  kansliet:\n    namn: Kansliet\n    medlemmar:\n      - namn: Per Ek\n        epost: per.ek@example.se\n",
+        encoding="utf-8")
+    data = example("uppdragshandling") | {"skickas_till": [{"syfte": "för kännedom", "mottagare": [{"lista": "kansliet"}]}]}
+    ok = run(workspace, "validate", str(write_yaml(workspace, "med-lista.yaml", data)))
+    assert ok.exit_code == 0 and "OK" in ok.output
+    data["skickas_till"][0]["mottagare"] = [{"lista": "kanslie"}]
+    bad = run(workspace, "validate", "--json", str(write_yaml(workspace, "fel-lista.yaml", data)))
+    assert bad.exit_code == 1 and "kansliet" in json.loads(bad.output)["problems"][0]["fix_sv"]
