@@ -175,8 +175,8 @@ class Engine:
                 folder = outbox / "utkast" / f"{base} {datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
                 stem = f"UTKAST {base}"
             t = time.perf_counter()
-            rendered = self.renderer.render(doc, res.diarienummer if res else None, distribution,
-                                            {"bilagor": attachments.listing(doc.data)})
+            listing = attachments.listing(doc.data)
+            rendered = self.renderer.render(doc, res.diarienummer if res else None, distribution, {"bilagor": listing})
             result.timings["render"] = _lap(t)
             docx = staging / f"{stem}.docx"
             pdf = staging / f"{stem}.pdf"
@@ -214,13 +214,13 @@ class Engine:
                 "kalla": result.source,
                 "skapad": datetime.now().astimezone().isoformat(timespec="seconds"),
                 "filer": {f.typ: {"namn": Path(f.path).name, "sha256": f.sha256, "storlek": f.size} for f in files},
-                "bilagor": attachments.listing(doc.data),
+                "bilagor": listing,
                 "varningar": result.warnings,
                 "skickas_till": [{"syfte": g["syfte"], "mottagare": [m["rad"] for m in g["mottagare"]]} for g in distribution],
             }
-            for p in [docx, pdf] + kept:
-                target = folder / p.relative_to(staging)
-                if not (target.exists() and sha256_file(target) == sha256_file(p)):
+            for p, f in zip([docx, pdf] + kept, files):
+                target = outbox / f.path
+                if not (target.exists() and sha256_file(target) == f.sha256):  # an unchanged attachment stays
                     atomic_move(p, target)
             deliveries: list[dict] = []
             if res is not None and not regenerating:  # drafts and new versions are not distributed
@@ -242,8 +242,9 @@ class Engine:
                 result.timings["register"] = _lap(t)
                 sent = {(o["namn"], o["epost"]): o for o in send_pending(self.registry, self.config, only_version=vid)}
                 for d in deliveries:
-                    if (d["namn"], d.get("epost")) in sent:
-                        d.update(status=sent[(d["namn"], d.get("epost"))]["status"], resultat=sent[(d["namn"], d.get("epost"))]["resultat"])
+                    outcome = sent.get((d["namn"], d.get("epost")))
+                    if outcome:
+                        d.update(status=outcome["status"], resultat=outcome["resultat"])
                 result.deliveries = [{k: d.get(k) for k in ("syfte", "namn", "epost", "status", "resultat")} for d in deliveries]
                 refused = [f"{d['namn']} <{d['epost']}>" for d in deliveries if d["status"] == "nekad"]
                 if refused:
