@@ -24,6 +24,23 @@ class ConversionError(DocgenError):
     """LibreOffice could not turn a DOCX into PDF/A."""
 
 
+#: Longest text of one part of a Problem (what is wrong, how to fix it, each language); longer is cut with "…".
+MAX_TEXT = 300
+#: Longest field path kept in a Problem; longer is cut in the middle with "…".
+MAX_FIELD = 200
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip_middle(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "…" + text[len(text) - (limit - 1 - half):]
+
+
 @dataclass
 class Problem:
     """One thing wrong with an input: the field (dotted path), the line (YAML), and bilingual text."""
@@ -34,6 +51,12 @@ class Problem:
     fix_sv: str = ""
     fix_en: str = ""
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        # Hard ceiling: a hostile value quoted in a message must not make the message huge.
+        self.field = _clip_middle(self.field, MAX_FIELD)
+        self.sv, self.en = _clip(self.sv, MAX_TEXT), _clip(self.en, MAX_TEXT)
+        self.fix_sv, self.fix_en = _clip(self.fix_sv, MAX_TEXT), _clip(self.fix_en, MAX_TEXT)
 
     def where(self, lang: str = "sv") -> str:
         parts = []
@@ -82,3 +105,16 @@ class InputError(DocgenError):
 
 def problem(field: str, sv: str, en: str, fix_sv: str = "", fix_en: str = "", line: int | None = None) -> Problem:
     return Problem(field=field, sv=sv, en=en, fix_sv=fix_sv, fix_en=fix_en, line=line)
+
+
+def shorten(value, limit: int = 60) -> str:
+    """A value quoted for a message: repr-like, long ones cut with "…" and their total length."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long for Python to print
+        return "<ett tal med över 4300 siffror / a number of more than 4300 digits>"
+    if len(text) <= limit:
+        return text
+    n = len(value) if isinstance(value, (str, bytes, list, dict)) else len(text)
+    quote = text[0] if text[:1] in ("'", '"') else ""
+    return f"{text[:limit - 2]}…{quote} ({n} tecken/characters)"
