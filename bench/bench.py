@@ -40,7 +40,12 @@ from docgen.config import load_config  # noqa: E402
 from docgen.convert import PDF_FILTER_DATA, OfficeInstance, OfficePool, _props, import_uno  # noqa: E402
 from docgen.pipeline import THREADS_PER_WORKER, Engine  # noqa: E402
 
-EXAMPLES = ROOT / "plugins" / "examples"
+PLUGINS = ROOT / "plugins"
+
+
+def example_path(name: str) -> Path:
+    type_name, _, variant = name.partition("-")
+    return PLUGINS / type_name / (f"exempel-{variant}.yaml" if variant else "exempel.yaml")
 rows: list[tuple[str, str, str]] = []
 
 
@@ -64,7 +69,7 @@ def workspace(root: Path) -> Path:
 
 
 def example(name: str) -> dict:
-    return yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(example_path(name).read_text(encoding="utf-8"))
 
 
 def write_inputs(folder: Path, n: int, prefix: str) -> list[Path]:
@@ -106,7 +111,7 @@ def bench_docx(tmp: Path, reps: int) -> list[Path]:
     from docgen.plugins import Plugins
     plugins = Plugins(cfg)
     src = ws / "u.yaml"
-    src.write_text((EXAMPLES / "uppdragshandling.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    src.write_text(example_path("uppdragshandling").read_text(encoding="utf-8"), encoding="utf-8")
     doc = validate(load_input(src, cfg.limits), plugins, cfg)
     renderer = Renderer(cfg, plugins)
     from docgen.distribute import expand
@@ -272,7 +277,7 @@ def bench_sizes(tmp: Path) -> None:
     with Engine(cfg, workers=1) as eng:
         eng.pool.start()
         warm = ws / "inbox" / "warm.yaml"
-        warm.write_text((EXAMPLES / "lagesrapport-program.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        warm.write_text(example_path("lagesrapport-program").read_text(encoding="utf-8"), encoding="utf-8")
         assert eng.process(warm).ok
         for pages, areas in ((1, 1), (10, 24), (100, 240)):
             data = example("lagesrapport-program")

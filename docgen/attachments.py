@@ -48,7 +48,47 @@ def check_references(data: dict, base_dir: Path | None, line_of) -> list[Problem
                                f"the attachment {name!r} is not beside the input file.",
                                "lägg bilagan i samma mapp som indatafilen, med exakt det namnet.",
                                "put the attachment in the same folder as the input, with exactly that name.", line))
+        else:
+            found = content_problem(target)
+            if found:
+                sv, en, fix_sv, fix_en = found
+                out.append(problem(path, f"bilagan {name!r} {sv}", f"the attachment {name!r} {en}", fix_sv, fix_en, line))
     return out
+
+
+def content_problem(path: Path) -> tuple[str, str, str, str] | None:
+    """Why a PDF or DOCX file cannot be appended (broken, encrypted, no pages, not really DOCX), or None."""
+    import zipfile
+
+    try:
+        if path.suffix.lower() == ".docx":
+            if not zipfile.is_zipfile(path):
+                return ("är ingen riktig DOCX-fil (inte ett Word-dokument).", "is not a real DOCX file (not a Word document).",
+                        "öppna den i Word och spara som .docx, eller bifoga den som PDF.",
+                        "open it in Word and save it as .docx, or attach it as PDF.")
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+                if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+                    return ("är ett zip-arkiv men inget Word-dokument.", "is a zip archive but not a Word document.",
+                            "spara den som .docx i Word, eller bifoga den som PDF.", "save it as .docx in Word, or attach it as PDF.")
+                if z.testzip() is not None:
+                    raise zipfile.BadZipFile("a damaged member")
+            import docx
+            docx.Document(str(path))
+            return None
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            return ("är krypterad eller lösenordsskyddad.", "is encrypted or password protected.",
+                    "spara en kopia utan lösenord.", "save a copy without a password.")
+        if len(reader.pages) == 0:
+            return ("har inga sidor.", "has no pages.", "skapa PDF-filen på nytt.", "make the PDF file again.")
+        for page in reader.pages:
+            page.mediabox  # noqa: B018 - a page without a usable box cannot be stamped
+    except Exception as exc:
+        kind = "DOCX" if path.suffix.lower() == ".docx" else "PDF"
+        return (f"är en trasig {kind}-fil ({type(exc).__name__}).", f"is a broken {kind} file ({type(exc).__name__}).",
+                f"skapa {kind}-filen på nytt.", f"make the {kind} file again.")
+    return None
 
 
 def listing(data: dict) -> list[dict]:

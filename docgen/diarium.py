@@ -35,7 +35,7 @@ def filter_sql(*, typ=None, serie=None, ar=None, fran=None, till=None, status=No
 def list_documents(registry: Registry, *, limit: int | None = None, **filters) -> list[dict]:
     """Registered documents, newest first, filtered by type, series, year, date range, status, title text, case."""
     sql = ["select a.diarienummer, a.serie, a.ar, h.lopnummer, h.dokumenttyp, h.rubrik, h.datum, h.status,",
-           "h.registrerad, h.motpart, h.beskrivning, h.enhet, h.sekretess, h.arkivpaket,",
+           "h.registrerad, h.motpart, h.beskrivning, h.enhet, h.sekretess, h.arkivpaket, a.extern,",
            "(select max(v.version) from version v where v.handling_id = h.id) as version",
            "from handling h join arende a on a.id = h.arende_id where h.status != 'reserverad'"]
     where, params = filter_sql(**filters)
@@ -68,7 +68,8 @@ def show_case(registry: Registry, diarienummer: str) -> dict | None:
 
 
 def format_case(case: dict) -> str:
-    out = [f"Ärende {case['diarienummer']}  ({case['status']})  {case['rubrik']}",
+    extern = "  [externt diarienummer / numbered by the records system]" if case.get("extern") else ""
+    out = [f"Ärende {case['diarienummer']}  ({case['status']})  {case['rubrik']}{extern}",
            f"  skapat {case['skapad']}" + (f", makulerat: {case['makulerad_orsak']}" if case.get("makulerad_orsak") else "")]
     for d in case["handlingar"]:
         out.append("")

@@ -6,7 +6,6 @@ Recipients are de-duplicated by e-mail address (the first group that names an ad
 """
 from __future__ import annotations
 
-import re
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -18,9 +17,12 @@ from .load import join_path
 from .mail import SmtpSender, build_message
 from .outbox import atomic_write, safe_name
 
-EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-
 PERSON_KEYS = ("namn", "titel", "organisation", "epost", "intern", "via")
+
+
+def email_address(value: str) -> str | None:
+    from .validate import email_address as check
+    return check(value)
 
 
 def recipient_line(r: dict) -> str:
@@ -109,7 +111,7 @@ def load_lists(path: Path | None) -> dict:
                     errors.append(f"{where}: includes unknown list {m['lista']!r} (known: {', '.join(sorted(lists))})")
             elif not m.get("namn"):
                 errors.append(f"{where}: has no namn")
-            elif m.get("epost") and not EMAIL.match(str(m["epost"])):
+            elif m.get("epost") and email_address(str(m["epost"])) is None:
                 errors.append(f"{where} ({m['namn']}): malformed e-mail address {m['epost']!r}")
     if errors:
         raise ConfigError(f"{path}: " + "; ".join(errors))
@@ -171,7 +173,8 @@ def write_messages(deliveries: list[dict], doc, diarienummer: str, pdf: Path, fo
             f"Den skickas till dig {d['syfte']}.\n\n"
             f"Med vänlig hälsning\n{config.organisation}, {unit}\n"
         )
-        msg = build_message(sender=sender, recipient=d, subject=f"{diarienummer} {doc.data['rubrik']}", body=body, pdf=pdf)
+        ascii_address = email_address(d["epost"]) or d["epost"]  # IDN domains as punycode: what SMTP carries
+        msg = build_message(sender=sender, recipient={**d, "epost": ascii_address}, subject=f"{diarienummer} {doc.data['rubrik']}", body=body, pdf=pdf)
         path = folder / "utskick" / f"{n:02d}-{safe_name(d['namn'], 40)}.eml"
         atomic_write(path, msg.as_bytes(policy=policy.SMTP.clone(cte_type="7bit")))
         d["meddelande"] = str(path.relative_to(outbox))

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import copy
+import importlib.resources
 import json
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,10 +24,12 @@ class DocumentType:
     """One kind of document: its input schema, its template, and how an input becomes a template context.
 
     Subclasses set ``name`` (unique, the input's ``dokumenttyp``), ``title`` (shown in the document
-    header), ``schema`` (JSON Schema of the type's own fields; the common fields are merged in),
-    ``template`` (a .docx file name looked up in the workspace templates folder, then in
-    ``template_dirs``) and ``example`` (a commented YAML example input). ``variants`` maps a
-    variant name to its template where one type has several layouts.
+    header), ``schema`` (JSON Schema of the type's own fields; the common fields are merged in) and
+    ``template`` (a .docx file name). ``variants`` maps a variant name to its template where one
+    type has several layouts. A type is a package: its templates and example inputs
+    (``exempel.yaml``, or ``exempel-<variant>.yaml``) lie beside its module and ship as package
+    data. Templates are looked up in the workspace's templates folder first, then in
+    ``template_dirs``, then in the type's own package.
     """
 
     name: ClassVar[str] = ""
@@ -40,6 +44,21 @@ class DocumentType:
     parties: ClassVar[dict[str, str]] = {}
     #: Heading of the distribution section, e.g. "Uppdraget skickas till".
     distribution_heading: ClassVar[str] = "Skickas till"
+    #: Settings of the type's own docgen.toml section (``docgen.config.Setting``), checked like the engine's.
+    settings: ClassVar[list] = []
+
+    @classmethod
+    def package_files(cls):
+        """The folder of the type's package (a Traversable: templates and examples ship there)."""
+        module = sys.modules[cls.__module__]
+        if getattr(module, "__path__", None) is not None:  # a package: its own data files
+            return importlib.resources.files(module)
+        return Path(module.__file__).resolve().parent  # a single-module plugin: the folder it lies in
+
+    @classmethod
+    def template_names(cls) -> list[str]:
+        """Every template file name the type uses (one per variant)."""
+        return sorted(set(cls.variants.values())) if cls.variants else [cls.template]
 
     @classmethod
     def full_schema(cls) -> dict:
@@ -68,7 +87,8 @@ class DocumentType:
         """A value from this workspace's docgen.toml (a plugin's own section), or the default."""
         if self.config is None:
             return default
-        return self.config.section(section).get(key, default)
+        value = self.config.section(section).get(key)
+        return default if value is None else value
 
     def template_for(self, data: dict) -> str:
         """The template file name for this input (its variant's, if the type has variants)."""
@@ -84,6 +104,20 @@ class DocumentType:
         """The template context for a validated input (default: the input itself)."""
         return dict(data)
 
+    def archive_metadata(self, data: dict) -> dict:
+        """What an archival package records of this type's own fields.
+
+        ``beslutad``: the date a decision was made (YYYY-MM-DD) or None; ``ansvariga``: the people
+        responsible (signatories), as display lines "Namn, titel".
+        """
+        return {"beslutad": None, "ansvariga": []}
+
     def example_text(self, variant: str | None = None) -> str:
-        """A commented example input (YAML)."""
+        """A commented example input (YAML): ``exempel[-<variant>].yaml`` from the type's package."""
+        if self.variants:
+            variant = variant or next(iter(self.variants))
+        name = f"exempel-{variant}.yaml" if variant else "exempel.yaml"
+        resource = self.package_files() / name
+        if resource.is_file():
+            return resource.read_text(encoding="utf-8")
         return self.example

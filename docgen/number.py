@@ -76,36 +76,85 @@ def _allocate(conn, config, serie: str, rubrik: str, year: int) -> tuple[int, st
     return case_id, dnr
 
 
+def _prior(conn, sha: str):
+    return conn.execute(
+        select(handling.c.id, handling.c.arende_id, handling.c.lopnummer, handling.c.status, handling.c.agare,
+               arende.c.diarienummer, arende.c.status.label("arende_status"))
+        .join(arende, arende.c.id == handling.c.arende_id)
+        .where(handling.c.input_sha256 == sha, handling.c.status.in_(["reserverad", "registrerad", "arkiverad"]))
+        .order_by(handling.c.id.desc()).limit(1)
+    ).first()
+
+
+def _duplicate(conn, doc: Document, prior) -> DuplicateInput:
+    kalla = conn.execute(select(version.c.kalla).where(version.c.handling_id == prior.id)
+                         .order_by(version.c.version).limit(1)).scalar()
+    return DuplicateInput(doc.source, prior.diarienummer, prior.lopnummer, prior.status, kalla)
+
+
+def _case_problem(doc: Document, case) -> InputError:
+    dnr = doc.data["diarienummer"]
+    what_sv = "är makulerat" if case is not None else "finns inte i diariet"
+    what_en = "is voided" if case is not None else "is not in the diarium"
+    return InputError(doc.source, [problem(
+        "diarienummer", f"ärendet {dnr} {what_sv}.", f"the case {dnr} {what_en}.",
+        "kontrollera numret (`docgen registry list`), eller ta bort diarienummer och ange serie för ett nytt ärende.",
+        "check the number (`docgen registry list`), or remove diarienummer and give serie for a new case.",
+        doc.loaded.line_of("diarienummer"))])
+
+
+def external_case(config, diarienummer: str) -> dict | None:
+    """serie, år and nummer of a diarienummer in one of the external series, or None."""
+    from .validate import dnr_regex
+
+    m = dnr_regex(config.numbering["format"]).match(diarienummer)
+    if m and m["serie"] in config.numbering["externa_serier"]:
+        return {"serie": m["serie"], "ar": int(m["år"]), "nummer": int(m["nummer"])}
+    return None
+
+
+def precheck(registry: Registry, doc: Document, config) -> None:
+    """What the diarium can refuse, checked without taking a number: an unknown or voided case, a duplicate.
+
+    ``reserve`` checks the same again inside its transaction (another process may have acted meanwhile).
+    """
+    if doc.is_draft:
+        return
+    with registry.engine.connect() as conn:
+        prior = _prior(conn, doc.sha256)
+        if prior is not None and (prior.status != "reserverad" or owner_alive(prior.agare)):
+            raise _duplicate(conn, doc, prior)
+        if "diarienummer" in doc.data:
+            case = conn.execute(select(arende.c.id, arende.c.status).where(arende.c.diarienummer == doc.data["diarienummer"])).first()
+            if case is None and external_case(config, doc.data["diarienummer"]):
+                return  # a case of the records system docgen has not seen: opened when the number is reserved
+            if case is None or case.status == "makulerad":
+                raise _case_problem(doc, case)
+
+
 def reserve(registry: Registry, doc: Document, config) -> Reservation:
     """Reserve the diarienummer and running number for a validated, non-draft document."""
     data, sha = doc.data, doc.sha256
     with registry.tx() as conn:
-        prior = conn.execute(
-            select(handling.c.id, handling.c.arende_id, handling.c.lopnummer, handling.c.status, handling.c.agare,
-                   arende.c.diarienummer, arende.c.status.label("arende_status"))
-            .join(arende, arende.c.id == handling.c.arende_id)
-            .where(handling.c.input_sha256 == sha, handling.c.status.in_(["reserverad", "registrerad", "arkiverad"]))
-            .order_by(handling.c.id.desc()).limit(1)
-        ).first()
+        prior = _prior(conn, sha)
         if prior is not None:
             if prior.status != "reserverad" or owner_alive(prior.agare):
-                kalla = conn.execute(select(version.c.kalla).where(version.c.handling_id == prior.id)
-                                     .order_by(version.c.version).limit(1)).scalar()
-                raise DuplicateInput(doc.source, prior.diarienummer, prior.lopnummer, prior.status, kalla)
+                raise _duplicate(conn, doc, prior)
             conn.execute(handling.update().where(handling.c.id == prior.id).values(agare=owner_id()))
             return Reservation(prior.arende_id, prior.id, prior.diarienummer, prior.lopnummer,
                                new_case=prior.arende_status == "reserverad", taken_over=True)
         if "diarienummer" in data:
             case = conn.execute(select(arende.c.id, arende.c.status).where(arende.c.diarienummer == data["diarienummer"])).first()
-            if case is None or case.status == "makulerad":
-                what_sv = "är makulerat" if case is not None else "finns inte i diariet"
-                what_en = "is voided" if case is not None else "is not in the diarium"
-                raise InputError(doc.source, [problem(
-                    "diarienummer", f"ärendet {data['diarienummer']} {what_sv}.", f"the case {data['diarienummer']} {what_en}.",
-                    "kontrollera numret (`docgen registry list`), eller ta bort diarienummer och ange serie för ett nytt ärende.",
-                    "check the number (`docgen registry list`), or remove diarienummer and give serie for a new case.",
-                    doc.loaded.line_of("diarienummer"))])
-            case_id, dnr, new_case = case.id, data["diarienummer"], False
+            ext = external_case(config, data["diarienummer"]) if case is None else None
+            if ext is not None:  # opened here, as the records system numbered it; never voided with a document
+                case_id = conn.execute(arende.insert().values(
+                    diarienummer=data["diarienummer"], rubrik=data["rubrik"], status="oppen", skapad=now(), extern=1, **ext,
+                )).inserted_primary_key[0]
+            elif case is None or case.status == "makulerad":
+                raise _case_problem(doc, case)
+            else:
+                case_id = case.id
+            dnr, new_case = data["diarienummer"], False
         else:
             case_id, dnr = _allocate(conn, config, data["serie"], data["rubrik"], date.today().year)
             new_case = True

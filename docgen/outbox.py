@@ -16,15 +16,24 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
+MAX_NAME_BYTES = 120  # a name part; the whole file name (number, version, suffix) stays far below 255 bytes
+
+
 def safe_name(text: str, max_len: int = 60) -> str:
-    """A file or folder name from free text: no separators, no ``..``, no control characters."""
+    """A file or folder name from free text: no separators, no ``..``, no control, bidi or invisible characters,
+    at most ``max_len`` characters and MAX_NAME_BYTES bytes of UTF-8."""
     name = unicodedata.normalize("NFC", str(text))
+    # Unicode categories C* (controls, bidi and zero-width format characters, private use, unassigned) never
+    # reach a file name: they hide or reorder what a person sees.
+    name = "".join(" " if unicodedata.category(ch) in ("Zl", "Zp") else ch for ch in name
+                   if not unicodedata.category(ch).startswith("C") or ch in "\t\n")
     name = _UNSAFE.sub("-", name)
     name = re.sub(r"\s+", " ", name).strip()
     name = re.sub(r"\.{2,}", ".", name).strip(" .-")
-    if len(name) > max_len:
-        cut = name[:max_len]
-        name = (cut.rsplit(" ", 1)[0] if " " in cut[max_len // 2:] else cut).rstrip(" .-")
+    while len(name) > max_len or len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        limit = min(max_len, len(name) - 1)
+        cut = name[:limit]
+        name = (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut).rstrip(" .-")
     if not name or name.upper().split(".")[0] in _RESERVED:
         name = "_" + name
     return name

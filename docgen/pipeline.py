@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import time
 import uuid
@@ -20,15 +21,17 @@ from . import attachments
 from .config import Config
 from .convert import OfficePool
 from .distribute import expand, load_lists, plan_deliveries, send_pending, write_messages
-from .errors import ConversionError, DocgenError, InputError
+from .errors import ConversionError, DocgenError, InputError, shorten
 from .load import LoadedInput, load_input
-from .number import DuplicateInput, Reservation, reserve, void
+from .number import DuplicateInput, Reservation, precheck, reserve, void
 from .outbox import atomic_move, document_basename, safe_name, write_json
 from .plugins import Plugins
 from .register import OutputFile, next_version, register
 from .registry import Registry, owner_id
-from .render import Renderer
+from .render import RenderedDocx, Renderer
 from .validate import Document, validate
+
+log = logging.getLogger("docgen")
 
 STAGING = ".staging"
 #: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document
@@ -64,6 +67,15 @@ class Result:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], {})} | {"ok": self.ok}
 
 
+@dataclass
+class Prepared:
+    """An input that passed every check before numbering: the document, its distribution, its DOCX."""
+
+    doc: Document
+    distribution: list[dict]
+    rendered: RenderedDocx
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -83,6 +95,7 @@ class Engine:
         self._own_pool = pool is None
         self.pool = pool or OfficePool.from_config(config, size=workers)
         self.renderer = Renderer(config, self.plugins)
+        self.renderer.check_templates()  # a broken template is a configuration error, before any number
         self._lists: tuple[float | None, dict] = (None, {})
         _ = self.lists  # a broken distribution.yaml is a startup error
 
@@ -107,7 +120,7 @@ class Engine:
     def __exit__(self, *exc):
         self.close()
 
-    # -- stages 1-2 ------------------------------------------------------------------------------
+    # -- everything before a number is taken -------------------------------------------------------
     def load(self, path: Path, source: str | None = None) -> LoadedInput:
         return load_input(path, self.config.limits, source=source)
 
@@ -115,49 +128,65 @@ class Engine:
         doc = validate(loaded, self.plugins, self.config)
         return doc, expand(doc, self.lists)
 
+    def prepare(self, path: str | Path, source: str | None = None, timings: dict | None = None) -> Prepared:
+        """Load, validate and render one input: every check that can refuse it before a number is taken.
+
+        Raises InputError (or DuplicateInput) for an input docgen refuses; `docgen validate` runs exactly this.
+        """
+        timings = {} if timings is None else timings
+        t = time.perf_counter()
+        loaded = self.load(Path(path), source)
+        timings["load"] = _lap(t)
+        t = time.perf_counter()
+        doc, distribution = self.validate(loaded)
+        precheck(self.registry, doc, self.config)
+        timings["validate"] = _lap(t)
+        t = time.perf_counter()
+        rendered = self.renderer.render(doc, distribution, {"bilagor": attachments.listing(doc.data)})
+        timings["render"] = _lap(t)
+        return Prepared(doc, distribution, rendered)
+
     # -- the whole path ----------------------------------------------------------------------------
     def process(self, path: str | Path, source: str | None = None) -> Result:
         """Produce one input; never raises for a bad input (the Result says what went wrong)."""
         path = Path(path)
         result = Result(source=source or str(path), ok=False)
-        t = time.perf_counter()
         res: Reservation | None = None
         try:
-            loaded = self.load(path, result.source)
-            result.timings["load"] = _lap(t)
-            t = time.perf_counter()
-            doc, distribution = self.validate(loaded)
-            result.timings["validate"] = _lap(t)
+            prepared = self.prepare(path, result.source, result.timings)
+            doc = prepared.doc
             result.dokumenttyp, result.rubrik, result.draft = doc.type.name, doc.data["rubrik"], doc.is_draft
-            if doc.is_draft:
-                self.produce(doc, distribution, None, result)
-            else:
+            rendered = prepared.rendered
+            if not doc.is_draft:
                 t = time.perf_counter()
                 res = reserve(self.registry, doc, self.config)
                 result.timings["number"] = _lap(t)
                 result.diarienummer, result.lopnummer = res.diarienummer, res.lopnummer
-                self.produce(doc, distribution, res, result)
+                rendered = rendered.with_number(res.diarienummer)
+            self.produce(doc, prepared.distribution, res, result, rendered)
             result.ok = True
-        except InputError as exc:
-            result.error, result.error_kind = exc.report(), "input"
-            result.problems = [p.to_dict() for p in exc.problems]
-        except DuplicateInput as exc:
-            result.error, result.error_kind = str(exc), "duplicate"
-            result.diarienummer, result.lopnummer = exc.diarienummer, exc.lopnummer
-            result.registered_from = exc.registered_from
-        except ConversionError as exc:
-            result.error, result.error_kind = str(exc), "conversion"
-        except DocgenError as exc:
-            result.error, result.error_kind = str(exc), "error"
         except Exception as exc:  # never lose an input to a bug: report it like any failure
-            result.error, result.error_kind = f"internt fel / internal error: {type(exc).__name__}: {exc}", "internal"
+            _failed(result, exc)
         if not result.ok and res is not None:
             void(self.registry, res, (result.error or "okänt fel")[:2000])
         return result
 
+    def check(self, path: str | Path, source: str | None = None) -> Result:
+        """Every check ``process`` makes before it takes a number, and nothing else (`docgen validate`)."""
+        result = Result(source=source or str(path), ok=False)
+        try:
+            prepared = self.prepare(path, result.source, result.timings)
+            doc = prepared.doc
+            result.dokumenttyp, result.rubrik, result.draft = doc.type.name, doc.data["rubrik"], doc.is_draft
+            result.diarienummer = doc.data.get("diarienummer")
+            result.ok = True
+        except Exception as exc:
+            _failed(result, exc)
+        return result
+
     def produce(self, doc: Document, distribution: list[dict], res: Reservation | None, result: Result,
-                version_no: int | None = None, regenerating: bool = False) -> None:
-        """Render, convert, publish and register one validated document.
+                rendered: RenderedDocx, version_no: int | None = None, regenerating: bool = False) -> None:
+        """Convert, publish and register one rendered document (its number already filled in).
 
         ``regenerating``: a new version of a registered document (same number; no new deliveries).
         """
@@ -174,10 +203,7 @@ class Engine:
                 base = safe_name(doc.data["rubrik"])
                 folder = outbox / "utkast" / f"{base} {datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:4]}"
                 stem = f"UTKAST {base}"
-            t = time.perf_counter()
             listing = attachments.listing(doc.data)
-            rendered = self.renderer.render(doc, res.diarienummer if res else None, distribution, {"bilagor": listing})
-            result.timings["render"] = _lap(t)
             docx = staging / f"{stem}.docx"
             pdf = staging / f"{stem}.pdf"
             docx.write_bytes(rendered.data)
@@ -258,9 +284,27 @@ class Engine:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def _failed(result: Result, exc: Exception) -> None:
+    """Record why an input failed, in words for the person who dropped it."""
+    if isinstance(exc, InputError):
+        result.error, result.error_kind = exc.report(), "input"
+        result.problems = [p.to_dict() for p in exc.problems]
+    elif isinstance(exc, DuplicateInput):
+        result.error, result.error_kind = str(exc), "duplicate"
+        result.diarienummer, result.lopnummer = exc.diarienummer, exc.lopnummer
+        result.registered_from = exc.registered_from
+    elif isinstance(exc, ConversionError):
+        result.error, result.error_kind = str(exc), "conversion"
+    elif isinstance(exc, DocgenError):
+        result.error, result.error_kind = str(exc), "error"
+    else:
+        log.error("internal error processing %s", result.source, exc_info=exc)
+        result.error = (f"{result.source}: internt fel / internal error: {type(exc).__name__}: {shorten(str(exc), 300)}. "
+                        "Indatafilen är oförändrad; ge den här rapporten till administratören. / The input file is "
+                        "unchanged; give this report to the administrator.")
+        result.error_kind = "internal"
+
+
 def _lap(t: float) -> float:
     return round((time.perf_counter() - t) * 1000, 1)
 
-
-def result_json(result: Result) -> str:
-    return json.dumps(result.to_dict(), ensure_ascii=False)

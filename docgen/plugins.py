@@ -1,7 +1,6 @@
 """Loading plugins: the entry point group ``docgen``, a plugins folder, and plugins passed in code."""
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import sys
 from dataclasses import dataclass
@@ -75,6 +74,12 @@ class Plugins:
             raise PluginError(f"plugin implements an unknown hook: {exc}") from exc
         self.config = config
         self.types = self._collect()
+        if config is not None:
+            config.check_plugin_settings(self.settings())
+
+    def settings(self) -> list:
+        """The settings the document types declare for their own docgen.toml sections."""
+        return [s for t in self.types.values() for s in t.cls.settings]
 
     def _collect(self) -> dict[str, LoadedType]:
         types: dict[str, LoadedType] = {}
@@ -98,6 +103,3 @@ class Plugins:
     def hook(self):
         return self.pm.hook
 
-
-def installed_plugin_names() -> list[str]:
-    return sorted(ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))

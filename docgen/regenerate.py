@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .attachments import listing
 from .diarium import filter_sql
 from .errors import DocgenError, InputError
 from .load import LoadedInput
@@ -88,7 +89,8 @@ def regenerate_one(engine: Engine, item: Item) -> Item:
         doc, distribution = engine.validate(_snapshot(engine, row))
         res = Reservation(row["arende_id"], row["handling_id"], row["diarienummer"], row["lopnummer"], new_case=False)
         result.diarienummer, result.lopnummer = res.diarienummer, res.lopnummer
-        engine.produce(doc, distribution, res, result, version_no=row["version"] + 1, regenerating=True)
+        rendered = engine.renderer.render(doc, distribution, {"bilagor": listing(doc.data)}).with_number(res.diarienummer)
+        engine.produce(doc, distribution, res, result, rendered, version_no=row["version"] + 1, regenerating=True)
         result.ok = True
         item.result = result
     except InputError as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, func,
-    select, text,
+    inspect, select, text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
@@ -43,6 +43,9 @@ arende = Table(
     Column("status", String(20), nullable=False),
     Column("makulerad_orsak", Text),
     Column("skapad", String(40), nullable=False),
+    # 1: the number was allocated by another system (an external series); docgen opened the case when a
+    # document first named it
+    Column("extern", Integer, nullable=False, server_default="0"),
     UniqueConstraint("serie", "ar", "nummer"),
 )
 
@@ -108,15 +111,22 @@ leverans = Table(
     Column("expedierad", String(40)),
 )
 
-LATEST_VERSION = 1
+LATEST_VERSION = 2
 
 
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[nummerserie, arende, handling, version, fil, leverans])
 
 
+def _v2(conn: Connection) -> None:
+    """Cases of external series (arende.extern)."""
+    columns = {c["name"] for c in inspect(conn).get_columns("arende")}
+    if "extern" not in columns:  # a database made by _v1 of this release already has it
+        conn.exec_driver_sql("ALTER TABLE arende ADD COLUMN extern INTEGER NOT NULL DEFAULT 0")
+
+
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
-MIGRATIONS = {1: _v1}
+MIGRATIONS = {1: _v1, 2: _v2}
 
 
 def now() -> str:

@@ -4,19 +4,72 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined, pass_context
+from jinja2 import Environment, StrictUndefined, TemplateError, pass_context
+from jinja2.utils import missing
 
 from .errors import ConfigError
 from .richtext import RichTextWriter, WordXml
 
 DRAFT_NUMBER = "Tilldelas vid registrering"
 LOCALE = "sv_SE"
+#: What a document is rendered with before its number is taken; replaced in the DOCX once it is.
+#: Templates must print ``{{ diarienummer }}`` as it is (no filter that changes its letters).
+NUMBER_PLACEHOLDER = "QXDNRPLATSHALLAREQX"
+KEYWORD_PLACEHOLDER = "QXDNRNYCKELORDQX"
+#: Context names every template must use: the engine relies on them being shown.
+REQUIRED_TAGS = {
+    "diarienummer": "the diarienummer (in the header, so it repeats on every page)",
+    "utkast": "the UTKAST watermark of drafts ({%p if utkast %} ... {%p endif %})",
+    "sekretess": "the confidentiality marking ({%p if sekretess %}{{ sekretess.markering }}{%p endif %})",
+    "skickas_till": "the distribution list (skickas_till)",
+    "bilagor": "the list of attachments (bilagor)",
+}
+
+
+class OptionalUndefined(StrictUndefined):
+    """Strict for names a template does not know (a typo is an error), but a key missing from a mapping
+    the input gave is empty and false: an optional field left out (``{{ p.titel }}`` without titel)."""
+
+    __slots__ = ()
+
+    def _optional(self) -> bool:
+        return self._undefined_obj is not missing
+
+    def __str__(self):
+        return "" if self._optional() else super().__str__()
+
+    def __bool__(self):
+        return False if self._optional() else super().__bool__()
+
+    def __iter__(self):
+        return iter(()) if self._optional() else super().__iter__()
+
+    def __len__(self):
+        return 0 if self._optional() else super().__len__()
+
+    def __eq__(self, other):
+        return isinstance(other, OptionalUndefined) if self._optional() else super().__eq__(other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return id(type(self))
+
+    def __getattr__(self, name):
+        if name[:2] == "__" or not self._optional():
+            return super().__getattr__(name)
+        return self
+
+    __getitem__ = __getattr__
 
 
 def _as_date(value) -> date | None:
@@ -80,20 +133,29 @@ class CachedDocxTemplate(DocxTemplate):
     """docxtpl's template, with its XML clean-up (many regexes over the whole part) done once per source."""
 
     _patched: dict[str, str] = {}
+    _patched_lock = threading.Lock()
 
     def patch_xml(self, src_xml):
-        out = self._patched.get(src_xml)
+        with self._patched_lock:
+            out = self._patched.get(src_xml)
         if out is None:
             out = super().patch_xml(src_xml)
-            if len(self._patched) > 256:
-                self._patched.clear()
-            self._patched[src_xml] = out
+            with self._patched_lock:
+                if len(self._patched) > 256:
+                    self._patched.clear()
+                self._patched[src_xml] = out
         return out
 
 
 def make_environment(plugins, config) -> Environment:
-    """The Jinja environment of every template: autoescaping, Swedish date filters, markdown; then plugins."""
-    env = CachingEnvironment(autoescape=True, undefined=StrictUndefined)
+    """The Jinja environment of every template: autoescaping, Swedish date filters, markdown; then plugins.
+
+    ``finalize`` writes the braces of every printed value as character references, so that docxtpl's
+    clean-up of the rendered XML (``{_{`` → ``{{``) cannot change a value: text comes out as written.
+    """
+    from .richtext import xml_value
+
+    env = CachingEnvironment(autoescape=True, undefined=OptionalUndefined, finalize=xml_value)
     env.filters.update(datum=datum, langt_datum=langt_datum, markdown=_markdown)
     plugins.hook.docgen_jinja_environment(env=env, config=config)
     return env
@@ -105,6 +167,24 @@ class RenderedDocx:
     template: str
     template_sha256: str
 
+    def with_number(self, diarienummer: str) -> "RenderedDocx":
+        """The same document with the number placeholder replaced by the diarienummer it was given."""
+        return RenderedDocx(fill_number(self.data, diarienummer), self.template, self.template_sha256)
+
+
+def fill_number(docx: bytes, diarienummer: str) -> bytes:
+    """Replace the number placeholders in every XML part of a rendered DOCX."""
+    text = escape(diarienummer).encode("utf-8")
+    keyword = escape(diarienummer.replace(" ", "-")).encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith((".xml", ".rels")):
+                data = data.replace(NUMBER_PLACEHOLDER.encode(), text).replace(KEYWORD_PLACEHOLDER.encode(), keyword)
+            dst.writestr(item, data)
+    return out.getvalue()
+
 
 class Renderer:
     """Renders documents; holds the Jinja environment and the template files (read once)."""
@@ -113,27 +193,63 @@ class Renderer:
         self.config = config
         self.plugins = plugins
         self.env = make_environment(plugins, config)
-        self._templates: dict[Path, tuple[bytes, str, int]] = {}
+        self._templates: dict[str, tuple[bytes, str, int | None]] = {}
+        self._lock = threading.Lock()
 
-    def template_path(self, dtype, data: dict) -> Path:
-        name = dtype.instance.template_for(data)
+    def template_dirs(self, dtype) -> list:
+        """Where a type's templates are looked for: the workspace's folder, the type's template_dirs, its package."""
         dirs = [d for d in [self.config.path("mallar")] if d] + [Path(d) for d in dtype.cls.template_dirs]
+        return dirs + [dtype.cls.package_files()]
+
+    def find_template(self, dtype, name: str):
+        dirs = self.template_dirs(dtype)
         for folder in dirs:
             candidate = folder / name
             if candidate.is_file():
                 return candidate
         raise ConfigError(
-            f"template {name!r} of document type {dtype.name!r} not found in: " + ", ".join(str(d) for d in dirs))
+            f"mallen {name!r} för dokumenttypen {dtype.name!r} finns inte / template of document type not found in: "
+            + ", ".join(str(d) for d in dirs))
 
-    def template(self, path: Path) -> tuple[bytes, str]:
-        """The template's bytes and SHA-256; re-read when the file changes on disk."""
-        mtime = path.stat().st_mtime_ns
-        cached = self._templates.get(path)
+    def template_path(self, dtype, data: dict):
+        return self.find_template(dtype, dtype.instance.template_for(data))
+
+    def template(self, path) -> tuple[bytes, str]:
+        """The template's bytes and SHA-256; a file on disk is re-read when it changes."""
+        mtime = path.stat().st_mtime_ns if isinstance(path, Path) else None
+        key = str(path)
+        cached = self._templates.get(key)
         if cached is None or cached[2] != mtime:
             blob = path.read_bytes()
             cached = (blob, hashlib.sha256(blob).hexdigest(), mtime)
-            self._templates[path] = cached
+            with self._lock:
+                self._templates[key] = cached
         return cached[0], cached[1]
+
+    def check_templates(self) -> None:
+        """Compile every template of every type and check it shows what the engine relies on.
+
+        A template that does not compile (syntax, unknown filter) or lacks a required tag is a
+        configuration error naming the template and the problem, found before any number is taken.
+        """
+        for dtype in self.plugins.types.values():
+            for name in dtype.cls.template_names():
+                path = self.find_template(dtype, name)
+                self.check_template(path)
+
+    def check_template(self, path) -> None:
+        blob, _ = self.template(path)
+        try:
+            tpl = CachedDocxTemplate(io.BytesIO(blob))
+            used = tpl.get_undeclared_template_variables(self.env)
+        except TemplateError as exc:
+            raise ConfigError(f"mallen / template {path}: Jinja-fel / error on line {getattr(exc, 'lineno', '?')}: {exc}") from None
+        except Exception as exc:
+            raise ConfigError(f"mallen / template {path}: är ingen giltig DOCX-mall / is not a valid DOCX template: "
+                              f"{type(exc).__name__}: {exc}") from None
+        lacking = [f"{tag} ({what})" for tag, what in REQUIRED_TAGS.items() if tag not in used]
+        if lacking:
+            raise ConfigError(f"mallen / template {path} saknar / lacks: " + "; ".join(lacking))
 
     def context(self, doc, diarienummer: str | None, distribution: list[dict], extra: dict | None = None) -> dict:
         data = doc.data
@@ -155,19 +271,22 @@ class Renderer:
         ctx.update(extra or {})
         return ctx
 
-    def render(self, doc, diarienummer: str | None, distribution: list[dict], extra: dict | None = None) -> RenderedDocx:
+    def render(self, doc, distribution: list[dict], extra: dict | None = None) -> RenderedDocx:
+        """The DOCX of a validated document. A registered one is rendered before its number is taken,
+        with a placeholder that ``RenderedDocx.with_number`` fills in; a draft shows "Tilldelas vid registrering"."""
         path = self.template_path(doc.type, doc.data)
         blob, sha = self.template(path)
         tpl = CachedDocxTemplate(io.BytesIO(blob))
-        ctx = self.context(doc, diarienummer, distribution, extra)
+        number = None if doc.is_draft else NUMBER_PLACEHOLDER
+        ctx = self.context(doc, number, distribution, extra)
         ctx["_richtext"] = RichTextWriter(tpl)
-        tpl.render(ctx, jinja_env=self.env, autoescape=True)
+        tpl.render(ctx, jinja_env=self.env)  # the environment autoescapes; docxtpl must not set it per render
         props = tpl.docx.core_properties
         props.title = doc.data["rubrik"]
         props.author = self.config.organisation
-        props.subject = diarienummer or DRAFT_NUMBER
+        props.subject = number or DRAFT_NUMBER
         # LibreOffice splits keywords at spaces, so the number goes in as RS-2024-00042 (subject has it exactly).
-        dnr_kw = diarienummer.replace(" ", "-") if diarienummer else None
+        dnr_kw = None if doc.is_draft else KEYWORD_PLACEHOLDER
         # Non-breaking spaces keep a multi-word keyword whole.
         secret_kw = ("Sekretess " + doc.data["sekretess"]["bestämmelse"]).replace(" ", "\u00a0") if doc.data.get("sekretess") else None
         props.keywords = ", ".join(k for k in (doc.type.cls.title or doc.type.name, dnr_kw, ctx["enhet"], secret_kw) if k)

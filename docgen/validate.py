@@ -10,10 +10,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker
 
+from . import richtext
 from .attachments import check_references
-from .errors import InputError, Problem, problem
+from .errors import InputError, Problem, problem, shorten
 from .load import LoadedInput, join_path
 from .plugins import LoadedType, Plugins
 
@@ -52,8 +56,31 @@ FORMATS = FormatChecker()
 
 @FORMATS.checks("email")
 def _is_email(value) -> bool:
-    from .distribute import EMAIL
-    return not isinstance(value, str) or bool(EMAIL.match(value))
+    return not isinstance(value, str) or email_address(value) is not None
+
+
+@FORMATS.checks("date")
+def _is_date(value) -> bool:
+    """YYYY-MM-DD in ASCII digits, a real day, years 1900-2100 (what a document can carry)."""
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return False
+    try:
+        return 1900 <= date.fromisoformat(value).year <= 2100
+    except ValueError:
+        return False
+
+
+def email_address(value: str) -> str | None:
+    """The address in the ASCII form SMTP carries (IDN domains as punycode), or None if it is not one.
+
+    Uses email-validator (syntax only, no DNS): non-ASCII local parts, whitespace and newlines are refused.
+    """
+    try:
+        return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email
+    except (EmailNotValidError, UnicodeError, ValueError):
+        return None
 
 
 @lru_cache(maxsize=None)
@@ -71,9 +98,9 @@ def dnr_regex(fmt: str) -> re.Pattern:
         if m.group(1) == "serie":
             out += r"(?P<serie>[A-ZÅÄÖ]{1,10})"
         elif m.group(1) == "år":
-            out += r"(?P<år>\d{4})"
+            out += r"(?P<år>[0-9]{4})"
         else:
-            out += r"(?P<nummer>\d{1,9})"
+            out += r"(?P<nummer>[0-9]{1,9})"
         pos = m.end()
     out += re.escape(fmt[pos:])
     return re.compile("^" + out + "$")
@@ -119,23 +146,25 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
         want = val if isinstance(val, list) else [val]
         sv = " eller ".join(TYPE_NAMES.get(t, (t, t))[0] for t in want)
         en = " or ".join(TYPE_NAMES.get(t, (t, t))[1] for t in want)
-        return [problem(path, f"ska vara {sv}, inte {inst!r}.", f"must be {en}, not {inst!r}.",
+        return [problem(path, f"ska vara {sv}, inte {shorten(inst)}.", f"must be {en}, not {shorten(inst)}.",
                         "ändra värdet." if "string" not in want else "sätt texten inom citattecken om den ser ut som ett tal eller datum.",
                         "change the value." if "string" not in want else "put the text in quotes if it looks like a number or a date.", line)]
     if v in ("enum", "const"):
         options = val if v == "enum" else [val]
         listed = ", ".join(str(o) for o in options)
-        return [problem(path, f"värdet {inst!r} är inte tillåtet.", f"the value {inst!r} is not allowed.",
+        return [problem(path, f"värdet {shorten(inst)} är inte tillåtet.", f"the value {shorten(inst)} is not allowed.",
                         f"använd ett av: {listed}.", f"use one of: {listed}.", line)]
     if v == "format":
         if val == "date":
-            return [problem(path, f"{inst!r} är inget giltigt datum.", f"{inst!r} is not a valid date.",
-                            "skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2024-03-05.", "write the date as YYYY-MM-DD, e.g. 2024-03-05.", line)]
+            return [problem(path, f"{shorten(inst)} är inget giltigt datum.", f"{shorten(inst)} is not a valid date.",
+                            "skriv datumet som ÅÅÅÅ-MM-DD med ett år mellan 1900 och 2100, t.ex. 2024-03-05.",
+                            "write the date as YYYY-MM-DD with a year from 1900 to 2100, e.g. 2024-03-05.", line)]
         if val == "email":
-            return [problem(path, f"{inst!r} är ingen giltig e-postadress.", f"{inst!r} is not a valid e-mail address.",
-                            "skriv adressen som namn@exempel.se.", "write the address as name@example.se.", line)]
+            return [problem(path, f"{shorten(inst)} är ingen giltig e-postadress.", f"{shorten(inst)} is not a valid e-mail address.",
+                            "skriv adressen som namn@exempel.se (delen före @ med a-z, 0-9 och . _ -).",
+                            "write the address as name@example.se (the part before @ in a-z, 0-9 and . _ -).", line)]
         if val == "uri":
-            return [problem(path, f"{inst!r} är ingen giltig länk.", f"{inst!r} is not a valid link.",
+            return [problem(path, f"{shorten(inst)} är ingen giltig länk.", f"{shorten(inst)} is not a valid link.",
                             "skriv hela adressen, t.ex. https://exempel.se/sida.", "write the full address, e.g. https://example.se/page.", line)]
     if v == "minLength":
         if val <= 1:
@@ -151,17 +180,65 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
         return [problem(path, f"listan får ha högst {val} rader.", f"the list may have at most {val} items.", "", "", line)]
     if v == "pattern":
         desc = err.schema.get("description", "")
-        return [problem(path, f"{inst!r} har fel form.", f"{inst!r} has the wrong form.",
+        return [problem(path, f"{shorten(inst)} har fel form.", f"{shorten(inst)} has the wrong form.",
                         desc or f"mönster: {val}", desc or f"pattern: {val}", line)]
     if v in ("minimum", "maximum"):
         word = ("minst", "at least") if v == "minimum" else ("högst", "at most")
         return [problem(path, f"ska vara {word[0]} {val}.", f"must be {word[1]} {val}.", "", "", line)]
-    return [problem(path, err.message, err.message, "", "", line)]
+    return [problem(path, shorten(err.message, 200), shorten(err.message, 200), "", "", line)]
 
 
-def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput) -> list[Problem]:
-    """Checks every type shares that a schema cannot express (they depend on docgen.toml)."""
+def _text_fields(schema: dict, defs: dict, value, path: str, out: list, depth: int = 0) -> None:
+    """The free-text (Markdown) values of an input: fields whose schema is ``$defs/text``."""
+    if depth > 30 or not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref", "")
+    if ref == "#/$defs/text":
+        if isinstance(value, str):
+            out.append((path, value))
+        return
+    if ref.startswith("#/$defs/"):
+        schema = {**defs.get(ref.rsplit("/", 1)[1], {}), **{k: v for k, v in schema.items() if k != "$ref"}}
+    if isinstance(value, dict):
+        for key, sub in (schema.get("properties") or {}).items():
+            if key in value:
+                _text_fields(sub, defs, value[key], join_path(path, key), out, depth + 1)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            _text_fields(schema["items"], defs, item, join_path(path, i), out, depth + 1)
+
+
+def _text_checks(dtype: LoadedType, data: dict, loaded: LoadedInput) -> list[Problem]:
+    """Free text the Markdown writer cannot render as written (e.g. a ragged table), with field and line."""
+    check = getattr(richtext, "check", None)
+    if check is None:
+        return []
+    schema = dtype.cls.full_schema()
+    fields: list[tuple[str, str]] = []
+    _text_fields(schema, schema.get("$defs", {}), data, "", fields)
+    out = []
+    raw_lines = loaded.raw.decode("utf-8", "replace").splitlines() if loaded.raw else []
+    for path, text in fields:
+        start = loaded.line_of(path)
+        block = bool(start and start <= len(raw_lines) and re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", raw_lines[start - 1]))
+        for tp in check(text):
+            # a block scalar's text (text: |) starts on the line after its key, a quoted one on the key's line
+            line = (start + tp.line - (0 if block else 1)) if start else None
+            out.append(problem(path, tp.sv, tp.en, tp.fix_sv, tp.fix_en, line))
+    return out
+
+
+def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput, schema_problems: list[Problem]) -> list[Problem]:
+    """Checks every type shares that a schema cannot express (they depend on docgen.toml and the files).
+
+    Checks of a structured field (bilagor, skickas_till) run only when the schema found that field well formed.
+    """
     out: list[Problem] = []
+
+    def well_formed(name: str) -> bool:
+        return not any(p.field == name or p.field.startswith((name + ".", name + "[")) or not p.field
+                       for p in schema_problems)
+
     num = config.numbering
     if "diarienummer" in data and "serie" in data:
         out.append(problem("serie", "ange antingen diarienummer eller serie, inte båda.",
@@ -170,20 +247,33 @@ def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput) -
                            "remove serie if the document belongs to an existing case.", loaded.line_of("serie")))
     if isinstance(data.get("diarienummer"), str):
         example = num["format"].format(serie=num["standardserie"], år=2024, nummer=42)
-        if not dnr_regex(num["format"]).match(data["diarienummer"]):
-            out.append(problem("diarienummer", f"{data['diarienummer']!r} har inte formen för ett diarienummer.",
-                               f"{data['diarienummer']!r} is not in the form of a diarienummer.",
+        m = dnr_regex(num["format"]).match(data["diarienummer"])
+        if not m or num["format"].format(serie=m["serie"], år=int(m["år"]), nummer=int(m["nummer"])) != data["diarienummer"]:
+            out.append(problem("diarienummer", f"{shorten(data['diarienummer'])} har inte formen för ett diarienummer.",
+                               f"{shorten(data['diarienummer'])} is not in the form of a diarienummer.",
                                f"skriv det som {example}.", f"write it as {example}.", loaded.line_of("diarienummer")))
-    if isinstance(data.get("serie"), str) and data["serie"] not in num["serier"]:
+    if isinstance(data.get("serie"), str) and data["serie"] in num["externa_serier"]:
+        example = num["format"].format(serie=data["serie"], år=2024, nummer=5699)
+        out.append(problem("serie", f"serien {shorten(data['serie'])} tilldelas av ett annat system (diariet), inte av docgen.",
+                           f"numbers of the series {shorten(data['serie'])} are allocated by another system (the records "
+                           "system), not by docgen.",
+                           f"ta bort serie och ange ärendets diarienummer från diariet, t.ex. `diarienummer: {example}`.",
+                           f"remove serie and give the case's diarienummer from the records system, e.g. "
+                           f"`diarienummer: {example}`.", loaded.line_of("serie")))
+    elif isinstance(data.get("serie"), str) and data["serie"] not in num["serier"]:
         known = ", ".join(num["serier"])
-        out.append(problem("serie", f"serien {data['serie']!r} finns inte.", f"the series {data['serie']!r} does not exist.",
+        out.append(problem("serie", f"serien {shorten(data['serie'])} finns inte.", f"the series {shorten(data['serie'])} does not exist.",
                            f"använd en av: {known}.", f"use one of: {known}.", loaded.line_of("serie")))
     if isinstance(data.get("enhet"), str) and data["enhet"] not in config.units:
         known = ", ".join(config.units)
-        out.append(problem("enhet", f"enheten {data['enhet']!r} finns inte i docgen.toml.",
-                           f"the unit {data['enhet']!r} is not in docgen.toml.",
+        out.append(problem("enhet", f"enheten {shorten(data['enhet'])} finns inte i docgen.toml.",
+                           f"the unit {shorten(data['enhet'])} is not in docgen.toml.",
                            f"använd en av: {known}.", f"use one of: {known}.", loaded.line_of("enhet")))
-    out.extend(check_references(data, loaded.base_dir, loaded.line_of))
+    if well_formed("bilagor"):
+        out.extend(check_references(data, loaded.base_dir, loaded.line_of))
+    out.extend(_text_checks(dtype, data, loaded))
+    if not well_formed("skickas_till"):
+        return out
     for gi, group in enumerate(data.get("skickas_till") or []):
         if not isinstance(group, dict):
             continue
@@ -200,8 +290,8 @@ def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput) -
                                    loaded.line_of(path)))
             elif kinds == ["part"] and rec["part"] not in dtype.cls.parties:
                 known = ", ".join(sorted(dtype.cls.parties)) or "(inga)"
-                out.append(problem(join_path(path, "part"), f"dokumenttypen har ingen part {rec['part']!r}.",
-                                   f"the document type has no party {rec['part']!r}.",
+                out.append(problem(join_path(path, "part"), f"dokumenttypen har ingen part {shorten(rec['part'])}.",
+                                   f"the document type has no party {shorten(rec['part'])}.",
                                    f"använd en av: {known}.", f"use one of: {known}.", loaded.line_of(join_path(path, "part"))))
     return out
 
@@ -222,12 +312,12 @@ def validate(loaded: LoadedInput, plugins: Plugins, config) -> Document:
         hint = f"menade du `{close[0]}`? " if close else ""
         hint_en = f"did you mean `{close[0]}`? " if close else ""
         raise InputError(loaded.source, [problem(
-            "dokumenttyp", f"okänd dokumenttyp {name!r}.", f"unknown document type {name!r}.",
+            "dokumenttyp", f"okänd dokumenttyp {shorten(name)}.", f"unknown document type {shorten(name)}.",
             f"{hint}Kända typer: {known}.", f"{hint_en}Known types: {known}.", loaded.line_of("dokumenttyp"))])
     problems: list[Problem] = []
     for err in sorted(_validator(dtype.cls).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         problems.extend(_translate(err, loaded))
-    problems.extend(_engine_checks(data, dtype, config, loaded))
+    problems.extend(_engine_checks(data, dtype, config, loaded, list(problems)))
     if not problems:
         problems.extend(dtype.instance.check(data))
     if problems:

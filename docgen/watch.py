@@ -387,6 +387,11 @@ class Watcher:
         for f in recovered:
             self.submit(f, recovered=True)
         log.info("watching %s (%s, %d workers)", self.folders.inbox, "polling" if self.polling else "inotify", self.workers)
+        log.info("lägg indatafiler (YAML/JSON) i / drop input files into %s; dokument / documents: %s; "
+                 "behandlade indata / processed inputs: %s; fel med rapporter / failures with reports: %s. "
+                 "Exempel / example: docgen new uppdragshandling > %s",
+                 self.folders.inbox, self.config.outbox, self.folders.done, self.folders.failed,
+                 self.folders.inbox / "uppdrag.yaml")
         self.scan()
         last_scan = time.monotonic()
         observer_ok = True

@@ -13,7 +13,13 @@ from docgen.pipeline import Engine
 from docgen.plugins import Plugins
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "plugins" / "examples"
+PLUGINS = ROOT / "plugins"
+
+
+def example_path(name: str) -> Path:
+    """A built-in example input by name: ``beslut``, ``lagesrapport-program`` (type-variant)."""
+    type_name, _, variant = name.partition("-")
+    return PLUGINS / type_name / (f"exempel-{variant}.yaml" if variant else "exempel.yaml")
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +54,7 @@ def engine(config, pool):
 
 
 def example(name: str) -> dict:
-    return yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(example_path(name).read_text(encoding="utf-8"))
 
 
 def write_yaml(folder: Path, name: str, data: dict) -> Path:
@@ -67,3 +73,25 @@ def make_plugins():
     def make(config, *extra):
         return Plugins(config, extra=extra)
     return make
+
+
+def set_setting(ws: Path, section: str, key: str, value) -> None:
+    """Set ``[section] key`` in a workspace's docgen.toml (uncommented), keeping the rest of the file."""
+    import json
+    import re
+
+    toml = ws / "docgen.toml"
+    text = toml.read_text(encoding="utf-8")
+    line = f"{key} = {json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()}"
+    head = f"[{section}]\n"
+    if head not in text:
+        text += f"\n{head}{line}\n"
+    else:
+        start = text.index(head) + len(head)
+        end = text.find("\n[", start)
+        end = len(text) if end < 0 else end + 1
+        body = text[start:end]
+        pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
+        body = pattern.sub(line, body, count=1) if pattern.search(body) else line + "\n" + body
+        text = text[:start] + body + text[end:]
+    toml.write_text(text, encoding="utf-8")

@@ -35,7 +35,7 @@ def test_validate_reports_all_errors_and_exit_code(workspace):
     r = run(workspace, "validate", "--json", str(bad))
     assert r.exit_code == 1
     out = json.loads(r.output)
-    assert out["ok"] is False and {"datum", "avsnitt", "uppdragsgivare", "uppdragstagare"} <= {p["field"] for p in out["problems"]}
+    assert out["status"] == "fel" and {"datum", "avsnitt", "uppdragsgivare", "uppdragstagare"} <= {p["field"] for p in out["problem"]}
     assert outbox_files(workspace) == []
 
 
@@ -47,9 +47,9 @@ def test_render_json_continues_after_a_failing_input(workspace):
     r = run(workspace, "render", "--json", str(good), str(bad), str(good2))
     assert r.exit_code == 1
     lines = [json.loads(line) for line in r.output.strip().splitlines()]
-    assert [x["ok"] for x in lines] == [True, False, True]
+    assert [x["status"] for x in lines] == ["registrerad", "fel", "registrerad"]
     assert lines[0]["diarienummer"] != lines[2]["diarienummer"]
-    assert lines[1]["problems"]
+    assert lines[1]["problem"]
     pdfs = [p for p in outbox_files(workspace) if p.suffix == ".pdf"]
     assert len(pdfs) == 2
 
@@ -76,4 +76,4 @@ def test_validate_knows_the_workspace_distribution_lists(workspace):
     assert ok.exit_code == 0 and "OK" in ok.output
     data["skickas_till"][0]["mottagare"] = [{"lista": "kanslie"}]
     bad = run(workspace, "validate", "--json", str(write_yaml(workspace, "fel-lista.yaml", data)))
-    assert bad.exit_code == 1 and "kansliet" in json.loads(bad.output)["problems"][0]["fix_sv"]
+    assert bad.exit_code == 1 and "kansliet" in json.loads(bad.output)["problem"][0]["fix_sv"]

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import example, write_yaml
+from conftest import set_setting, example, write_yaml
 from docgen.cli import cli
 from docgen.config import load_config
 from docgen.distribute import load_lists
@@ -183,11 +183,8 @@ def smtp_server(tmp_path):
 
 
 def smtp_config(workspace: Path, port: int, ca: Path) -> None:
-    toml = workspace / "docgen.toml"
-    text = toml.read_text(encoding="utf-8")
-    text = text.replace('server = ""', 'server = "127.0.0.1"').replace("port = 587", f"port = {port}")
-    text = text.replace('ca_fil = ""', f'ca_fil = "{ca}"').replace("forsok = 3", "forsok = 2").replace("timeout = 30.0", "timeout = 5.0")
-    toml.write_text(text, encoding="utf-8")
+    for key, value in (("server", "127.0.0.1"), ("port", port), ("ca_fil", str(ca)), ("forsok", 2), ("timeout", 5.0)):
+        set_setting(workspace, "smtp", key, value)
 
 
 def test_messages_are_sent_over_starttls_with_login(workspace, pool, smtp_server, monkeypatch):

@@ -96,7 +96,7 @@ def test_dates_stay_text_and_bad_dates_are_reported(engine, workspace):
     (lambda d: d.update(status="klar"), "status", True, "utkast, slutlig"),
     (lambda d: d.update(serie="XYZ"), "serie", True, "RS"),
     (lambda d: d.update(diarienummer="RS-2024-1"), "diarienummer", True, "RS 2024-00042"),
-    (lambda d: d.update(enhet="Okänd enhet"), "enhet", True, "Koncernkontoret"),
+    (lambda d: d.update(enhet="Okänd enhet"), "enhet", True, "Regionkansliet"),
     (lambda d: d.update(dokumenttyp="uppdragshandlng"), "dokumenttyp", True, "menade du `uppdragshandling`"),
     (lambda d: d["skickas_till"][0]["mottagare"].append({"part": "chef"}), "skickas_till[1].mottagare[2].part", True, "uppdragstagare"),
     (lambda d: d["skickas_till"][0]["mottagare"].append({"titel": "utan namn"}), "skickas_till[1].mottagare[2]", True, "precis ett av"),

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import write_yaml
+from conftest import set_setting, write_yaml
 from docgen import hookimpl
 from docgen.cli import cli
 from docgen.doctype import DocumentType
@@ -21,7 +21,9 @@ def make_template(path):
     d = docx.Document()
     d.sections[0].header.paragraphs[0].text = "{{ dokumenttitel }} {{ diarienummer }}"
     d.add_paragraph("{{ rubrik }}")
+    d.add_paragraph("{% if utkast %}UTKAST{% endif %}{% if sekretess %}{{ sekretess.markering }}{% endif %}")
     d.add_paragraph("Belopp: {{ belopp }} kr")
+    d.add_paragraph("{% for b in bilagor %}Bilaga {{ b.nummer }}{% endfor %}{% for g in skickas_till %}{{ g.rubrik }}{% endfor %}")
     d.save(path)
 
 
@@ -88,8 +90,7 @@ def test_plugins_folder_is_loaded(tmp_path, workspace):
         def docgen_document_types():
             return [Notis]
     '''), encoding="utf-8")
-    (workspace / "docgen.toml").write_text(
-        (workspace / "docgen.toml").read_text(encoding="utf-8").replace('plugins = ""', f'plugins = "{folder}"'), encoding="utf-8")
+    set_setting(workspace, "sokvagar", "plugins", str(folder))
     result = CliRunner().invoke(cli, ["-w", str(workspace), "types"])
     assert result.exit_code == 0, result.output
     assert "notis" in result.output and f"plugins folder {folder / 'notis.py'}" in result.output
@@ -120,7 +121,6 @@ def test_broken_plugin_file_names_the_file(tmp_path, workspace):
     folder = tmp_path / "p"
     folder.mkdir()
     (folder / "trasig.py").write_text("import finns_inte\n", encoding="utf-8")
-    (workspace / "docgen.toml").write_text(
-        (workspace / "docgen.toml").read_text(encoding="utf-8").replace('plugins = ""', f'plugins = "{folder}"'), encoding="utf-8")
+    set_setting(workspace, "sokvagar", "plugins", str(folder))
     result = CliRunner().invoke(cli, ["-w", str(workspace), "types"])
     assert result.exit_code == 2 and "trasig.py failed to load" in result.output and "Traceback" not in result.output

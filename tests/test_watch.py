@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import example, write_yaml
+from conftest import set_setting, example, write_yaml
 from docgen.registry import Registry
 
 DOCGEN = [sys.executable, "-m", "docgen.cli"]
@@ -258,8 +258,7 @@ def test_input_waits_for_its_attachments_and_moves_with_them(workspace, service,
 
 
 def test_missing_attachment_fails_after_grace_period(workspace, service):
-    toml = workspace / "docgen.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("bilagor_vantetid = 30.0", "bilagor_vantetid = 1.0"), encoding="utf-8")
+    set_setting(workspace, "bevakning", "bilagor_vantetid", 1.0)
     proc = service()
     drop(workspace, "saknas.yaml", example("uppdragshandling") | {"bilagor": [{"fil": "finns-inte.pdf"}]})
     wait_for(lambda: len(failed(workspace)) == 1, what="failure after grace period")
@@ -269,8 +268,7 @@ def test_missing_attachment_fails_after_grace_period(workspace, service):
 
 
 def test_subfolders_are_watched_when_configured(workspace, service):
-    toml = workspace / "docgen.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("undermappar = false", "undermappar = true"), encoding="utf-8")
+    set_setting(workspace, "bevakning", "undermappar", True)
     (workspace / "inbox" / "enhet-a").mkdir()
     proc = service()
     tmp = write_yaml(workspace, ".u.part", example("uppdragshandling"))
@@ -295,8 +293,7 @@ def test_work_folder_of_a_dead_process_with_a_reused_pid_is_taken_over(config, e
 
 
 def test_inbox_that_vanishes_and_returns_is_watched_again(workspace, service):
-    toml = workspace / "docgen.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("omsokning_minuter = 2.0", "omsokning_minuter = 0.02"), encoding="utf-8")
+    set_setting(workspace, "bevakning", "omsokning_minuter", 0.02)
     proc = service()
     os.rename(workspace / "inbox", workspace / "inbox-borta")  # the share went away
     time.sleep(1.5)

@@ -1,13 +1,13 @@
 """Uppdragshandling: an assignment from an uppdragsgivare to one or more uppdragstagare."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from docgen import hookimpl
 from docgen.doctype import DocumentType
 
-HERE = Path(__file__).resolve().parent
 PERSONS = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/person"}}
+#: A date as the engine accepts it: YYYY-MM-DD, a real day, years 1900-2100 (the pattern says the years).
+DATE = {"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"}
 
 
 class Uppdragshandling(DocumentType):
@@ -15,7 +15,6 @@ class Uppdragshandling(DocumentType):
     title = "Uppdragshandling"
     description = "Uppdrag: uppdragsgivare, uppdragstagare, avsnitt (bakgrund, uppdragsbeskrivning, ...), beslut."
     template = "uppdragshandling.docx"
-    template_dirs = [HERE.parent / "templates"]
     parties = {"uppdragsgivare": "Uppdragsgivaren", "uppdragstagare": "Uppdragstagaren"}
     distribution_heading = "Uppdraget skickas till"
     schema = {
@@ -37,10 +36,15 @@ class Uppdragshandling(DocumentType):
                     },
                 },
             },
-            "beslutsdatum": {"type": "string", "format": "date", "description": "Datum för beslut, YYYY-MM-DD."},
+            "beslutsdatum": {**DATE, "description": "Datum för beslut, YYYY-MM-DD (år 1900-2100)."},
             "underskrifter": {**PERSONS, "description": "Who signs (namn, titel); default the uppdragsgivare."},
         },
     }
+
+    def archive_metadata(self, data: dict) -> dict:
+        signers = data.get("underskrifter") or data["uppdragsgivare"]
+        return {"beslutad": data.get("beslutsdatum"),
+                "ansvariga": [p["namn"] + (f", {p['titel']}" if p.get("titel") else "") for p in signers]}
 
     def context(self, data: dict) -> dict:
         ctx = dict(data)
@@ -48,8 +52,6 @@ class Uppdragshandling(DocumentType):
         ctx["underskrifter"] = data.get("underskrifter") or data["uppdragsgivare"]
         return ctx
 
-    def example_text(self, variant=None) -> str:
-        return (HERE / "examples" / "uppdragshandling.yaml").read_text(encoding="utf-8")
 
 
 @hookimpl

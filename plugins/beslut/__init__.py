@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 from docgen import hookimpl
+from docgen.config import Setting
 from docgen.doctype import DocumentType
 
-HERE = Path(__file__).resolve().parent
 PERSON = {"$ref": "#/$defs/person"}
+#: A date as the engine accepts it: YYYY-MM-DD, a real day, years 1900-2100 (the pattern says the years).
+DATE = {"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+        "description": "YYYY-MM-DD, years 1900-2100."}
 DNR_REF = {"type": "string", "minLength": 1, "description": "A diarienummer, e.g. RS 2024-00042."}
 
 BESLUTSTYPER = {
@@ -30,14 +32,19 @@ DEFAULT_APPEAL = (
 )
 
 
+def _person(p: dict) -> str:
+    return p["namn"] + (f", {p['titel']}" if p.get("titel") else "")
+
+
 class Beslut(DocumentType):
     name = "beslut"
     title = "Beslut"
     description = "Beslut: beslutsinstans, typ, numrerade beslutspunkter, skäl, underskrifter, överklagande."
     template = "beslut.docx"
-    template_dirs = [HERE.parent / "templates"]
     parties = {"föredragande": "Föredragande", "närvarande": "Närvarande"}
     distribution_heading = "Beslutet skickas till"
+    settings = [Setting("beslut", "overklagande", DEFAULT_APPEAL,
+                        "The standard appeal notice (\"Hur man överklagar\") a beslut carries when its input says överklagande: true.")]
     schema = {
         "required": ["beslutsinstans", "beslutstyp", "beslutspunkter", "underskrifter"],
         "properties": {
@@ -57,9 +64,12 @@ class Beslut(DocumentType):
             "överklagande": {"type": "boolean", "description": "true: add the appeal notice from docgen.toml [beslut] overklagande."},
             "ersätter": {"type": "object", "additionalProperties": False, "required": ["diarienummer", "datum"],
                          "description": "The earlier decision this one supersedes.",
-                         "properties": {"diarienummer": DNR_REF, "datum": {"type": "string", "format": "date"}}},
+                         "properties": {"diarienummer": DNR_REF, "datum": DATE}},
         },
     }
+
+    def archive_metadata(self, data: dict) -> dict:
+        return {"beslutad": data["datum"], "ansvariga": [_person(p) for p in data["underskrifter"]]}
 
     def context(self, data: dict) -> dict:
         points = []
@@ -79,8 +89,6 @@ class Beslut(DocumentType):
             "overklagande_text": self.setting("beslut", "overklagande", DEFAULT_APPEAL) if data.get("överklagande") else None,
         }
 
-    def example_text(self, variant=None) -> str:
-        return (HERE / "examples" / "beslut.yaml").read_text(encoding="utf-8")
 
 
 @hookimpl

@@ -9,7 +9,6 @@ Two variants of one type, each with its own template:
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 from babel.dates import format_date
 
@@ -17,10 +16,20 @@ from docgen import hookimpl
 from docgen.doctype import DocumentType
 from docgen.errors import problem
 
-HERE = Path(__file__).resolve().parent
 LOCALE = "sv_SE"
-MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": "A month, YYYY-MM (e.g. 2023-01)."}
+MONTH = {"type": "string", "pattern": r"^(19[0-9][0-9]|20[0-9][0-9]|2100)-(0[1-9]|1[0-2])$",
+         "description": "A month, YYYY-MM (e.g. 2023-01), years 1900-2100."}
 URL = {"type": "string", "pattern": r"^https?://\S+$", "description": "A web address starting with https://"}
+_YEAR = r"(?:19[0-9]{2}|20[0-9]{2}|2100)"
+_LEAP_YEAR = r"(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][26]))"
+#: Every real day of the years 1900-2100 as YYYY-MM-DD (months of 30 and 31 days, 29 February in leap years),
+#: so that the schema says exactly what the engine accepts.
+_DAY = (rf"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+        rf"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)")
+DATE = {"type": "string", "format": "date", "pattern": rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$",
+        "description": "A date, YYYY-MM-DD, years 1900-2100."}
+DATETIME = {"type": "string", "pattern": rf"^{_DAY}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "When the briefing was compiled: YYYY-MM-DD HH:MM (a real day, years 1900-2100, 00:00-23:59)."}
 TEXT = {"$ref": "#/$defs/text"}
 
 
@@ -53,7 +62,6 @@ class Lagesrapport(DocumentType):
     title = "Lägesrapport"
     description = "Lägesrapport: program (period, arbetsområden) or lägesbild (kort regional sammanställning)."
     variants = {"program": "lagesrapport-program.docx", "lagesbild": "lagesrapport-lagesbild.docx"}
-    template_dirs = [HERE.parent / "templates"]
     parties = {"talesperson": "Talesperson"}
     distribution_heading = "Rapporten skickas till"
     schema = {
@@ -71,14 +79,13 @@ class Lagesrapport(DocumentType):
                                         "properties": {"namn": {"type": "string", "minLength": 1},
                                                        "summering": TEXT, "planering": TEXT}}},
             # variant lagesbild
-            "sammanstalld": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$",
-                             "description": "When the briefing was compiled: YYYY-MM-DD HH:MM."},
+            "sammanstalld": DATETIME,
             "avsnitt": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False, "required": ["rubrik", "text"],
                 "properties": {"rubrik": {"type": "string", "minLength": 1}, "text": TEXT}}},
             "kommunikationsinsatser": {"type": "array", "items": {
                 "type": "object", "additionalProperties": False, "required": ["datum", "text"],
-                "properties": {"datum": {"type": "string", "format": "date"}, "text": {"type": "string", "minLength": 1},
+                "properties": {"datum": DATE, "text": {"type": "string", "minLength": 1},
                                "lank": URL}}},
             "lankar": {"type": "array", "items": {
                 "type": "object", "additionalProperties": False, "required": ["text", "url"],
@@ -101,7 +108,9 @@ class Lagesrapport(DocumentType):
                                "byt plats på från och till.", "swap från and till."))
         if data.get("sammanstalld"):
             try:
-                datetime.fromisoformat(data["sammanstalld"].replace(" ", "T"))
+                when = datetime.fromisoformat(data["sammanstalld"].strip().replace(" ", "T"))
+                if not 1900 <= when.year <= 2100:
+                    raise ValueError
             except ValueError:
                 out.append(problem("sammanstalld", "ogiltig tidpunkt.", "not a valid point in time.",
                                    "skriv t.ex. 2026-03-02 14:30.", "write e.g. 2026-03-02 14:30."))
@@ -110,7 +119,7 @@ class Lagesrapport(DocumentType):
     def context(self, data: dict) -> dict:
         ctx = dict(data)
         if data.get("variant") == "lagesbild":
-            when = datetime.fromisoformat(data["sammanstalld"].replace(" ", "T"))
+            when = datetime.fromisoformat(data["sammanstalld"].strip().replace(" ", "T"))
             ctx["sammanstalld_text"] = f"{format_date(when.date(), 'd MMMM y', locale=LOCALE)} klockan {when:%H.%M}"
             ctx["kommunikation_md"] = "\n".join(
                 f"- **{format_date(date.fromisoformat(k['datum']), 'd MMMM y', locale=LOCALE)}:** {k['text']}"
@@ -132,8 +141,6 @@ class Lagesrapport(DocumentType):
         ctx["arbetsomraden"] = [dict(a, planering=a.get("planering")) for a in data["arbetsomraden"]]
         return ctx
 
-    def example_text(self, variant=None) -> str:
-        return (HERE / "examples" / f"lagesrapport-{variant or 'program'}.yaml").read_text(encoding="utf-8")
 
 
 @hookimpl
