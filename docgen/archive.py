@@ -5,7 +5,7 @@
         METS.xml                          CSIP/SIP root METS: header, agents, dmdSec, fileSec, structMap
         metadata/descriptive/arende.xml   the case and its documents (in the spirit of FGS Ärendehantering / CITS ERMS)
         representations/rep1/data/        the PDF/A files (and attachments kept with them)
-        representations/rep2/data/        the DOCX files (when [arkiv] docx_representation = true)
+        representations/rep2/data/        the DOCX files (with --docx or [arkiv] docx = true)
         schemas/                          the XSDs the package uses, shipped with docgen
         documentation/                    a description of the package
 
@@ -14,21 +14,35 @@ again (regeneration skips them).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import uuid
 from datetime import datetime
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from urllib.parse import quote
+
+import click
+from lxml import etree
 
 from . import __version__
-from .errors import RegistryError
+from .errors import PluginError, RegistryError
 from .outbox import dnr_slug
-from .pipeline import sha256_file
 from .registry import Registry, handling, now
 
 SCHEMAS = Path(__file__).with_name("schemas")
 PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 ERMS_NS = "https://docgen.invalid/xml/erms/1"
+NS = {
+    "mets": "http://www.loc.gov/METS/",
+    "xlink": "http://www.w3.org/1999/xlink",
+    "csip": "https://DILCIS.eu/XML/METS/CSIPExtensionMETS",
+    "sip": "https://DILCIS.eu/XML/METS/SIPExtensionMETS",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "erms": ERMS_NS,
+}
+METS_NSMAP = {k: NS[k] for k in ("mets", "xlink", "csip", "sip", "xsi")}
+SCHEMA_FILES = {"mets": "mets.xsd", "xlink": "xlink.xsd", "csip": "DILCISExtensionMETS.xsd", "sip": "DILCISExtensionSIPMETS.xsd"}
 MIME = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -36,98 +50,159 @@ MIME = {
     ".xsd": "text/xml",
     ".txt": "text/plain",
 }
+PACKAGE_TYPE = "Textual works – Digital"
+CONTENT_TYPE = {"csip:CONTENTINFORMATIONTYPE": "OTHER", "csip:OTHERCONTENTINFORMATIONTYPE": "FGS Ärendehantering"}
+
+
+def _qname(name: str) -> str:
+    if ":" not in name:
+        return name
+    prefix, local = name.split(":", 1)
+    return f"{{{NS[prefix]}}}{local}"
+
+
+def _el(parent, tag: str, attrs: dict | None = None, text: str | None = None, nsmap: dict | None = None):
+    """An element (``prefix:name`` tags and attribute names) appended to parent, or a root if parent is None."""
+    attrib = {_qname(k): str(v) for k, v in (attrs or {}).items() if v is not None}
+    el = etree.Element(_qname(tag), attrib, nsmap=nsmap) if parent is None else etree.SubElement(parent, _qname(tag), attrib)
+    if text is not None:
+        el.text = str(text)
+    return el
+
+
+def href(path: Path, base: Path) -> str:
+    """The URL-encoded relative reference to path from folder base (each segment percent-encoded)."""
+    return "/".join(quote(part, safe="") for part in path.relative_to(base).parts)
+
+
+def _write_xml(root, path: Path) -> None:
+    path.write_bytes(b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8", pretty_print=True))
 
 
 def _ts(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="seconds")
 
 
-def _a(value) -> str:
-    return quoteattr(str(value))
+def _copy_hashed(src: Path, dest: Path) -> str:
+    """Copy src to dest and return the SHA-256 of the bytes copied."""
+    h = hashlib.sha256()
+    with open(src, "rb") as fin, open(dest, "wb") as fout:
+        for chunk in iter(lambda: fin.read(1 << 20), b""):
+            h.update(chunk)
+            fout.write(chunk)
+    return h.hexdigest()
 
 
-def _file_entry(package: Path, path: Path, file_id: str) -> str:
-    rel = path.relative_to(package).as_posix()
-    return (f'<mets:file ID="{file_id}" MIMETYPE="{MIME.get(path.suffix.lower(), "application/octet-stream")}" '
-            f'SIZE="{path.stat().st_size}" CREATED="{_ts(path)}" CHECKSUM="{sha256_file(path)}" CHECKSUMTYPE="SHA-256">'
-            f'<mets:FLocat LOCTYPE="URL" xlink:type="simple" xlink:href={_a(rel)}/></mets:file>')
+class _Digests(dict):
+    """SHA-256 per file of the package, each computed once."""
+
+    def __call__(self, path: Path) -> str:
+        if path not in self:
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            self[path] = h.hexdigest()
+        return self[path]
 
 
-def _descriptive(case: dict, docs: list[dict], config, files_by_doc: dict[int, list[tuple[str, Path]]], package: Path) -> str:
+def _file_attrs(path: Path, digest: str) -> dict:
+    return {"MIMETYPE": MIME.get(path.suffix.lower(), "application/octet-stream"), "SIZE": path.stat().st_size,
+            "CREATED": _ts(path), "CHECKSUM": digest, "CHECKSUMTYPE": "SHA-256"}
+
+
+def _file(grp, file_id: str, path: Path, base: Path, digests: _Digests) -> None:
+    f = _el(grp, "mets:file", {"ID": file_id, **_file_attrs(path, digests(path))})
+    _el(f, "mets:FLocat", {"LOCTYPE": "URL", "xlink:type": "simple", "xlink:href": href(path, base)})
+
+
+def type_metadata(plugins, dokumenttyp: str, data: dict) -> dict:
+    """What the document type records for archiving; nothing for a type no longer installed."""
+    loaded = plugins.get(dokumenttyp) if plugins is not None else None
+    if loaded is None:
+        return {"beslutad": None, "ansvariga": []}
+    try:
+        meta = loaded.instance.archive_metadata(data) or {}
+    except Exception as exc:  # a plugin bug must name the plugin
+        raise PluginError(f"document type {dokumenttyp!r} ({loaded.source}): archive_metadata failed: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    return {"beslutad": str(meta["beslutad"]) if meta.get("beslutad") else None,
+            "ansvariga": [str(a) for a in meta.get("ansvariga") or []]}
+
+
+def _descriptive(case: dict, docs: list[dict], config, files_by_doc: dict[int, list[tuple[str, Path]]],
+                 package: Path, digests: _Digests) -> etree._Element:
     """Case and document metadata: identifiers, titles, types, dates, agents, confidentiality."""
-    out = [f'<?xml version="1.0" encoding="UTF-8"?>',
-           f'<erms:arende xmlns:erms="{ERMS_NS}" diarienummer={_a(case["diarienummer"])}>',
-           f"<erms:rubrik>{escape(case['rubrik'])}</erms:rubrik>",
-           f"<erms:status>{escape(case['status'])}</erms:status>",
-           f"<erms:skapad>{escape(case['skapad'])}</erms:skapad>",
-           f"<erms:organisation>{escape(config.organisation)}</erms:organisation>"]
+    org = config.organisation
+    orgnr = organisation_number(config)
+    root = _el(None, "erms:arende", {"diarienummer": case["diarienummer"]}, nsmap={"erms": ERMS_NS})
+    _el(root, "erms:rubrik", text=case["rubrik"])
+    _el(root, "erms:status", text=case["status"])
+    _el(root, "erms:skapad", text=case["skapad"])
+    _el(root, "erms:organisation", text=org)
+    if orgnr:
+        _el(root, "erms:organisationsnummer", text=orgnr)
     for d in docs:
-        data = d["indata"]
-        out.append(f'<erms:handling lopnummer="{d["lopnummer"]}" version="{d["version"]}">')
-        out.append(f"<erms:rubrik>{escape(d['rubrik'])}</erms:rubrik>")
-        out.append(f"<erms:dokumenttyp>{escape(d['dokumenttyp'])}</erms:dokumenttyp>")
-        out.append("<erms:datum>")
-        out.append(f"<erms:upprattad>{escape(d['datum'])}</erms:upprattad>")
-        out.append(f"<erms:registrerad>{escape(d['registrerad'] or '')}</erms:registrerad>")
-        decided = data.get("beslutsdatum") or (d["datum"] if d["dokumenttyp"] == "beslut" else None)
-        if decided:
-            out.append(f"<erms:beslutad>{escape(decided)}</erms:beslutad>")
+        data, meta = d["indata"], d["arkivmetadata"]
+        h = _el(root, "erms:handling", {"lopnummer": d["lopnummer"], "version": d["version"]})
+        _el(h, "erms:rubrik", text=d["rubrik"])
+        _el(h, "erms:dokumenttyp", text=d["dokumenttyp"])
+        dates = _el(h, "erms:datum")
+        _el(dates, "erms:upprattad", text=d["datum"])
+        _el(dates, "erms:registrerad", text=d["registrerad"] or "")
+        if meta["beslutad"]:
+            _el(dates, "erms:beslutad", text=meta["beslutad"])
         if d.get("expedierad"):
-            out.append(f"<erms:expedierad>{escape(d['expedierad'])}</erms:expedierad>")
-        out.append("</erms:datum>")
-        out.append("<erms:agenter>")
-        out.append(f'<erms:agent roll="upprattare">{escape(config.organisation)}, {escape(d["enhet"] or "")}</erms:agent>')
-        for signer in data.get("underskrifter") or data.get("uppdragsgivare") or []:
-            label = signer["namn"] + (f", {signer['titel']}" if signer.get("titel") else "")
-            out.append(f'<erms:agent roll="ansvarig">{escape(label)}</erms:agent>')
+            _el(dates, "erms:expedierad", text=d["expedierad"])
+        agents = _el(h, "erms:agenter")
+        _el(agents, "erms:agent", {"roll": "upprattare"}, f"{org}, {d['enhet'] or ''}")
+        for label in meta["ansvariga"]:
+            _el(agents, "erms:agent", {"roll": "ansvarig"}, label)
         for r in d["mottagare"]:
-            out.append(f'<erms:agent roll="mottagare">{escape(r)}</erms:agent>')
-        out.append("</erms:agenter>")
+            _el(agents, "erms:agent", {"roll": "mottagare"}, r)
         if d.get("sekretess"):
             s = data.get("sekretess") or {}
-            out.append(f'<erms:sekretess bestammelse={_a(s.get("bestämmelse", ""))} datum={_a(s.get("datum", ""))}/>')
+            _el(h, "erms:sekretess", {"bestammelse": s.get("bestämmelse", ""), "datum": s.get("datum", "")})
         for rep, path in files_by_doc.get(d["id"], []):
-            out.append(f'<erms:fil representation="{rep}" href={_a(path.relative_to(package).as_posix())} '
-                       f'sha256="{sha256_file(path)}"/>')
-        out.append("</erms:handling>")
-    out.append("</erms:arende>")
-    return "\n".join(out) + "\n"
+            _el(h, "erms:fil", {"representation": rep, "href": href(path, package), "sha256": digests(path)})
+    return root
 
 
-CONTENT_TYPE = 'csip:CONTENTINFORMATIONTYPE="OTHER" csip:OTHERCONTENTINFORMATIONTYPE="FGS Ärendehantering"'
-CREATOR_AGENT = (f'<mets:agent ROLE="CREATOR" TYPE="OTHER" OTHERTYPE="SOFTWARE"><mets:name>docgen</mets:name>'
-                 f'<mets:note csip:NOTETYPE="SOFTWARE VERSION">{__version__}</mets:note></mets:agent>')
-NAMESPACES = ('xmlns:mets="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink" '
-              'xmlns:csip="https://DILCIS.eu/XML/METS/CSIPExtensionMETS" xmlns:sip="https://DILCIS.eu/XML/METS/SIPExtensionMETS"')
+def organisation_number(config) -> str:
+    """[organisation] organisationsnummer, or "" when it is not set."""
+    return str(config.section("organisation").get("organisationsnummer") or "").strip()
 
 
-def _representation_mets(package: Path, rep: str, paths: list[Path], package_id: str, stamp: str) -> Path:
+def _mets_root(objid: str, label: str, schemas: str, stamp: str):
+    """A METS root with its header; schemas is the relative path to the package's schemas/ folder."""
+    location = " ".join(f"{NS[p]} {schemas}/{f}" for p, f in SCHEMA_FILES.items())
+    root = _el(None, "mets:mets", {"xsi:schemaLocation": location, "OBJID": objid, "LABEL": label, "TYPE": PACKAGE_TYPE,
+                                   "csip:CONTENTINFORMATIONTYPE": "MIXED", "PROFILE": PROFILE}, nsmap=METS_NSMAP)
+    hdr = _el(root, "mets:metsHdr", {"CREATEDATE": stamp, "LASTMODDATE": stamp, "RECORDSTATUS": "NEW",
+                                     "csip:OAISPACKAGETYPE": "SIP"})
+    creator = _el(hdr, "mets:agent", {"ROLE": "CREATOR", "TYPE": "OTHER", "OTHERTYPE": "SOFTWARE"})
+    _el(creator, "mets:name", text="docgen")
+    _el(creator, "mets:note", {"csip:NOTETYPE": "SOFTWARE VERSION"}, __version__)
+    return root, hdr
+
+
+def _representation_mets(package: Path, rep: str, paths: list[Path], package_id: str, stamp: str,
+                         digests: _Digests) -> Path:
     """The METS.xml of one representation: its data files with checksums."""
     folder = package / "representations" / rep
-    entries = []
-    for i, p in enumerate(paths, 1):
-        rel = p.relative_to(folder).as_posix()
-        entries.append(f'<mets:file ID="{rep}-file-{i}" MIMETYPE="{MIME.get(p.suffix.lower(), "application/octet-stream")}" '
-                       f'SIZE="{p.stat().st_size}" CREATED="{_ts(p)}" CHECKSUM="{sha256_file(p)}" CHECKSUMTYPE="SHA-256">'
-                       f'<mets:FLocat LOCTYPE="URL" xlink:type="simple" xlink:href={_a(rel)}/></mets:file>')
-    fptrs = "".join(f'<mets:fptr FILEID="{rep}-file-{i}"/>' for i in range(1, len(paths) + 1))
     label = "PDF/A-2b" if rep == "rep1" else "DOCX"
-    mets = f"""<?xml version="1.0" encoding="UTF-8"?>
-<mets:mets {NAMESPACES} OBJID="{package_id}-{rep}" LABEL="{label}" TYPE="Textual works – Digital"
-  csip:CONTENTINFORMATIONTYPE="MIXED" PROFILE="{PROFILE}">
- <mets:metsHdr CREATEDATE="{stamp}" LASTMODDATE="{stamp}" RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="SIP">
-  {CREATOR_AGENT}
- </mets:metsHdr>
- <mets:fileSec ID="{rep}-filesec">
-  <mets:fileGrp ID="{rep}-data" USE="Data" {CONTENT_TYPE}>{"".join(entries)}</mets:fileGrp>
- </mets:fileSec>
- <mets:structMap ID="{rep}-structmap" TYPE="PHYSICAL" LABEL="CSIP">
-  <mets:div ID="{rep}-root" LABEL="{package_id}-{rep}"><mets:div ID="{rep}-div-data" LABEL="Data">{fptrs}</mets:div></mets:div>
- </mets:structMap>
-</mets:mets>
-"""
+    root, _ = _mets_root(f"{package_id}-{rep}", label, "../../schemas", stamp)
+    grp = _el(_el(root, "mets:fileSec", {"ID": f"{rep}-filesec"}), "mets:fileGrp",
+              {"ID": f"{rep}-data", "USE": "Data", **CONTENT_TYPE})
+    for i, p in enumerate(paths, 1):
+        _file(grp, f"{rep}-file-{i}", p, folder, digests)
+    smap = _el(root, "mets:structMap", {"ID": f"{rep}-structmap", "TYPE": "PHYSICAL", "LABEL": "CSIP"})
+    data = _el(_el(smap, "mets:div", {"ID": f"{rep}-root", "LABEL": f"{package_id}-{rep}"}), "mets:div",
+               {"ID": f"{rep}-div-data", "LABEL": "Data"})
+    for i in range(1, len(paths) + 1):
+        _el(data, "mets:fptr", {"FILEID": f"{rep}-file-{i}"})
     path = folder / "METS.xml"
-    path.write_text(mets, encoding="utf-8")
+    _write_xml(root, path)
     return path
 
 
@@ -144,10 +219,61 @@ def _documentation(case: dict, package_id: str, docs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_package(registry: Registry, config, diarienummer: str, out_dir: Path, docx: bool) -> tuple[str, list[int]]:
-    """Build one package for a case; returns (package id, ids of the documents in it)."""
-    import json
+def _root_mets(package: Path, package_id: str, case: dict, config, desc: Path, rep_mets: dict[str, Path],
+               stamp: str, digests: _Digests):
+    """The package's root METS: agents, the descriptive metadata, every file group, the structMap."""
+    org, orgnr = config.organisation, organisation_number(config)
+    root, hdr = _mets_root(package_id, f"{case['diarienummer']} {case['rubrik']}", "schemas", stamp)
+    submitter = _el(hdr, "mets:agent", {"ROLE": "OTHER", "OTHERROLE": "SUBMITTER", "TYPE": "ORGANIZATION"})
+    _el(submitter, "mets:name", text=org)
+    archivist = _el(hdr, "mets:agent", {"ROLE": "ARCHIVIST", "TYPE": "ORGANIZATION"})
+    _el(archivist, "mets:name", text=org)
+    if orgnr:
+        _el(archivist, "mets:note", {"csip:NOTETYPE": "IDENTIFICATIONCODE"}, orgnr)
+    dmd = _el(root, "mets:dmdSec", {"ID": "dmd-1", "CREATED": stamp, "STATUS": "CURRENT"})
+    _el(dmd, "mets:mdRef", {"LOCTYPE": "URL", "xlink:type": "simple", "xlink:href": href(desc, package),
+                            "MDTYPE": "OTHER", "OTHERMDTYPE": "docgen-erms", **_file_attrs(desc, digests(desc))})
+    filesec = _el(root, "mets:fileSec", {"ID": "filesec-1"})
+    smap = _el(root, "mets:structMap", {"ID": "structmap-1", "TYPE": "PHYSICAL", "LABEL": "CSIP"})
+    top = _el(smap, "mets:div", {"ID": "div-root", "LABEL": package_id})
+    _el(top, "mets:div", {"ID": "div-metadata", "LABEL": "Metadata", "DMDID": "dmd-1"})
+    reps = None
+    n = 0
+    for use, paths in (("Documentation", sorted((package / "documentation").iterdir())),
+                       ("Schemas", sorted((package / "schemas").iterdir())),
+                       ("Representations/rep1", [rep_mets["rep1"]] if "rep1" in rep_mets else []),
+                       ("Representations/rep2", [rep_mets["rep2"]] if "rep2" in rep_mets else [])):
+        if not paths:
+            continue
+        gid = "grp-" + use.replace("/", "-").lower()
+        grp = _el(filesec, "mets:fileGrp", {"ID": gid, "USE": use, **CONTENT_TYPE})
+        ids = []
+        for p in paths:
+            n += 1
+            ids.append(f"file-{n}")
+            _file(grp, ids[-1], p, package, digests)
+        if use.startswith("Representations/"):
+            if reps is None:
+                reps = _el(top, "mets:div", {"ID": "div-representations", "LABEL": "Representations"})
+            _el(reps, "mets:fptr", {"FILEID": gid})
+        else:
+            div = _el(top, "mets:div", {"ID": f"div-{gid}", "LABEL": use})
+            for i in ids:
+                _el(div, "mets:fptr", {"FILEID": i})
+    for rep, path in rep_mets.items():  # after the fptrs: a div's fptr elements precede its child divs
+        gid = f"grp-representations-{rep}"
+        div = _el(reps, "mets:div", {"ID": f"div-{gid}", "LABEL": f"Representations/{rep}"})
+        _el(div, "mets:mptr", {"LOCTYPE": "URL", "xlink:type": "simple", "xlink:href": href(path, package),
+                               "xlink:title": gid})
+    return root
 
+
+def build_package(registry: Registry, config, diarienummer: str, out_dir: Path, docx: bool,
+                  plugins=None) -> tuple[str, list[int]]:
+    """Build one package for a case; returns (package id, ids of the documents in it).
+
+    Per-type metadata comes from ``plugins.get(dokumenttyp).instance.archive_metadata`` (none without plugins).
+    """
     cases = registry.query("select * from arende where diarienummer = :d", d=diarienummer)
     if not cases:
         raise RegistryError(f"no case {diarienummer!r}")
@@ -159,15 +285,27 @@ def build_package(registry: Registry, config, diarienummer: str, out_dir: Path, 
     if not docs:
         raise RegistryError(f"{diarienummer}: no registered document to archive (archived ones are not packaged twice)")
     package_id = f"{dnr_slug(diarienummer)}_{uuid.uuid4().hex[:12]}"
-    tmp = out_dir / f".{package_id}.tmp"
-    package = tmp
+    package = out_dir / f".{package_id}.tmp"
+    try:
+        _build(registry, config, case, docs, package, package_id, docx, plugins)
+        package.rename(out_dir / package_id)  # a package appears whole or not at all
+    except BaseException:
+        shutil.rmtree(package, ignore_errors=True)
+        raise
+    return package_id, [d["id"] for d in docs]
+
+
+def _build(registry: Registry, config, case: dict, docs: list[dict], package: Path, package_id: str, docx: bool,
+           plugins) -> None:
     (package / "metadata" / "descriptive").mkdir(parents=True)
     (package / "schemas").mkdir()
     (package / "documentation").mkdir()
+    digests = _Digests()
     files_by_doc: dict[int, list[tuple[str, Path]]] = {}
     reps: dict[str, list[Path]] = {"rep1": [], "rep2": []}
     for d in docs:
         d["indata"] = json.loads(d["indata"])
+        d["arkivmetadata"] = type_metadata(plugins, d["dokumenttyp"], d["indata"])
         deliveries = registry.query("select namn, epost, status, expedierad from leverans where version_id in "
                                     "(select id from version where handling_id = :h)", h=d["id"])
         d["mottagare"] = [r["namn"] + (f" <{r['epost']}>" if r["epost"] else "") for r in deliveries]
@@ -177,95 +315,43 @@ def build_package(registry: Registry, config, diarienummer: str, out_dir: Path, 
             rep = "rep2" if f["typ"] == "docx" else "rep1"
             if rep == "rep2" and not docx:
                 continue
-            src = config.outbox / f["sokvag"]
-            if sha256_file(src) != f["sha256"]:
-                raise RegistryError(f"{f['sokvag']}: checksum differs from the diarium; run `docgen verify` before archiving")
-            sub = Path(f["sokvag"]).name if f["typ"] != "bilaga" else f"{Path(f['sokvag']).parent.parent.name} bilaga {Path(f['sokvag']).name}"
+            src = Path(f["sokvag"])
+            sub = src.name if f["typ"] != "bilaga" else f"{src.parent.parent.name} bilaga {src.name}"
             dest = package / "representations" / rep / "data" / sub
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest)
+            digests[dest] = _copy_hashed(config.outbox / src, dest)
+            if digests[dest] != f["sha256"]:
+                raise RegistryError(f"{f['sokvag']}: checksum differs from the diarium; run `docgen verify` before archiving")
             reps[rep].append(dest)
             files_by_doc.setdefault(d["id"], []).append((rep, dest))
     for xsd in sorted(SCHEMAS.glob("*.xsd")):
         shutil.copyfile(xsd, package / "schemas" / xsd.name)
     (package / "documentation" / "README.txt").write_text(_documentation(case, package_id, docs), encoding="utf-8")
     desc = package / "metadata" / "descriptive" / "arende.xml"
-    desc.write_text(_descriptive(case, docs, config, files_by_doc, package), encoding="utf-8")
-
+    _write_xml(_descriptive(case, docs, config, files_by_doc, package, digests), desc)
     stamp = now()
-    grp, struct = [], []
-    n = 0
-
-    def file_ids(paths: list[Path]) -> list[str]:
-        nonlocal n
-        ids = []
-        for p in paths:
-            n += 1
-            ids.append(f"file-{n}")
-            grp.append(_file_entry(package, p, ids[-1]))
-        return ids
-
-    rep_mets = {rep: _representation_mets(package, rep, paths, package_id, stamp) for rep, paths in reps.items() if paths}
-    groups, rep_divs, rep_fptrs = [], [], []
-    for use, paths in (("Documentation", sorted((package / "documentation").iterdir())),
-                       ("Schemas", sorted((package / "schemas").iterdir())),
-                       ("Representations/rep1", [rep_mets["rep1"]] if "rep1" in rep_mets else []),
-                       ("Representations/rep2", [rep_mets["rep2"]] if "rep2" in rep_mets else [])):
-        if not paths:
-            continue
-        grp.clear()
-        ids = file_ids(paths)
-        gid = "grp-" + use.replace("/", "-").lower()
-        groups.append(f'<mets:fileGrp ID="{gid}" USE="{use}" {CONTENT_TYPE}>{"".join(grp)}</mets:fileGrp>')
-        if use.startswith("Representations/"):
-            rep_divs.append(f'<mets:div ID="div-{gid}" LABEL="{use}"><mets:mptr LOCTYPE="URL" xlink:type="simple" '
-                            f'xlink:href="{paths[0].relative_to(package).as_posix()}" xlink:title="{gid}"/></mets:div>')
-            rep_fptrs.append(f'<mets:fptr FILEID="{gid}"/>')
-        else:
-            struct.append(f'<mets:div ID="div-{gid}" LABEL="{use}">' + "".join(f'<mets:fptr FILEID="{i}"/>' for i in ids) + "</mets:div>")
-    if rep_divs:
-        struct.append('<mets:div ID="div-representations" LABEL="Representations">' + "".join(rep_fptrs) + "".join(rep_divs) + "</mets:div>")
-
-    org = config.organisation
-    mets = f"""<?xml version="1.0" encoding="UTF-8"?>
-<mets:mets xmlns:mets="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink"
-  xmlns:csip="https://DILCIS.eu/XML/METS/CSIPExtensionMETS" xmlns:sip="https://DILCIS.eu/XML/METS/SIPExtensionMETS"
-  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-  xsi:schemaLocation="http://www.loc.gov/METS/ schemas/mets.xsd http://www.w3.org/1999/xlink schemas/xlink.xsd https://DILCIS.eu/XML/METS/CSIPExtensionMETS schemas/DILCISExtensionMETS.xsd https://DILCIS.eu/XML/METS/SIPExtensionMETS schemas/DILCISExtensionSIPMETS.xsd"
-  OBJID="{package_id}" LABEL={_a(f"{diarienummer} {case['rubrik']}")} TYPE="Textual works – Digital"
-  csip:CONTENTINFORMATIONTYPE="MIXED" PROFILE="{PROFILE}">
- <mets:metsHdr CREATEDATE="{stamp}" LASTMODDATE="{stamp}" RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="SIP">
-  {CREATOR_AGENT}
-  <mets:agent ROLE="OTHER" OTHERROLE="SUBMITTER" TYPE="ORGANIZATION"><mets:name>{escape(org)}</mets:name></mets:agent>
-  <mets:agent ROLE="ARCHIVIST" TYPE="ORGANIZATION"><mets:name>{escape(org)}</mets:name></mets:agent>
- </mets:metsHdr>
- <mets:dmdSec ID="dmd-1" CREATED="{stamp}" STATUS="CURRENT">
-  <mets:mdRef LOCTYPE="URL" xlink:type="simple" xlink:href="metadata/descriptive/arende.xml" MDTYPE="OTHER" OTHERMDTYPE="docgen-erms"
-   MIMETYPE="text/xml" SIZE="{desc.stat().st_size}" CREATED="{_ts(desc)}" CHECKSUM="{sha256_file(desc)}" CHECKSUMTYPE="SHA-256"/>
- </mets:dmdSec>
- <mets:fileSec ID="filesec-1">
-  {"".join(groups)}
- </mets:fileSec>
- <mets:structMap ID="structmap-1" TYPE="PHYSICAL" LABEL="CSIP">
-  <mets:div ID="div-root" LABEL="{package_id}">
-   <mets:div ID="div-metadata" LABEL="Metadata" DMDID="dmd-1"/>
-   {"".join(struct)}
-  </mets:div>
- </mets:structMap>
-</mets:mets>
-"""
-    (package / "METS.xml").write_text(mets, encoding="utf-8")
-    final = out_dir / package_id
-    tmp.rename(final)  # a package appears whole or not at all
-    return package_id, [d["id"] for d in docs]
+    rep_mets = {rep: _representation_mets(package, rep, paths, package_id, stamp, digests)
+                for rep, paths in reps.items() if paths}
+    _write_xml(_root_mets(package, package_id, case, config, desc, rep_mets, stamp, digests), package / "METS.xml")
 
 
-def archive(registry: Registry, config, diarienummer_list: list[str], out_dir: Path, docx: bool = False) -> list[dict]:
-    """Package each case and mark its documents archived; returns one summary per package."""
+def archive(registry: Registry, config, diarienummer_list: list[str], out_dir: Path, docx: bool = False,
+            plugins=None) -> list[dict]:
+    """Package each case and mark its documents archived; returns one summary per package.
+
+    plugins (a ``docgen.plugins.Plugins``) supplies per-type metadata; None loads the workspace's plugins.
+    """
+    if plugins is None:
+        from .plugins import Plugins
+        plugins = Plugins(config)
+    if not organisation_number(config):
+        click.echo("varning: [organisation] organisationsnummer saknas i docgen.toml; arkivbildaren får ingen "
+                   "IDENTIFICATIONCODE och paketen klarar inte E-ARK SIP14 / warning: [organisation] "
+                   "organisationsnummer is not set; the packages will not pass E-ARK SIP14", err=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     done = []
     for dnr in diarienummer_list:
-        package_id, ids = build_package(registry, config, dnr, out_dir, docx)
+        package_id, ids = build_package(registry, config, dnr, out_dir, docx, plugins)
         with registry.tx() as conn:
             conn.execute(handling.update().where(handling.c.id.in_(ids)).values(
                 status="arkiverad", arkivpaket=package_id, arkiverad=now()))

@@ -30,6 +30,19 @@ def verify_outbox(registry: Registry, outbox: Path) -> tuple[list[str], int]:
     return problems, checked
 
 
+def _local_path(base: Path, package: Path, ref: str) -> Path | None:
+    """The file a METS reference (a URL-encoded relative path) names, or None if it points outside the package."""
+    rel = unquote(ref)
+    if not rel or "://" in ref or rel.startswith(("/", "\\")) or ".." in Path(rel).parts:
+        return None
+    path = base / rel
+    try:
+        path.relative_to(package)
+    except ValueError:
+        return None
+    return path
+
+
 def verify_package(package: Path) -> tuple[list[str], int]:
     """Every file a package's METS.xml lists (and those of its representations): present, checksum as stated."""
     problems, checked = [], 0
@@ -38,16 +51,23 @@ def verify_package(package: Path) -> tuple[list[str], int]:
         if not mets.is_file():
             problems.append(f"{package.name}: {mets.relative_to(package)} saknas / missing")
             continue
-        root = ET.parse(mets).getroot()
-        for el in root.iter():
-            if el.tag not in (f"{METS}file", f"{METS}mdRef"):
+        try:
+            root = ET.parse(mets).getroot()
+        except ET.ParseError as exc:
+            problems.append(f"{package.name}/{mets.relative_to(package)}: kan inte läsas / not readable XML: {exc}")
+            continue
+        for el in (e for e in root.iter() if e.tag in (f"{METS}file", f"{METS}mdRef")):
+            loc = el if el.tag == f"{METS}mdRef" else el.find(f"{METS}FLocat")
+            ref = loc.get(f"{XLINK}href") if loc is not None else None
+            if not ref or not el.get("CHECKSUM"):
                 continue
-            href = el.get(f"{XLINK}href") or (el.find(f"{METS}FLocat").get(f"{XLINK}href") if el.find(f"{METS}FLocat") is not None else None)
-            if not href or not el.get("CHECKSUM"):
-                continue
-            path = mets.parent / unquote(href)
             checked += 1
-            where = f"{package.name}/{path.relative_to(package)}"
+            path = _local_path(mets.parent, package, ref)
+            if path is None:
+                problems.append(f"{package.name}/{mets.relative_to(package)}: {ref}: pekar utanför paketet / "
+                                "points outside the package")
+                continue
+            where = f"{package.name}/{path.relative_to(package).as_posix()}"
             if not path.is_file():
                 problems.append(f"{where}: saknas / missing")
             elif sha256_file(path) != el.get("CHECKSUM").lower():
@@ -56,8 +76,9 @@ def verify_package(package: Path) -> tuple[list[str], int]:
 
 
 def verify_archive(registry: Registry, archive: Path) -> tuple[list[str], int]:
+    """Every package in an archive folder (hidden ones are still being built): fixity, and known to the diarium."""
     problems, checked = [], 0
-    packages = [p for p in sorted(archive.iterdir()) if (p / "METS.xml").is_file()]
+    packages = [p for p in sorted(archive.iterdir()) if not p.name.startswith(".") and (p / "METS.xml").is_file()]
     known = {r["arkivpaket"] for r in registry.query("select distinct arkivpaket from handling where arkivpaket is not null")}
     for package in packages:
         more, n = verify_package(package)
