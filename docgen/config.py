@@ -8,6 +8,7 @@ effective settings (``docgen config``) and write a new workspace's commented doc
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -83,7 +84,15 @@ SETTINGS: list[Setting] = [
     S("organisation", "namn", _REQUIRED, "The organisation's name: every document's header and the PDF author.", type=str),
     S("organisation", "enheter", ["Kansliet"], "Units (förvaltningar, staber) inputs may name in `enhet`; the first is the default.",
       item=str),
-    S("organisation", "organisationsnummer", "", "Organisationsnummer (e.g. 232100-0000): archival packages name the archival creator by it."),
+    S("organisation", "organisationsnummer", "", "Organisationsnummer (e.g. 232100-0000): in every document's footer; "
+      "archival packages name the archival creator by it."),
+    S("organisation", "logotyp", "", "The logo in every page header: a PNG, JPEG or SVG file (its alternative text is "
+      "the organisation's name); empty for none."),
+    S("organisation", "postadress", "", "Postal address in every document's footer, e.g. \"Regionens hus, 123 45 Exempelby\"."),
+    S("organisation", "telefon", "", "Telephone number in the footer."),
+    S("organisation", "webbadress", "", "Web address in the footer."),
+    S("organisation", "enhetsuppgifter", {}, "Per unit, its own logotyp, postadress, telefon or webbadress: "
+      "[organisation.enhetsuppgifter.\"Unit name\"] with any of those keys.", type=dict),
     S("numrering", "format", "{serie} {år}-{nummer:05d}", "Format of a diarienummer: {serie}, {år} and {nummer} (with a format spec)."),
     S("numrering", "serier", ["RS"], "Series docgen allocates numbers in; an input names one with `serie`.", item=str),
     S("numrering", "standardserie", "RS", "The series of an input that names neither serie nor diarienummer."),
@@ -132,7 +141,8 @@ SETTINGS: list[Setting] = [
 ]
 del S
 
-DEFAULT_WORKSPACE_SERIES = ("RS",)
+#: What a unit may set for itself in [organisation.enhetsuppgifter."Unit"].
+LETTERHEAD_KEYS = ("logotyp", "postadress", "telefon", "webbadress")
 
 
 def _index(settings: list[Setting]) -> dict[str, dict[str, Setting]]:
@@ -187,6 +197,19 @@ class Config:
     @property
     def organisation(self) -> str:
         return self.data["organisation"]["namn"]
+
+    def letterhead(self, unit: str | None) -> dict:
+        """Logo (a path or None) and footer details for a unit: the unit's own, else the organisation's."""
+        org = self.data["organisation"]
+        own = org["enhetsuppgifter"].get(unit or "", {})
+        out = {k: own.get(k) or org[k] for k in LETTERHEAD_KEYS}
+        out["organisationsnummer"] = org["organisationsnummer"]
+        if out["logotyp"]:
+            p = Path(os.path.expanduser(out["logotyp"]))
+            out["logotyp"] = p if p.is_absolute() else self.workspace / p
+        else:
+            out["logotyp"] = None
+        return out
 
     @property
     def units(self) -> list[str]:
@@ -288,6 +311,22 @@ def load_config(workspace: str | os.PathLike | None = None) -> Config:
     num = cfg.numbering
     if not cfg.organisation.strip():
         raise ConfigError(f"{cfg_file}: [organisation] namn är tomt / is empty")
+    units_info = cfg.data["organisation"]["enhetsuppgifter"]
+    for unit, info in units_info.items():
+        if unit not in cfg.data["organisation"]["enheter"]:
+            raise ConfigError(f"{cfg_file}: [organisation.enhetsuppgifter] {unit!r} är ingen av enheterna / is not one of "
+                              f"the units in enheter.{_did_you_mean(unit, cfg.data['organisation']['enheter'])}")
+        if not isinstance(info, dict) or not all(k in LETTERHEAD_KEYS and isinstance(v, str) for k, v in info.items()):
+            raise ConfigError(f"{cfg_file}: [organisation.enhetsuppgifter.\"{unit}\"] tar bara text för / takes only "
+                              f"text for: {', '.join(LETTERHEAD_KEYS)}")
+    for unit, info in [(None, cfg.data["organisation"])] + list(units_info.items()):
+        logo = info.get("logotyp")
+        if logo:
+            path = Path(os.path.expanduser(logo))
+            path = path if path.is_absolute() else ws / path
+            if not path.is_file() or path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
+                raise ConfigError(f"{cfg_file}: logotyp {logo!r}" + (f" ({unit})" if unit else "")
+                                  + " finns inte eller är inte PNG, JPEG eller SVG / does not exist or is not PNG, JPEG or SVG")
     if not cfg.units:
         raise ConfigError(f"{cfg_file}: [organisation] enheter behöver minst en enhet / needs at least one unit")
     if num["standardserie"] not in num["serier"]:
@@ -316,6 +355,10 @@ def _toml_value(value: Any) -> str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict) and not value:
+        return "{}"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(v)}" for k, v in value.items()) + " }"
     return repr(value)
 
 

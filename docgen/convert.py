@@ -93,6 +93,8 @@ def _props(uno, **kw):
 
 PDF_FILTER_DATA = {
     "SelectPdfVersion": 2,  # PDF/A-2b
+    "PDFUACompliance": True,  # LibreOffice (7.4 checked) then also declares PDF/UA-1, together with PDF/A-2b
+    "DisplayPDFDocumentTitle": True,
     "UseTaggedPDF": True,
     "ExportBookmarks": True,
     "ExportFormFields": False,

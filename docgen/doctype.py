@@ -46,6 +46,24 @@ class DocumentType:
     distribution_heading: ClassVar[str] = "Skickas till"
     #: Settings of the type's own docgen.toml section (``docgen.config.Setting``), checked like the engine's.
     settings: ClassVar[list] = []
+    #: The fixed headings and labels the type's templates print (``{{ rubriker.KEY }}``), with their defaults;
+    #: each is a setting ``[<type>] rubrik_KEY`` an organisation may change.
+    labels: ClassVar[dict[str, str]] = {}
+    #: Whether a document of this type says, under its signatures, that it was decided digitally
+    #: (the input's ``digital_underskrift`` chooses for one document).
+    digital_signature: ClassVar[bool] = False
+
+    @classmethod
+    def all_settings(cls) -> list:
+        """The type's own settings and one per label."""
+        from .config import Setting
+
+        return list(cls.settings) + [Setting(cls.name, f"rubrik_{key}", text, f'The heading or label "{text}".')
+                                     for key, text in cls.labels.items()]
+
+    def label_texts(self) -> dict[str, str]:
+        """Every label of the type, as this workspace has set it."""
+        return {key: self.setting(self.name, f"rubrik_{key}", text) for key, text in self.labels.items()}
 
     @classmethod
     def package_files(cls):

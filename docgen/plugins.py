@@ -79,7 +79,7 @@ class Plugins:
 
     def settings(self) -> list:
         """The settings the document types declare for their own docgen.toml sections."""
-        return [s for t in self.types.values() for s in t.cls.settings]
+        return [s for t in self.types.values() for s in t.cls.all_settings()]
 
     def _collect(self) -> dict[str, LoadedType]:
         types: dict[str, LoadedType] = {}

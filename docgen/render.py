@@ -11,7 +11,10 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date
-from docxtpl import DocxTemplate
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateError, pass_context
 from jinja2.utils import missing
 
@@ -20,6 +23,10 @@ from .richtext import RichTextWriter, WordXml
 
 DRAFT_NUMBER = "Tilldelas vid registrering"
 LOCALE = "sv_SE"
+LANGUAGE = "sv-SE"
+LOGO_HEIGHT_CM = 1.6
+#: The line under the signatures of a decision made digitally (Swedish practice).
+DIGITAL_SIGNATURE = "Beslutet har fattats digitalt och saknar därför namnunderskrift."
 #: What a document is rendered with before its number is taken; replaced in the DOCX once it is.
 #: Templates must print ``{{ diarienummer }}`` as it is (no filter that changes its letters).
 NUMBER_PLACEHOLDER = "QXDNRPLATSHALLAREQX"
@@ -186,6 +193,72 @@ def fill_number(docx: bytes, diarienummer: str) -> bytes:
     return out.getvalue()
 
 
+def accessible_styles(document) -> None:
+    """What the tagged PDF needs from a template's styles: Swedish as the language of every style
+    (the PDF's /Lang, and how a screen reader speaks), and the Title style as the first heading
+    level, so the title is the H1 the section headings (Heading 1, 2, ...) follow in order."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    for holder in [defaults] + styles.findall(qn("w:style")):
+        rpr_parent = holder.find(qn("w:rPrDefault")) if holder is defaults else holder
+        if holder is defaults and rpr_parent is None:
+            rpr_parent = OxmlElement("w:rPrDefault")
+            defaults.insert(0, rpr_parent)
+        rpr = rpr_parent.find(qn("w:rPr"))
+        if rpr is None:
+            if holder is not defaults:
+                continue  # a style without run properties inherits the default
+            rpr = OxmlElement("w:rPr")
+            rpr_parent.append(rpr)
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            rpr.append(lang)
+        lang.set(qn("w:val"), LANGUAGE)
+        lang.set(qn("w:eastAsia"), LANGUAGE)
+        lang.set(qn("w:bidi"), LANGUAGE)
+    for style in styles.findall(qn("w:style")):
+        if style.get(qn("w:styleId")) == "Title":
+            ppr = style.find(qn("w:pPr"))
+            if ppr is None:
+                ppr = OxmlElement("w:pPr")
+                name = style.find(qn("w:name"))
+                (name.addnext if name is not None else style.append)(ppr)
+            if ppr.find(qn("w:outlineLvl")) is None:
+                level = OxmlElement("w:outlineLvl")
+                level.set(qn("w:val"), "0")
+                ppr.append(level)
+
+
+class Logo(InlineImage):
+    """An inline image whose drawing carries alternative text (the tagged PDF's /Alt of its Figure)."""
+
+    def __init__(self, tpl, image_descriptor, width=None, height=None, alt: str = ""):
+        super().__init__(tpl, image_descriptor, width, height)
+        self.alt = alt
+
+    def _insert_image(self):
+        inline = self.tpl.current_rendering_part.new_pic_inline(self.image_descriptor, self.width, self.height)
+        for el in inline.xpath(".//wp:docPr") + inline.xpath(".//pic:cNvPr"):
+            el.set("descr", self.alt)
+            el.set("title", self.alt)
+        return ('</w:t></w:r><w:r><w:drawing>%s</w:drawing></w:r><w:r><w:t xml:space="preserve">' % inline.xml)
+
+
+def footer_line(letterhead: dict) -> str:
+    """The contact line of the page footer: address, telephone, web, organisation number (what is set)."""
+    parts = [letterhead.get("postadress")]
+    if letterhead.get("telefon"):
+        parts.append(f"Telefon {letterhead['telefon']}")
+    parts.append(letterhead.get("webbadress"))
+    if letterhead.get("organisationsnummer"):
+        parts.append(f"Organisationsnummer {letterhead['organisationsnummer']}")
+    return "  ·  ".join(p for p in parts if p)
+
+
 class Renderer:
     """Renders documents; holds the Jinja environment and the template files (read once)."""
 
@@ -226,6 +299,26 @@ class Renderer:
                 self._templates[key] = cached
         return cached[0], cached[1]
 
+    def logo(self, tpl, unit: str) -> "Logo | None":
+        """The unit's (or organisation's) logo for the page header, with its alternative text."""
+        path = self.config.letterhead(unit)["logotyp"]
+        if path is None:
+            return None
+        key = f"logo:{path}"
+        mtime = path.stat().st_mtime_ns
+        cached = self._templates.get(key)
+        if cached is None or cached[2] != mtime:
+            data = path.read_bytes()
+            if path.suffix.lower() == ".svg":  # Word and LibreOffice place bitmaps; 600 px high is print quality at 1.6 cm
+                import cairosvg
+
+                data = cairosvg.svg2png(bytestring=data, output_height=600)
+            cached = (data, "", mtime)
+            with self._lock:
+                self._templates[key] = cached
+        alt = self.config.organisation if unit == self.config.units[0] else f"{self.config.organisation}, {unit}"
+        return Logo(tpl, io.BytesIO(cached[0]), height=Cm(LOGO_HEIGHT_CM), alt=alt)
+
     def check_templates(self) -> None:
         """Compile every template of every type and check it shows what the engine relies on.
 
@@ -254,9 +347,16 @@ class Renderer:
     def context(self, doc, diarienummer: str | None, distribution: list[dict], extra: dict | None = None) -> dict:
         data = doc.data
         ctx = dict(doc.type.instance.context(data))
+        unit = data.get("enhet") or self.config.units[0]
+        letterhead = self.config.letterhead(unit)
+        labels = doc.type.instance.label_texts()
+        signed_digitally = data.get("digital_underskrift", doc.type.cls.digital_signature)
         ctx.update(
             organisation=self.config.organisation,
-            enhet=data.get("enhet") or self.config.units[0],
+            enhet=unit,
+            sidfot=footer_line(letterhead),
+            rubriker=labels,
+            digital_underskrift=(labels.get("digital_underskrift") or DIGITAL_SIGNATURE) if signed_digitally else None,
             dokumenttyp=doc.type.name,
             dokumenttitel=doc.type.cls.title or doc.type.name,
             rubrik=data["rubrik"],
@@ -264,7 +364,7 @@ class Renderer:
             diarienummer=diarienummer or DRAFT_NUMBER,
             utkast=doc.is_draft,
             skickas_till=distribution,
-            skickas_till_rubrik=doc.type.cls.distribution_heading,
+            skickas_till_rubrik=labels.get("skickas_till") or doc.type.cls.distribution_heading,
             sekretess=secrecy(data),
             bilagor=[],
         )
@@ -280,6 +380,7 @@ class Renderer:
         number = None if doc.is_draft else NUMBER_PLACEHOLDER
         ctx = self.context(doc, number, distribution, extra)
         ctx["_richtext"] = RichTextWriter(tpl)
+        ctx["logotyp"] = self.logo(tpl, ctx["enhet"])
         tpl.render(ctx, jinja_env=self.env)  # the environment autoescapes; docxtpl must not set it per render
         props = tpl.docx.core_properties
         props.title = doc.data["rubrik"]
@@ -291,8 +392,9 @@ class Renderer:
         secret_kw = ("Sekretess " + doc.data["sekretess"]["bestämmelse"]).replace(" ", "\u00a0") if doc.data.get("sekretess") else None
         props.keywords = ", ".join(k for k in (doc.type.cls.title or doc.type.name, dnr_kw, ctx["enhet"], secret_kw) if k)
         props.comments = "UTKAST" if doc.is_draft else ""
-        props.language = "sv-SE"
+        props.language = LANGUAGE
         props.created = props.modified = datetime.now().replace(microsecond=0)
+        accessible_styles(tpl.docx)
         out = io.BytesIO()
         tpl.save(out)
         return RenderedDocx(out.getvalue(), path.name, sha)

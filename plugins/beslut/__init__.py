@@ -43,6 +43,12 @@ class Beslut(DocumentType):
     template = "beslut.docx"
     parties = {"föredragande": "Föredragande", "närvarande": "Närvarande"}
     distribution_heading = "Beslutet skickas till"
+    digital_signature = True  # decisions are usually made digitally; `digital_underskrift: false` for one signed on paper
+    labels = {"beslutsinstans": "Beslutsinstans:", "beslutstyp": "Typ av beslut:", "beslut": "Beslut",
+              "beslutar_att": "beslutar att", "sammanfattning": "Sammanfattning", "skal": "Skäl för beslutet",
+              "hanvisningar": "Hänvisningar", "foredragande": "Föredragande:", "narvarande": "Närvarande:",
+              "overklagande": "Hur man överklagar", "bilagor": "Bilagor", "skickas_till": "Beslutet skickas till",
+              "digital_underskrift": "Beslutet har fattats digitalt och saknar därför namnunderskrift."}
     settings = [Setting("beslut", "overklagande", DEFAULT_APPEAL,
                         "The standard appeal notice (\"Hur man överklagar\") a beslut carries when its input says överklagande: true.")]
     schema = {
@@ -61,6 +67,8 @@ class Beslut(DocumentType):
             "föredragande": PERSON,
             "närvarande": {"type": "array", "items": PERSON},
             "underskrifter": {"type": "array", "minItems": 1, "items": PERSON},
+            "digital_underskrift": {"type": "boolean", "description": "Whether the line \"Beslutet har fattats digitalt och "
+                                    "saknar därför namnunderskrift\" stands under the signatures (default true)."},
             "överklagande": {"type": "boolean", "description": "true: add the appeal notice from docgen.toml [beslut] overklagande."},
             "ersätter": {"type": "object", "additionalProperties": False, "required": ["diarienummer", "datum"],
                          "description": "The earlier decision this one supersedes.",

@@ -64,6 +64,10 @@ class Lagesrapport(DocumentType):
     variants = {"program": "lagesrapport-program.docx", "lagesbild": "lagesrapport-lagesbild.docx"}
     parties = {"talesperson": "Talesperson"}
     distribution_heading = "Rapporten skickas till"
+    labels = {"rapport": "Lägesrapport", "version": "Version", "inledning": "Inledning", "sammanfattning": "Sammanfattning",
+              "lagessummering": "Lägessummering", "summering": "Summering", "planering": "Planering",
+              "sammanstalld": "Sammanställd:", "kommunikation": "Kommunikationsinsatser", "lankar": "Samlad information",
+              "talesperson": "Talesperson", "bilagor": "Bilagor", "skickas_till": "Rapporten skickas till"}
     schema = {
         "properties": {
             # variant program
@@ -91,6 +95,9 @@ class Lagesrapport(DocumentType):
                 "type": "object", "additionalProperties": False, "required": ["text", "url"],
                 "properties": {"text": {"type": "string", "minLength": 1}, "url": URL}}},
             "talesperson": {"$ref": "#/$defs/person"},
+            "avsnitt_efter": {"type": "array", "description": "Sections after the fixed blocks (after the spokesperson).",
+                              "items": {"type": "object", "additionalProperties": False, "required": ["rubrik", "text"],
+                                        "properties": {"rubrik": {"type": "string", "minLength": 1}, "text": TEXT}}},
             "avslutning": TEXT,
         },
         "allOf": [{
@@ -127,6 +134,7 @@ class Lagesrapport(DocumentType):
                 for k in data.get("kommunikationsinsatser") or [])
             ctx["lankar_md"] = "\n".join(f"- {md_link(x['text'], x['url'])}" for x in data.get("lankar") or [])
             ctx.setdefault("talesperson", None)
+            ctx.setdefault("avsnitt_efter", [])
             ctx.setdefault("avslutning", None)
             return ctx
         ms = months(data["period"]["från"], data["period"]["till"])

@@ -17,6 +17,9 @@ class Uppdragshandling(DocumentType):
     template = "uppdragshandling.docx"
     parties = {"uppdragsgivare": "Uppdragsgivaren", "uppdragstagare": "Uppdragstagaren"}
     distribution_heading = "Uppdraget skickas till"
+    labels = {"uppdragsgivare": "Uppdragsgivare:", "uppdragstagare": "Uppdragstagare:", "beslutsdatum": "Datum för beslut:",
+              "bilagor": "Bilagor", "skickas_till": "Uppdraget skickas till",
+              "digital_underskrift": "Uppdraget har beslutats digitalt och saknar därför namnunderskrift."}
     schema = {
         "required": ["uppdragsgivare", "uppdragstagare", "avsnitt"],
         "properties": {
@@ -38,6 +41,8 @@ class Uppdragshandling(DocumentType):
             },
             "beslutsdatum": {**DATE, "description": "Datum för beslut, YYYY-MM-DD (år 1900-2100)."},
             "underskrifter": {**PERSONS, "description": "Who signs (namn, titel); default the uppdragsgivare."},
+            "digital_underskrift": {"type": "boolean",
+                                    "description": "true: a line under the signatures says the decision was made digitally."},
         },
     }
 
