@@ -241,7 +241,8 @@ def validate_cmd(obj: Context, files, as_json):
                 failed += 1
             if as_json:
                 click.echo(doc_json(kalla=f, status="ok" if outcome.ok else "fel", dokumenttyp=outcome.dokumenttyp,
-                                    rubrik=outcome.rubrik, diarienummer=outcome.diarienummer, problem=outcome.problems,
+                                    rubrik=outcome.rubrik, datum=outcome.datum, enhet=outcome.enhet,
+                                    diarienummer=outcome.diarienummer, problem=outcome.problems,
                                     fel=outcome.error))
             elif outcome.ok:
                 click.echo(f"OK   {f} ({outcome.dokumenttyp})")
@@ -263,7 +264,8 @@ def render(obj: Context, files, as_json, jobs):
     def result_json(r) -> str:
         status = ("utkast" if r.draft else "registrerad") if r.ok else ("dubblett" if r.error_kind == "duplicate" else "fel")
         return doc_json(kalla=r.source, status=status, diarienummer=r.diarienummer, lopnummer=r.lopnummer,
-                        version=r.version, dokumenttyp=r.dokumenttyp, rubrik=r.rubrik, filer=r.files or None,
+                        version=r.version, dokumenttyp=r.dokumenttyp, rubrik=r.rubrik, datum=r.datum, enhet=r.enhet,
+                        filer=r.files or None,
                         utskick=r.deliveries or None, varningar=(r.warnings + r.delivery_errors) or None,
                         problem=r.problems or None, fel=r.error)
 

@@ -48,9 +48,28 @@ def document_basename(diarienummer: str, lopnummer: int, rubrik: str) -> str:
     return f"{dnr_slug(diarienummer)}-{lopnummer:02d} {safe_name(rubrik)}"
 
 
+#: Set by the process (its owner id) so a temporary file left by a killed writer names who left it.
+TEMP_OWNER = ""
+
+
+def temp_prefix() -> str:
+    return f".tmp-{TEMP_OWNER.replace(':', '_')}-" if TEMP_OWNER else ".tmp-"
+
+
+def stale_temp_files(folder: Path, alive) -> list[Path]:
+    """Temporary files in ``folder`` left by writers that no longer run (``alive(owner)`` says which run)."""
+    out = []
+    for tmp in folder.glob(".tmp-*") if folder.is_dir() else []:
+        parts = tmp.name[len(".tmp-"):].rsplit("-", 1)[0].rsplit("_", 2)
+        owner = ":".join(parts) if len(parts) == 3 else ""
+        if owner and not alive(owner):
+            out.append(tmp)
+    return out
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -24,10 +24,11 @@ from .distribute import expand, load_lists, plan_deliveries, send_pending, write
 from .errors import ConversionError, DocgenError, InputError, shorten
 from .load import LoadedInput, load_input
 from .number import DuplicateInput, Reservation, precheck, reserve, void
-from .outbox import atomic_move, document_basename, safe_name, write_json
+from . import outbox as outbox_files
+from .outbox import atomic_move, document_basename, safe_name, stale_temp_files, write_json
 from .plugins import Plugins
 from .register import OutputFile, next_version, register
-from .registry import Registry, owner_id
+from .registry import Registry, owner_alive, owner_id
 from .render import RenderedDocx, Renderer
 from .validate import Document, validate
 
@@ -50,6 +51,8 @@ class Result:
     version: int | None = None
     dokumenttyp: str | None = None
     rubrik: str | None = None
+    datum: str | None = None
+    enhet: str | None = None
     draft: bool = False
     folder: str | None = None
     files: dict[str, str] = field(default_factory=dict)
@@ -95,6 +98,7 @@ class Engine:
         self._own_pool = pool is None
         self.pool = pool or OfficePool.from_config(config, size=workers)
         self.renderer = Renderer(config, self.plugins)
+        outbox_files.TEMP_OWNER = owner_id()
         self.renderer.check_templates()  # a broken template is a configuration error, before any number
         self._lists: tuple[float | None, dict] = (None, {})
         _ = self.lists  # a broken distribution.yaml is a startup error
@@ -156,6 +160,7 @@ class Engine:
             prepared = self.prepare(path, result.source, result.timings)
             doc = prepared.doc
             result.dokumenttyp, result.rubrik, result.draft = doc.type.name, doc.data["rubrik"], doc.is_draft
+            result.datum, result.enhet = doc.data["datum"], doc.data.get("enhet")
             rendered = prepared.rendered
             if not doc.is_draft:
                 t = time.perf_counter()
@@ -178,6 +183,7 @@ class Engine:
             prepared = self.prepare(path, result.source, result.timings)
             doc = prepared.doc
             result.dokumenttyp, result.rubrik, result.draft = doc.type.name, doc.data["rubrik"], doc.is_draft
+            result.datum, result.enhet = doc.data["datum"], doc.data.get("enhet")
             result.diarienummer = doc.data.get("diarienummer")
             result.ok = True
         except Exception as exc:
@@ -198,6 +204,8 @@ class Engine:
                 version_no = version_no or next_version(self.registry, res.handling_id)
                 base = document_basename(res.diarienummer, res.lopnummer, doc.data["rubrik"])
                 folder = outbox / base
+                for tmp in stale_temp_files(folder, owner_alive):  # a killed writer's half-written file
+                    tmp.unlink(missing_ok=True)
                 stem = f"{base} v{version_no}"
             else:
                 base = safe_name(doc.data["rubrik"])
