@@ -168,6 +168,8 @@ class Engine:
                 result.timings["number"] = _lap(t)
                 result.diarienummer, result.lopnummer = res.diarienummer, res.lopnummer
                 rendered = rendered.with_number(res.diarienummer)
+            else:
+                rendered = rendered.finish()
             self.produce(doc, prepared.distribution, res, result, rendered)
             result.ok = True
         except Exception as exc:  # never lose an input to a bug: report it like any failure

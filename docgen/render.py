@@ -4,11 +4,8 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
-import zipfile
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from docx.oxml import OxmlElement
@@ -30,7 +27,6 @@ DIGITAL_SIGNATURE = "Beslutet har fattats digitalt och saknar därför namnunder
 #: What a document is rendered with before its number is taken; replaced in the DOCX once it is.
 #: Templates must print ``{{ diarienummer }}`` as it is (no filter that changes its letters).
 NUMBER_PLACEHOLDER = "QXDNRPLATSHALLAREQX"
-KEYWORD_PLACEHOLDER = "QXDNRNYCKELORDQX"
 #: Context names every template must use: the engine relies on them being shown.
 REQUIRED_TAGS = {
     "diarienummer": "the diarienummer (in the header, so it repeats on every page)",
@@ -168,29 +164,40 @@ def make_environment(plugins, config) -> Environment:
     return env
 
 
-@dataclass
 class RenderedDocx:
-    data: bytes
-    template: str
-    template_sha256: str
+    """A rendered document, kept in memory until its number is known: ``with_number`` fills the number
+    into the XML and saves the DOCX once (a draft is saved with ``finish``)."""
+
+    def __init__(self, tpl, template: str, template_sha256: str, keywords: list, data: bytes | None = None):
+        self._tpl, self.template, self.template_sha256 = tpl, template, template_sha256
+        self._keywords = keywords
+        self.data = data
 
     def with_number(self, diarienummer: str) -> "RenderedDocx":
-        """The same document with the number placeholder replaced by the diarienummer it was given."""
-        return RenderedDocx(fill_number(self.data, diarienummer), self.template, self.template_sha256)
+        """The DOCX bytes with the placeholder replaced by the diarienummer it was given."""
+        for part in self._tpl.docx.part.package.iter_parts():
+            element = getattr(part, "_element", None)
+            if element is None:
+                continue
+            for t in element.iter(qn("w:t")):
+                if t.text and NUMBER_PLACEHOLDER in t.text:
+                    t.text = t.text.replace(NUMBER_PLACEHOLDER, diarienummer)
+        # LibreOffice splits keywords at spaces, so the number goes in as RS-2024-00042 (subject has it exactly).
+        return self._save(diarienummer, diarienummer.replace(" ", "-"))
 
+    def finish(self) -> "RenderedDocx":
+        """A draft's DOCX bytes (no number)."""
+        return self._save(DRAFT_NUMBER, None)
 
-def fill_number(docx: bytes, diarienummer: str) -> bytes:
-    """Replace the number placeholders in every XML part of a rendered DOCX."""
-    text = escape(diarienummer).encode("utf-8")
-    keyword = escape(diarienummer.replace(" ", "-")).encode("utf-8")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename.endswith((".xml", ".rels")):
-                data = data.replace(NUMBER_PLACEHOLDER.encode(), text).replace(KEYWORD_PLACEHOLDER.encode(), keyword)
-            dst.writestr(item, data)
-    return out.getvalue()
+    def _save(self, subject: str, number_keyword: str | None) -> "RenderedDocx":
+        props = self._tpl.docx.core_properties
+        props.subject = subject
+        kw = list(self._keywords)
+        kw.insert(1, number_keyword)
+        props.keywords = ", ".join(k for k in kw if k)
+        out = io.BytesIO()
+        self._tpl.save(out)
+        return RenderedDocx(None, self.template, self.template_sha256, self._keywords, out.getvalue())
 
 
 def accessible_styles(document) -> None:
@@ -385,16 +392,10 @@ class Renderer:
         props = tpl.docx.core_properties
         props.title = doc.data["rubrik"]
         props.author = self.config.organisation
-        props.subject = number or DRAFT_NUMBER
-        # LibreOffice splits keywords at spaces, so the number goes in as RS-2024-00042 (subject has it exactly).
-        dnr_kw = None if doc.is_draft else KEYWORD_PLACEHOLDER
         # Non-breaking spaces keep a multi-word keyword whole.
         secret_kw = ("Sekretess " + doc.data["sekretess"]["bestämmelse"]).replace(" ", "\u00a0") if doc.data.get("sekretess") else None
-        props.keywords = ", ".join(k for k in (doc.type.cls.title or doc.type.name, dnr_kw, ctx["enhet"], secret_kw) if k)
         props.comments = "UTKAST" if doc.is_draft else ""
         props.language = LANGUAGE
         props.created = props.modified = datetime.now().replace(microsecond=0)
         accessible_styles(tpl.docx)
-        out = io.BytesIO()
-        tpl.save(out)
-        return RenderedDocx(out.getvalue(), path.name, sha)
+        return RenderedDocx(tpl, path.name, sha, [doc.type.cls.title or doc.type.name, ctx["enhet"], secret_kw])

@@ -6,7 +6,6 @@ tables with header cells in the PDF.
 """
 from __future__ import annotations
 
-import inspect
 import io
 import re
 import threading
@@ -72,11 +71,9 @@ def make_doc(renderer, text: str, rubrik: str = "Rubrik"):
 
 
 def render(renderer, text: str, rubrik: str = "Rubrik") -> bytes:
-    """The DOCX bytes of one document (the Renderer's signature is the same with or without a number)."""
+    """The DOCX bytes of one draft document."""
     doc = make_doc(renderer, text, rubrik)
-    if "diarienummer" in inspect.signature(renderer.render).parameters:
-        return renderer.render(doc, None, []).data
-    return renderer.render(doc, []).data
+    return renderer.render(doc, []).finish().data
 
 
 # -- reading the DOCX back ---------------------------------------------------------------------------
