@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from docgen.config import load_config  # noqa: E402
-from docgen.convert import PDF_FILTER_DATA, OfficeInstance, OfficePool, _props, import_uno  # noqa: E402
+from docgen.office import PDF_FILTER_DATA, OfficeInstance, OfficePool, _props, import_uno  # noqa: E402
 from docgen.pipeline import THREADS_PER_WORKER, Engine  # noqa: E402
 
 PLUGINS = ROOT / "plugins"

@@ -27,7 +27,7 @@ from lxml import etree
 
 from . import __version__
 from .errors import PluginError, RegistryError
-from .outbox import dnr_slug
+from .files import dnr_slug
 from .registry import Registry, handling, now
 
 SCHEMAS = Path(__file__).with_name("schemas")

@@ -15,7 +15,7 @@ import yaml
 from .errors import ConfigError, InputError, problem
 from .load import join_path
 from .mail import SmtpSender, build_message
-from .outbox import atomic_write, safe_name
+from .files import atomic_write, safe_name
 
 PERSON_KEYS = ("namn", "titel", "organisation", "epost", "intern", "via")
 

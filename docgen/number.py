@@ -14,7 +14,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from .errors import DocgenError, InputError, problem
-from .registry import Registry, arende, handling, now, nummerserie, owner_alive, owner_id, version
+from .owners import owner_alive, owner_id
+from .registry import Registry, arende, handling, now, nummerserie, version
 from .validate import Document
 
 

@@ -19,16 +19,16 @@ from pathlib import Path
 
 from . import attachments
 from .config import Config
-from .convert import OfficePool
+from .office import OfficePool
 from .distribute import expand, load_lists, plan_deliveries, send_pending, write_messages
 from .errors import ConversionError, DocgenError, InputError, shorten
 from .load import LoadedInput, load_input
 from .number import DuplicateInput, Reservation, precheck, reserve, void
-from . import outbox as outbox_files
-from .outbox import atomic_move, document_basename, safe_name, stale_temp_files, write_json
+from . import owners
+from .files import atomic_move, document_basename, safe_name, sha256_file, stale_temp_files, write_json
 from .plugins import Plugins
 from .register import OutputFile, next_version, register
-from .registry import Registry, owner_alive, owner_id
+from .registry import Registry
 from .render import RenderedDocx, Renderer
 from .validate import Document, validate
 
@@ -79,14 +79,6 @@ class Prepared:
     rendered: RenderedDocx
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class Engine:
     """Everything one process needs to produce documents; safe to share between worker threads."""
 
@@ -98,7 +90,6 @@ class Engine:
         self._own_pool = pool is None
         self.pool = pool or OfficePool.from_config(config, size=workers)
         self.renderer = Renderer(config, self.plugins)
-        outbox_files.TEMP_OWNER = owner_id()
         self.renderer.check_templates()  # a broken template is a configuration error, before any number
         self._lists: tuple[float | None, dict] = (None, {})
         _ = self.lists  # a broken distribution.yaml is a startup error
@@ -199,14 +190,14 @@ class Engine:
         ``regenerating``: a new version of a registered document (same number; no new deliveries).
         """
         outbox = self.config.outbox
-        staging = outbox / STAGING / f"{owner_id().replace(':', '_')}_{uuid.uuid4().hex[:12]}"
+        staging = outbox / STAGING / owners.as_name(suffix=uuid.uuid4().hex[:12])
         staging.mkdir(parents=True)
         try:
             if res is not None:
                 version_no = version_no or next_version(self.registry, res.handling_id)
                 base = document_basename(res.diarienummer, res.lopnummer, doc.data["rubrik"])
                 folder = outbox / base
-                for tmp in stale_temp_files(folder, owner_alive):  # a killed writer's half-written file
+                for tmp in stale_temp_files(folder):  # a killed writer's half-written file
                     tmp.unlink(missing_ok=True)
                 stem = f"{base} v{version_no}"
             else:

@@ -7,8 +7,6 @@ failing, which is what makes number allocation safe across processes.
 """
 from __future__ import annotations
 
-import os
-import socket
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -132,37 +130,6 @@ MIGRATIONS = {1: _v1, 2: _v2}
 def now() -> str:
     """Local time with its offset, to the second."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _start_time(pid: int) -> str | None:
-    """When a process started (clock ticks since boot, from /proc), or None if it does not exist."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def owner_id() -> str:
-    """host:pid:start — the start time tells a restarted process that reused a pid from the one before."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid()) or 0}"
-
-
-def owner_alive(owner: str | None) -> bool:
-    """Whether the process that holds a reservation or a work folder still runs (only knowable on this host)."""
-    if not owner:
-        return False
-    parts = owner.rsplit(":", 2)
-    if len(parts) != 3:
-        return False
-    host, pid, start = parts
-    if host != socket.gethostname():
-        return True
-    try:
-        running = _start_time(int(pid))
-    except ValueError:
-        return False
-    return running is not None and running == start
 
 
 def make_engine(url: str) -> Engine:

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
 
-from .pipeline import sha256_file
+from .files import sha256_file
 from .registry import Registry
 
 METS = "{http://www.loc.gov/METS/}"

@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import threading
 import time
 import uuid
@@ -36,9 +35,10 @@ from watchdog.observers.polling import PollingObserver
 
 from .attachments import check_references
 from .load import INPUT_SUFFIXES, load_input
-from .outbox import atomic_write, dnr_slug
+from .files import atomic_write, dnr_slug
 from .pipeline import STAGING, THREADS_PER_WORKER, Engine, Result
-from .registry import owner_alive, owner_id
+from . import owners
+from .owners import owner_alive
 
 log = logging.getLogger("docgen.watch")
 
@@ -77,7 +77,7 @@ class Folders:
     own_work: Path = field(init=False)
 
     def __post_init__(self):
-        self.own_work = self.work_root / owner_id().replace(":", "_")
+        self.own_work = self.work_root / owners.as_name()
 
     def owned(self) -> set[Path]:
         return {self.work_root, self.done, self.failed}
@@ -332,14 +332,13 @@ class Watcher:
     def recover(self) -> list[Path]:
         """Take over files claimed by processes that died (same host), and clean their staging folders."""
         taken: list[Path] = []
-        host = socket.gethostname()
         root = self.folders.work_root
         if root.is_dir():
             for d in sorted(root.iterdir()):
                 if not d.is_dir() or d == self.folders.own_work:
                     continue
-                owner = _owner_of(d.name)
-                if not owner or owner.split(":")[0] != host or owner_alive(owner):
+                owner = owners.from_name(d.name)
+                if not owner or not owners.on_this_host(owner) or owner_alive(owner):
                     continue
                 self.folders.own_work.mkdir(parents=True, exist_ok=True)
                 for claim in sorted(d.iterdir()):
@@ -354,8 +353,8 @@ class Watcher:
         staging = self.config.outbox / STAGING
         if staging.is_dir():
             for d in staging.iterdir():
-                owner = _owner_of(d.name.rsplit("_", 1)[0])
-                if owner and owner.split(":")[0] == host and not owner_alive(owner):
+                owner = owners.from_name(d.name)
+                if owner and owners.on_this_host(owner) and not owner_alive(owner):
                     shutil.rmtree(d, ignore_errors=True)
         return taken
 
@@ -463,12 +462,6 @@ class Watcher:
         log.info("stopped: %d processed, %d failed", self.processed, self.failed)
 
 
-def _owner_of(folder_name: str) -> str:
-    """``host_pid_start`` (a work or staging folder name) back to the owner id ``host:pid:start``."""
-    parts = folder_name.rsplit("_", 2)
-    return ":".join(parts) if len(parts) == 3 else ""
-
-
 def report_text(result: Result, original: str) -> str:
     """The .fel.txt an officer reads: Swedish first, English below."""
     if result.error_kind == "input" and result.error:
@@ -526,7 +519,7 @@ def status(config) -> dict:
     if f.work_root.is_dir():
         for d in sorted(f.work_root.iterdir()):
             if d.is_dir():
-                owner = _owner_of(d.name)
+                owner = owners.from_name(d.name)
                 alive = owner_alive(owner)
                 for claim in sorted(d.iterdir()):
                     for p in sorted(claim.iterdir()) if claim.is_dir() else []:

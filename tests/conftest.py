@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from docgen.config import load_config
-from docgen.convert import OfficePool
+from docgen.office import OfficePool
 from docgen.pipeline import Engine
 from docgen.plugins import Plugins
 

@@ -195,7 +195,7 @@ def test_two_processes_allocate_distinct_consecutive_numbers(config, workspace):
 
 
 def test_failed_conversion_voids_the_number_with_reason(config, workspace):
-    from docgen.convert import OfficePool
+    from docgen.office import OfficePool
     from docgen.pipeline import Engine
 
     with OfficePool(size=1, timeout=0.05) as slow:  # no document converts that fast: timeout, kill, retry, fail
@@ -229,7 +229,7 @@ def test_killed_libreoffice_is_restarted(pool, engine, workspace):
 def test_reservation_of_a_dead_process_with_a_reused_pid_is_taken_over(engine, workspace):
     """After a container restart the new process may get the dead one's pid: the start time tells them apart."""
     from docgen.number import reserve
-    from docgen.registry import owner_id
+    from docgen.owners import owner_id
 
     src = write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling"))
     doc, _ = engine.validate(engine.load(src))
@@ -244,7 +244,7 @@ def test_reservation_of_a_dead_process_with_a_reused_pid_is_taken_over(engine, w
 
 
 def test_instance_is_recycled_after_configured_number_of_conversions(engine, workspace, tmp_path):
-    from docgen.convert import OfficePool
+    from docgen.office import OfficePool
 
     first = engine.process(write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling")))
     docx_file = Path(first.files["docx"])

@@ -235,7 +235,7 @@ def test_status_and_json_log(workspace, service):
 
 
 def test_input_waits_for_its_attachments_and_moves_with_them(workspace, service, pool):
-    from docgen.convert import OfficePool  # noqa: F401  (the session pool made the attachment below)
+    from docgen.office import OfficePool  # noqa: F401  (the session pool made the attachment below)
     from docx import Document
 
     proc = service()
@@ -279,7 +279,7 @@ def test_subfolders_are_watched_when_configured(workspace, service):
 
 
 def test_work_folder_of_a_dead_process_with_a_reused_pid_is_taken_over(config, engine, workspace):
-    from docgen.registry import owner_id
+    from docgen.owners import owner_id
     from docgen.watch import Watcher
 
     w = Watcher(config, engine=engine, workers=1)

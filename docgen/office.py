@@ -1,4 +1,4 @@
-"""Stage 5, convert: DOCX to PDF/A-2b through warm LibreOffice instances driven over UNO.
+"""The LibreOffice pool: DOCX to PDF/A-2b + PDF/UA through warm instances driven over UNO.
 
 Each instance is its own ``soffice.bin`` process group with its own user profile and pipe, and
 converts one document at a time; parallelism comes from a pool of instances. Every conversion

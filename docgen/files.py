@@ -1,16 +1,18 @@
-"""Stage 8, outbox: safe names and atomic writes. No reader ever sees a half-written file.
-
-Each file is written to a hidden temporary name in its final folder, flushed, then renamed.
-The document's JSON record is written last, so its presence means the set is complete.
+"""Files: safe names from free text, atomic writes and moves, checksums. No reader ever sees a
+half-written file: each file is written to a hidden temporary name in its final folder (the name
+says which process writes it), flushed, then renamed.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import tempfile
 import unicodedata
 from pathlib import Path
+
+from . import owners
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -48,28 +50,27 @@ def document_basename(diarienummer: str, lopnummer: int, rubrik: str) -> str:
     return f"{dnr_slug(diarienummer)}-{lopnummer:02d} {safe_name(rubrik)}"
 
 
-#: Set by the process (its owner id) so a temporary file left by a killed writer names who left it.
-TEMP_OWNER = ""
-
-
-def temp_prefix() -> str:
-    return f".tmp-{TEMP_OWNER.replace(':', '_')}-" if TEMP_OWNER else ".tmp-"
-
-
-def stale_temp_files(folder: Path, alive) -> list[Path]:
-    """Temporary files in ``folder`` left by writers that no longer run (``alive(owner)`` says which run)."""
+def stale_temp_files(folder: Path) -> list[Path]:
+    """Temporary files in ``folder`` left by writers that no longer run (a killed process's half-written files)."""
     out = []
     for tmp in folder.glob(".tmp-*") if folder.is_dir() else []:
-        parts = tmp.name[len(".tmp-"):].rsplit("-", 1)[0].rsplit("_", 2)
-        owner = ":".join(parts) if len(parts) == 3 else ""
-        if owner and not alive(owner):
+        owner = owners.from_name(tmp.name[len(".tmp-"):])
+        if owner and owners.on_this_host(owner) and not owners.owner_alive(owner):
             out.append(tmp)
     return out
 
 
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{owners.as_name()}~", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
