@@ -102,9 +102,9 @@ def bench_docx(tmp: Path, reps: int) -> list[Path]:
     from docxtpl import DocxTemplate
 
     from docgen.load import load_input
-    from docgen.render import Renderer
+    from docgen.steps.render import Renderer
     from docgen.richtext import RichTextWriter
-    from docgen.validate import validate
+    from docgen.steps.validate import validate
 
     ws = workspace(tmp)
     cfg = load_config(ws)
@@ -114,7 +114,7 @@ def bench_docx(tmp: Path, reps: int) -> list[Path]:
     src.write_text(example_path("uppdragshandling").read_text(encoding="utf-8"), encoding="utf-8")
     doc = validate(load_input(src, cfg.limits), plugins, cfg)
     renderer = Renderer(cfg, plugins)
-    from docgen.distribute import expand
+    from docgen.recipients import expand
     dist = expand(doc)  # the same document the end-to-end runs make
     template = renderer.template_path(doc.type, doc.data)
     ctx = renderer.context(doc, "RS 2026-00001", dist, {"bilagor": []})
@@ -251,11 +251,11 @@ def bench_numbers(tmp: Path, per_run: int) -> None:
     """Numbers allocated per second: every process imports first, then all start at one instant."""
     ws = workspace(tmp)
     cfg = load_config(ws)
-    from docgen.registry import Registry
-    Registry(cfg.registry_url).close()
+    from docgen.store import Store
+    Store(cfg.registry_url).close()
     code = ("import sys, time; sys.path.insert(0, %r); from docgen.config import load_config; "
-            "from docgen.registry import Registry; from docgen.number import allocate_number; "
-            "cfg = load_config(sys.argv[1]); reg = Registry(cfg.registry_url); start = float(sys.argv[3]); "
+            "from docgen.store import Store; from docgen.steps.number import allocate_number; "
+            "cfg = load_config(sys.argv[1]); reg = Store(cfg.registry_url); start = float(sys.argv[3]); "
             "time.sleep(max(0, start - time.time())); "
             "[allocate_number(reg, cfg, 'RS', 'bench', 2099) for _ in range(int(sys.argv[2]))]; print(time.time())"
             % str(ROOT))
@@ -300,7 +300,7 @@ def bench_watcher(tmp: Path, drops: int) -> None:
     (written after the PDF is in the outbox and the document is registered)."""
     import logging
 
-    from docgen.watch import Watcher
+    from docgen.service import Watcher
 
     ws = workspace(tmp)
     cfg = load_config(ws)

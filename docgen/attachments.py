@@ -39,21 +39,30 @@ def check_references(data: dict, base_dir: Path | None, line_of) -> list[Problem
         if base_dir is None:
             continue
         target = base_dir / pure
-        if target.is_symlink() or not Path(os.path.realpath(target)).is_relative_to(os.path.realpath(base_dir)):
-            out.append(problem(path, f"bilagan {name!r} är en länk som pekar utanför inkorgen.",
-                               f"the attachment {name!r} is a link pointing outside the inbox.",
-                               "lägg en kopia av filen i inkorgen.", "put a copy of the file in the inbox.", line))
-        elif not target.is_file():
-            out.append(problem(path, f"bilagan {name!r} finns inte bredvid indatafilen.",
-                               f"the attachment {name!r} is not beside the input file.",
-                               "lägg bilagan i samma mapp som indatafilen, med exakt det namnet.",
-                               "put the attachment in the same folder as the input, with exactly that name.", line))
-        else:
-            found = content_problem(target)
-            if found:
-                sv, en, fix_sv, fix_en = found
-                out.append(problem(path, f"bilagan {name!r} {sv}", f"the attachment {name!r} {en}", fix_sv, fix_en, line))
+        try:
+            found = _file_problem(target, base_dir)
+        except OSError as exc:  # e.g. a name longer than the file system allows (255 bytes): never a crash
+            out.append(problem(path, f"bilagan {name!r} kan inte läsas ({exc.strerror or type(exc).__name__}).",
+                               f"the attachment {name!r} cannot be read ({exc.strerror or type(exc).__name__}).",
+                               "ge filen ett kortare namn (högst 255 byte) och kontrollera att den går att läsa.",
+                               "give the file a shorter name (at most 255 bytes) and check that it can be read.", line))
+            continue
+        if found:
+            sv, en, fix_sv, fix_en = found
+            out.append(problem(path, f"bilagan {name!r} {sv}", f"the attachment {name!r} {en}", fix_sv, fix_en, line))
     return out
+
+
+def _file_problem(target: Path, base_dir: Path) -> tuple[str, str, str, str] | None:
+    """Why the file an attachment names cannot be used (a link out of the inbox, missing, broken), or None."""
+    if target.is_symlink() or not Path(os.path.realpath(target)).is_relative_to(os.path.realpath(base_dir)):
+        return ("är en länk som pekar utanför inkorgen.", "is a link pointing outside the inbox.",
+                "lägg en kopia av filen i inkorgen.", "put a copy of the file in the inbox.")
+    if not target.is_file():
+        return ("finns inte bredvid indatafilen.", "is not beside the input file.",
+                "lägg bilagan i samma mapp som indatafilen, med exakt det namnet.",
+                "put the attachment in the same folder as the input, with exactly that name.")
+    return content_problem(target)
 
 
 def content_problem(path: Path) -> tuple[str, str, str, str] | None:
@@ -82,8 +91,11 @@ def content_problem(path: Path) -> tuple[str, str, str, str] | None:
                     "spara en kopia utan lösenord.", "save a copy without a password.")
         if len(reader.pages) == 0:
             return ("har inga sidor.", "has no pages.", "skapa PDF-filen på nytt.", "make the PDF file again.")
-        for page in reader.pages:
-            page.mediabox  # noqa: B018 - a page without a usable box cannot be stamped
+        # What append does, with a stand-in for the stamp, written nowhere: whatever it would trip on after
+        # the number is taken (a page without a usable box, a broken object) is found here, before.
+        writer = PdfWriter()
+        _append_stamped(writer, reader.pages, _stand_in_stamp())
+        writer.write(_Discard())
     except Exception as exc:
         kind = "DOCX" if path.suffix.lower() == ".docx" else "PDF"
         return (f"är en trasig {kind}-fil ({type(exc).__name__}).", f"is a broken {kind} file ({type(exc).__name__}).",
@@ -95,6 +107,50 @@ def listing(data: dict) -> list[dict]:
     """The attachments as the template lists them: nummer and titel."""
     return [{"nummer": i, "titel": a.get("titel") or Path(a["fil"]).stem, "fil": a["fil"]}
             for i, a in enumerate(data.get("bilagor") or [], 1)]
+
+
+def _append_stamped(writer: PdfWriter, pages, stamp) -> None:
+    """Add ``pages`` to ``writer``, each with ``stamp`` in its top right corner."""
+    sw, sh = float(stamp.mediabox.width), float(stamp.mediabox.height)
+    for page in pages:
+        box = page.mediabox
+        pw, ph = float(box.width), float(box.height)
+        added = writer.add_page(page)
+        added.merge_transformed_page(stamp, Transformation().translate(float(box.left) + pw - sw, float(box.bottom) + ph - sh))
+
+
+class _Discard(io.RawIOBase):
+    """A file that keeps nothing (the check writes the appended pages only to see that it can)."""
+
+    def __init__(self):
+        super().__init__()
+        self._size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self._size += len(b)
+        return len(b)
+
+    def tell(self) -> int:
+        return self._size
+
+
+def _stand_in_stamp():
+    """A page like the real stamp (a line of text in a font), made without LibreOffice."""
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(595.3, 841.9)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
+    content = DecodedStreamObject()
+    content.set_data(b"BT /F1 9 Tf 430 825 Td (Bilaga 1 till RS 2024-00001) Tj ET")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    return page
 
 
 def _stamp_docx(text: str) -> bytes:
@@ -158,13 +214,7 @@ def append(pdf: Path, data: dict, base_dir: Path, diarienummer: str, staging: Pa
         stamp_pdf = staging / f"stamp-{i}.pdf"
         stamp_docx.write_bytes(_stamp_docx(f"Bilaga {i} till {diarienummer}"))
         convert(stamp_docx, stamp_pdf)
-        stamp = PdfReader(stamp_pdf).pages[0]
-        sw, sh = float(stamp.mediabox.width), float(stamp.mediabox.height)
-        for page in pages:
-            box = page.mediabox
-            pw, ph = float(box.width), float(box.height)
-            added = writer.add_page(page)
-            added.merge_transformed_page(stamp, Transformation().translate(float(box.left) + pw - sw, float(box.bottom) + ph - sh))
+        _append_stamped(writer, pages, PdfReader(stamp_pdf).pages[0])
     if problems:
         raise InputError(source, problems)
     tmp = pdf.with_suffix(".tmp.pdf")

@@ -22,8 +22,9 @@ def docgen_jinja_environment(env, config):
 
 
 @hookspec
-def docgen_pdf_written(path, document, config):
-    """Called with a finished PDF before its checksum is taken; may post-process it in place.
+def docgen_pdf_written(path, document, diarienummer, config):
+    """Called with a finished PDF (attachments appended) before its checksum is taken; may post-process it in place.
 
-    ``document`` is the validated input (a dict). A plugin that rewrites the file must keep it PDF/A.
+    ``document`` is the validated input (a dict); ``diarienummer`` its number (None for a draft). A
+    plugin that rewrites the file must keep it PDF/A.
     """

@@ -50,7 +50,7 @@ def config(workspace):
 def engine(config, pool):
     eng = Engine(config, pool=pool)
     yield eng
-    eng.registry.close()
+    eng.store.close()
 
 
 def example(name: str) -> dict:

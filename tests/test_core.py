@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import example, outbox_files, write_yaml
-from docgen.number import allocate_number
-from docgen.registry import Registry
+from docgen.steps.number import allocate_number
+from docgen.store import Store
 
 
 def pdf_pages_text(path) -> list[str]:
@@ -90,7 +90,7 @@ def test_example_renders_to_registered_pdfa(engine, workspace):
     for kind in ("pdf", "docx"):
         blob = Path(result.files[kind]).read_bytes()
         assert record["filer"][kind]["sha256"] == hashlib.sha256(blob).hexdigest()
-    rows = engine.registry.query(
+    rows = engine.store.query(
         "select a.diarienummer, a.status as astatus, h.status, h.lopnummer, v.version, v.mall, v.mall_sha256, f.typ, f.sha256 "
         "from arende a join handling h on h.arende_id=a.id join version v on v.handling_id=h.id join fil f on f.version_id=v.id")
     assert {r["typ"] for r in rows} == {"pdf", "docx"}
@@ -151,8 +151,8 @@ def test_draft_gets_watermark_and_no_number(engine, workspace):
     d = docx.Document(result.files["docx"])
     header_xml = d.sections[0].header._element.xml
     assert 'string="UTKAST"' in header_xml
-    assert engine.registry.query("select count(*) as n from arende")[0]["n"] == 0
-    assert engine.registry.query("select count(*) as n from nummerserie")[0]["n"] == 0
+    assert engine.store.query("select count(*) as n from arende")[0]["n"] == 0
+    assert engine.store.query("select count(*) as n from nummerserie")[0]["n"] == 0
     # a final document's header has no watermark
     final = engine.process(write_yaml(workspace / "inbox", "final.yaml", example("uppdragshandling")))
     assert "UTKAST" not in docx.Document(final.files["docx"]).sections[0].header._element.xml
@@ -167,7 +167,7 @@ def test_document_joins_named_case_with_next_running_number(engine, workspace):
     second = engine.process(write_yaml(workspace / "inbox", "b.yaml", data))
     assert second.ok, second.error
     assert second.diarienummer == first.diarienummer and second.lopnummer == 2
-    assert engine.registry.query("select count(*) as n from arende")[0]["n"] == 1
+    assert engine.store.query("select count(*) as n from arende")[0]["n"] == 1
 
 
 def test_same_input_twice_is_a_duplicate(engine, workspace):
@@ -175,19 +175,19 @@ def test_same_input_twice_is_a_duplicate(engine, workspace):
     first = engine.process(src)
     again = engine.process(src)
     assert not again.ok and again.error_kind == "duplicate" and again.diarienummer == first.diarienummer
-    assert engine.registry.query("select count(*) as n from arende")[0]["n"] == 1
+    assert engine.store.query("select count(*) as n from arende")[0]["n"] == 1
 
 
 def test_two_processes_allocate_distinct_consecutive_numbers(config, workspace):
     url = config.registry_url
-    Registry(url).close()  # schema in place before the race
+    Store(url).close()  # schema in place before the race
     procs = [subprocess.Popen([sys.executable, "-c", (
-        "import sys; from docgen.config import load_config; from docgen.registry import Registry; "
-        "from docgen.number import allocate_number; cfg = load_config(sys.argv[1]); reg = Registry(sys.argv[2]); "
+        "import sys; from docgen.config import load_config; from docgen.store import Store; "
+        "from docgen.steps.number import allocate_number; cfg = load_config(sys.argv[1]); reg = Store(sys.argv[2]); "
         "[allocate_number(reg, cfg, 'RS', 't', 2030) for _ in range(200)]"
     ), str(workspace), url]) for _ in range(2)]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
-    reg = Registry(url)
+    reg = Store(url)
     numbers = [r["nummer"] for r in reg.query("select nummer from arende where serie='RS' and ar=2030 order by nummer")]
     assert numbers == list(range(1, 401))
     dnrs = {r["diarienummer"] for r in reg.query("select diarienummer from arende")}
@@ -204,13 +204,13 @@ def test_failed_conversion_voids_the_number_with_reason(config, workspace):
             result = eng.process(write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling")))
             assert not result.ok and result.error_kind == "conversion"
             assert "timed out" in result.error and "after a restart" in result.error
-            rows = eng.registry.query("select a.status as a, a.makulerad_orsak as ao, h.status as h from arende a join handling h on h.arende_id=a.id")
+            rows = eng.store.query("select a.status as a, a.makulerad_orsak as ao, h.status as h from arende a join handling h on h.arende_id=a.id")
             assert rows == [{"a": "makulerad", "ao": rows[0]["ao"], "h": "makulerad"}] and "timed out" in rows[0]["ao"]
             assert slow.instances[0].restarts >= 1
     assert outbox_files(workspace) == []
     # the next number is not reused: the voided one stays accounted for
     with Engine(config, pool=None) as eng2:
-        case_id, dnr = allocate_number(eng2.registry, config, "RS", "x")
+        case_id, dnr = allocate_number(eng2.store, config, "RS", "x")
         assert dnr.endswith("-00002")
 
 
@@ -228,19 +228,21 @@ def test_killed_libreoffice_is_restarted(pool, engine, workspace):
 
 def test_reservation_of_a_dead_process_with_a_reused_pid_is_taken_over(engine, workspace):
     """After a container restart the new process may get the dead one's pid: the start time tells them apart."""
-    from docgen.number import reserve
+    from docgen.steps.number import reserve
     from docgen.owners import owner_id
 
     src = write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling"))
-    doc, _ = engine.validate(engine.load(src))
-    res = reserve(engine.registry, doc, engine.config)
+    from docgen.load import load_input
+    from docgen.steps.validate import validate
+    doc = validate(load_input(src, engine.config.limits), engine.plugins, engine.config)
+    res = reserve(engine.store, doc, engine.config)
     host, pid, start = owner_id().split(":")
-    with engine.registry.tx() as conn:
+    with engine.store.tx() as conn:
         conn.exec_driver_sql("update handling set agare = ? where id = ?", (f"{host}:{pid}:{int(start) - 1}", res.handling_id))
     result = engine.process(src)
     assert result.ok, result.error
     assert (result.diarienummer, result.lopnummer) == (res.diarienummer, res.lopnummer)
-    assert engine.registry.query("select count(*) as n from arende")[0]["n"] == 1
+    assert engine.store.query("select count(*) as n from arende")[0]["n"] == 1
 
 
 def test_instance_is_recycled_after_configured_number_of_conversions(engine, workspace, tmp_path):

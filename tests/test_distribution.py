@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from conftest import set_setting, example, write_yaml
 from docgen.cli import cli
 from docgen.config import load_config
-from docgen.distribute import load_lists
+from docgen.recipients import load_lists
 from docgen.errors import ConfigError
 from docgen.pipeline import Engine
 from test_core import assert_in_order
@@ -95,7 +95,7 @@ def test_lists_expand_and_dedupe_in_document(workspace, pool):
         assert "för genomförande" in body and result.diarienummer in body and "Hej Lina Berg" in body
         pdf = [p for p in msg.iter_attachments()][0]
         assert pdf.get_content_type() == "application/pdf" and pdf.get_content() == Path(result.files["pdf"]).read_bytes()
-        rows = eng.registry.query("select namn, status, meddelande from leverans order by id")
+        rows = eng.store.query("select namn, status, meddelande from leverans order by id")
         assert [r["namn"] for r in rows] == ["Lina Berg", "Anna Berg", "Per Ek", "Utan Adress", "Oskar Lind", "Extern Partner"]
         assert all((r["meddelande"] is None) == (r["status"] == "ej_levererad") for r in rows)
 
@@ -199,7 +199,7 @@ def test_messages_are_sent_over_starttls_with_login(workspace, pool, smtp_server
         assert sorted(r[0][0] for r in got) == ["anna.berg@example.se", "kontakt@partner.org", "lina.berg@example.se", "per.ek@example.se"]
         msg = email.message_from_bytes(got[0][1], policy=policy.default)
         assert msg["Subject"].startswith(result.diarienummer)
-        rows = eng.registry.query("select status, expedierad from leverans where epost is not null")
+        rows = eng.store.query("select status, expedierad from leverans where epost is not null")
         assert {r["status"] for r in rows} == {"skickad"} and all(r["expedierad"] for r in rows)
 
 
@@ -214,8 +214,8 @@ def test_failed_send_keeps_message_and_rerun_sends_only_the_rest(workspace, pool
         assert result.ok, result.error
         assert {d["status"] for d in result.deliveries if d["epost"]} == {"misslyckad"}
         assert len(list((Path(result.folder) / "utskick").glob("*.eml"))) == 4
-        eng.registry.query("select 1")  # connection still fine
-        with eng.registry.tx() as conn:  # one of them got through earlier by other means
+        eng.store.query("select 1")  # connection still fine
+        with eng.store.tx() as conn:  # one of them got through earlier by other means
             conn.exec_driver_sql("update leverans set status='skickad' where namn='Anna Berg'")
     smtp_server.start()
     out = CliRunner().invoke(cli, ["-w", str(workspace), "send"], catch_exceptions=False)

@@ -32,8 +32,8 @@ def test_an_unseen_external_number_opens_a_case_and_takes_no_number(ext_engine, 
     assert (first.diarienummer, first.lopnummer) == ("RD 2024-05699", 1)
     second = ext_engine.process(_input(workspace, "b.yaml", diarienummer="RD 2024-05699", rubrik="Ett andra beslut"))
     assert second.ok and (second.diarienummer, second.lopnummer) == ("RD 2024-05699", 2)
-    assert ext_engine.registry.query("select * from nummerserie where serie = 'RD'") == []  # docgen allocated nothing
-    case = ext_engine.registry.query("select extern, status, nummer, ar from arende where diarienummer = 'RD 2024-05699'")
+    assert ext_engine.store.query("select * from nummerserie where serie = 'RD'") == []  # docgen allocated nothing
+    case = ext_engine.store.query("select extern, status, nummer, ar from arende where diarienummer = 'RD 2024-05699'")
     assert case == [{"extern": 1, "status": "oppen", "nummer": 5699, "ar": 2024}]
     own = ext_engine.process(_input(workspace, "c.yaml", rubrik="Eget ärende"))
     assert own.ok and own.diarienummer.startswith("RS ")  # docgen's own series work as before
@@ -54,7 +54,7 @@ def test_external_numbers_are_refused_clearly_and_cost_nothing(ext_engine, works
     result = ext_engine.process(_input(workspace, "x.yaml", **fields))
     assert not result.ok and result.error_kind == "input"
     assert result.problems[0]["field"] == field and words in result.problems[0]["sv"], result.problems
-    assert ext_engine.registry.query("select * from handling") == [] and ext_engine.registry.query("select * from arende") == []
+    assert ext_engine.store.query("select * from handling") == [] and ext_engine.store.query("select * from arende") == []
 
 
 def test_a_series_cannot_be_both_internal_and_external(workspace):

@@ -115,7 +115,7 @@ def test_bad_field_gets_clear_error_and_writes_nothing(engine, workspace, change
     assert p["en"] and (p["line"] if line_expected else True)
     assert str(src) in result.error
     assert outbox_files(workspace) == []
-    assert engine.registry.query("select count(*) as n from arende")[0]["n"] == 0
+    assert engine.store.query("select count(*) as n from arende")[0]["n"] == 0
 
 
 def test_all_errors_of_a_file_are_reported_together(engine, workspace):

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from conftest import set_setting, write_yaml
+from conftest import example, set_setting, write_yaml
 from docgen import hookimpl
 from docgen.cli import cli
 from docgen.doctype import DocumentType
@@ -124,3 +124,23 @@ def test_broken_plugin_file_names_the_file(tmp_path, workspace):
     set_setting(workspace, "sokvagar", "plugins", str(folder))
     result = CliRunner().invoke(cli, ["-w", str(workspace), "types"])
     assert result.exit_code == 2 and "trasig.py failed to load" in result.output and "Traceback" not in result.output
+
+
+class PdfWatcher:
+    """A plugin that sees every finished PDF with its number, and marks it."""
+
+    def __init__(self):
+        self.calls = []
+
+    @hookimpl
+    def docgen_pdf_written(self, path, document, diarienummer):
+        self.calls.append((path.suffix, document["rubrik"], diarienummer, path.stat().st_size > 0))
+
+
+def test_pdf_written_hook_gets_the_finished_pdf_and_its_number(config, pool, workspace):
+    watcher = PdfWatcher()
+    with Engine(config, plugins=Plugins(config, extra=[watcher]), pool=pool) as eng:
+        result = eng.process(write_yaml(workspace / "inbox", "u.yaml", example("uppdragshandling")))
+        draft = eng.process(write_yaml(workspace / "inbox", "d.yaml", example("beslut") | {"status": "utkast"}))
+    assert result.ok and draft.ok
+    assert watcher.calls == [(".pdf", result.rubrik, result.diarienummer, True), (".pdf", draft.rubrik, None, True)]

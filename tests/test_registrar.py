@@ -81,8 +81,8 @@ def registered_date(workspace, dnr):
 
 
 def test_regenerate_one_failure_does_not_stop_the_batch(workspace, registered):
-    from docgen.registry import Registry
-    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    from docgen.store import Store
+    reg = Store(f"sqlite:///{workspace / 'docgen.sqlite'}")
     with reg.tx() as conn:  # a snapshot that no longer validates (e.g. after a schema change)
         conn.exec_driver_sql("update version set indata = json_remove(indata, '$.uppdragstagare') where handling_id = "
                              "(select id from handling where dokumenttyp = 'uppdragshandling')")

@@ -175,7 +175,7 @@ def test_encrypted_and_broken_attachments(engine, workspace, attachment_pdf):
         assert result.problems[0]["field"] == "bilagor[1].fil" and words in result.problems[0]["sv"]
     assert outbox_files(workspace) == []
     # refused before numbering: no number was taken, so none had to be voided
-    assert engine.registry.query("select status from handling") == []
+    assert engine.store.query("select status from handling") == []
 
 
 @pytest.mark.parametrize("name", ["uppdragshandling", "beslut", "lagesrapport-program", "lagesrapport-lagesbild"])

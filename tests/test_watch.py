@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import set_setting, example, write_yaml
-from docgen.registry import Registry
+from docgen.store import Store
 
 DOCGEN = [sys.executable, "-m", "docgen.cli"]
 
@@ -113,7 +113,7 @@ def test_good_bad_and_duplicate_files(workspace, service):
     assert "uppdragsgivare" in bad and "rad 3" in bad
     dup = reports["igen.yaml"]
     assert "dubblett" in dup and "duplicate" in dup
-    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    reg = Store(f"sqlite:///{workspace / 'docgen.sqlite'}")
     dnr = reg.query("select diarienummer from arende")[0]["diarienummer"]
     assert dnr in dup
     assert reg.query("select count(*) as n from handling where status='registrerad'")[0]["n"] == 1
@@ -149,7 +149,7 @@ def test_fifty_files_dropped_at_once_all_come_out(workspace, service):
     wait_for(lambda: len(done(workspace)) == 50, timeout=240, what="50 documents")
     assert stop_watcher(proc) == 0
     assert failed(workspace) == []
-    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    reg = Store(f"sqlite:///{workspace / 'docgen.sqlite'}")
     numbers = [r["nummer"] for r in reg.query("select nummer from arende order by nummer")]
     assert numbers == list(range(1, 51))
     pdfs = list((workspace / "outbox").glob("*/*.pdf"))
@@ -189,7 +189,7 @@ def test_kill_9_mid_batch_then_restart_processes_every_input_exactly_once(worksp
     wait_for(lambda: len(done(workspace)) == n, timeout=240, what="all inputs after restart")
     assert stop_watcher(proc) == 0
     assert failed(workspace) == []
-    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    reg = Store(f"sqlite:///{workspace / 'docgen.sqlite'}")
     rows = reg.query("select a.nummer, a.status as astatus, h.status, h.rubrik from arende a join handling h on h.arende_id=a.id order by a.nummer")
     assert [r["nummer"] for r in rows] == list(range(1, n + 1)), "numbers distinct and without gaps"
     assert {r["status"] for r in rows} == {"registrerad"} and {r["astatus"] for r in rows} == {"oppen"}
@@ -213,7 +213,7 @@ def test_sigterm_finishes_or_returns_in_flight_files(workspace, service):
     waiting = [p for p in (workspace / "inbox").glob("*.yaml")]
     assert len(done(workspace)) + len(waiting) == n, "every input is processed or back in the inbox"
     assert not list((workspace / "inbox" / "arbete").rglob("*.yaml"))
-    reg = Registry(f"sqlite:///{workspace / 'docgen.sqlite'}")
+    reg = Store(f"sqlite:///{workspace / 'docgen.sqlite'}")
     assert reg.query("select count(*) as n from handling where status != 'registrerad'")[0]["n"] == 0
 
 
@@ -280,7 +280,7 @@ def test_subfolders_are_watched_when_configured(workspace, service):
 
 def test_work_folder_of_a_dead_process_with_a_reused_pid_is_taken_over(config, engine, workspace):
     from docgen.owners import owner_id
-    from docgen.watch import Watcher
+    from docgen.service import Watcher
 
     w = Watcher(config, engine=engine, workers=1)
     host, pid, start = owner_id().split(":")

@@ -5,20 +5,18 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
 
-from .files import sha256_file
-from .registry import Registry
+from ..files import sha256_file
+from ..store import Store, search
 
 METS = "{http://www.loc.gov/METS/}"
 XLINK = "{http://www.w3.org/1999/xlink}"
 
 
-def verify_outbox(registry: Registry, outbox: Path) -> tuple[list[str], int]:
+def verify_outbox(store: Store, outbox: Path) -> tuple[list[str], int]:
     """Every file the diarium lists for a version: present, and with the recorded SHA-256."""
     problems, checked = [], 0
-    rows = registry.query(
-        "select a.diarienummer, h.lopnummer, v.version, f.typ, f.sokvag, f.sha256 from fil f "
-        "join version v on v.id = f.version_id join handling h on h.id = v.handling_id "
-        "join arende a on a.id = h.arende_id order by a.diarienummer, h.lopnummer, v.version")
+    with store.read() as conn:
+        rows = search.all_files(conn)
     for r in rows:
         path = outbox / r["sokvag"]
         where = f"{r['diarienummer']} handling {r['lopnummer']} v{r['version']} {r['typ']} {r['sokvag']}"
@@ -75,11 +73,12 @@ def verify_package(package: Path) -> tuple[list[str], int]:
     return problems, checked
 
 
-def verify_archive(registry: Registry, archive: Path) -> tuple[list[str], int]:
+def verify_archive(store: Store, archive: Path) -> tuple[list[str], int]:
     """Every package in an archive folder (hidden ones are still being built): fixity, and known to the diarium."""
     problems, checked = [], 0
     packages = [p for p in sorted(archive.iterdir()) if not p.name.startswith(".") and (p / "METS.xml").is_file()]
-    known = {r["arkivpaket"] for r in registry.query("select distinct arkivpaket from handling where arkivpaket is not null")}
+    with store.read() as conn:
+        known = search.packages(conn)
     for package in packages:
         more, n = verify_package(package)
         problems += more

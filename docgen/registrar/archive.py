@@ -25,12 +25,12 @@ from urllib.parse import quote
 import click
 from lxml import etree
 
-from . import __version__
-from .errors import PluginError, RegistryError
-from .files import dnr_slug
-from .registry import Registry, handling, now
+from .. import __version__
+from ..errors import PluginError, RegistryError
+from ..files import dnr_slug
+from ..store import Store, documents, now, search
 
-SCHEMAS = Path(__file__).with_name("schemas")
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 ERMS_NS = "https://docgen.invalid/xml/erms/1"
 NS = {
@@ -268,26 +268,22 @@ def _root_mets(package: Path, package_id: str, case: dict, config, desc: Path, r
     return root
 
 
-def build_package(registry: Registry, config, diarienummer: str, out_dir: Path, docx: bool,
+def build_package(store: Store, config, diarienummer: str, out_dir: Path, docx: bool,
                   plugins=None) -> tuple[str, list[int]]:
     """Build one package for a case; returns (package id, ids of the documents in it).
 
     Per-type metadata comes from ``plugins.get(dokumenttyp).instance.archive_metadata`` (none without plugins).
     """
-    cases = registry.query("select * from arende where diarienummer = :d", d=diarienummer)
-    if not cases:
+    with store.read() as conn:
+        case, docs = search.for_package(conn, diarienummer)
+    if case is None:
         raise RegistryError(f"no case {diarienummer!r}")
-    case = cases[0]
-    docs = registry.query(
-        "select h.*, v.version, v.indata, v.id as version_id from handling h join version v on v.handling_id = h.id "
-        "and v.version = (select max(version) from version where handling_id = h.id) "
-        "where h.arende_id = :a and h.status = 'registrerad' order by h.lopnummer", a=case["id"])
     if not docs:
         raise RegistryError(f"{diarienummer}: no registered document to archive (archived ones are not packaged twice)")
     package_id = f"{dnr_slug(diarienummer)}_{uuid.uuid4().hex[:12]}"
     package = out_dir / f".{package_id}.tmp"
     try:
-        _build(registry, config, case, docs, package, package_id, docx, plugins)
+        _build(store, config, case, docs, package, package_id, docx, plugins)
         package.rename(out_dir / package_id)  # a package appears whole or not at all
     except BaseException:
         shutil.rmtree(package, ignore_errors=True)
@@ -295,7 +291,7 @@ def build_package(registry: Registry, config, diarienummer: str, out_dir: Path, 
     return package_id, [d["id"] for d in docs]
 
 
-def _build(registry: Registry, config, case: dict, docs: list[dict], package: Path, package_id: str, docx: bool,
+def _build(store: Store, config, case: dict, docs: list[dict], package: Path, package_id: str, docx: bool,
            plugins) -> None:
     (package / "metadata" / "descriptive").mkdir(parents=True)
     (package / "schemas").mkdir()
@@ -306,12 +302,11 @@ def _build(registry: Registry, config, case: dict, docs: list[dict], package: Pa
     for d in docs:
         d["indata"] = json.loads(d["indata"])
         d["arkivmetadata"] = type_metadata(plugins, d["dokumenttyp"], d["indata"])
-        deliveries = registry.query("select namn, epost, status, expedierad from leverans where version_id in "
-                                    "(select id from version where handling_id = :h)", h=d["id"])
+        deliveries = d["leveranser"]
         d["mottagare"] = [r["namn"] + (f" <{r['epost']}>" if r["epost"] else "") for r in deliveries]
         sent = [r["expedierad"] for r in deliveries if r["expedierad"]]
         d["expedierad"] = min(sent) if sent else None
-        for f in registry.query("select typ, sokvag, sha256 from fil where version_id = :v", v=d["version_id"]):
+        for f in d["filer"]:
             rep = "rep2" if f["typ"] == "docx" else "rep1"
             if rep == "rep2" and not docx:
                 continue
@@ -335,14 +330,14 @@ def _build(registry: Registry, config, case: dict, docs: list[dict], package: Pa
     _write_xml(_root_mets(package, package_id, case, config, desc, rep_mets, stamp, digests), package / "METS.xml")
 
 
-def archive(registry: Registry, config, diarienummer_list: list[str], out_dir: Path, docx: bool = False,
+def archive(store: Store, config, diarienummer_list: list[str], out_dir: Path, docx: bool = False,
             plugins=None) -> list[dict]:
     """Package each case and mark its documents archived; returns one summary per package.
 
     plugins (a ``docgen.plugins.Plugins``) supplies per-type metadata; None loads the workspace's plugins.
     """
     if plugins is None:
-        from .plugins import Plugins
+        from ..plugins import Plugins
         plugins = Plugins(config)
     if not organisation_number(config):
         click.echo("varning: [organisation] organisationsnummer saknas i docgen.toml; arkivbildaren får ingen "
@@ -351,9 +346,8 @@ def archive(registry: Registry, config, diarienummer_list: list[str], out_dir: P
     out_dir.mkdir(parents=True, exist_ok=True)
     done = []
     for dnr in diarienummer_list:
-        package_id, ids = build_package(registry, config, dnr, out_dir, docx, plugins)
-        with registry.tx() as conn:
-            conn.execute(handling.update().where(handling.c.id.in_(ids)).values(
-                status="arkiverad", arkivpaket=package_id, arkiverad=now()))
+        package_id, ids = build_package(store, config, dnr, out_dir, docx, plugins)
+        with store.tx() as conn:
+            documents.mark_archived(conn, ids, package_id)
         done.append({"diarienummer": dnr, "paket": package_id, "handlingar": len(ids), "sokvag": str(out_dir / package_id)})
     return done

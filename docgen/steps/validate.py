@@ -1,13 +1,17 @@
-"""Stage 2, validate: find the input's document type and check it against the type's JSON Schema.
+"""Step: validate. Everything that can refuse an input before a number is taken.
 
-Every problem of a file is collected and reported together, each naming the field, the line
-(YAML), what is wrong and how to fix it.
+The input's document type and its JSON Schema, the checks a schema cannot express (docgen.toml,
+attachments, free text), the distribution (named lists, parties), the diarium (an unknown case, a
+duplicate), and the document itself: it is rendered here, with a placeholder for its number, so a
+template that cannot render it costs no number (the render step fills the number in). Every
+problem of a file is collected and reported together, each naming the field, the line (YAML),
+what is wrong and how to fix it.
 """
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+import time
 from functools import lru_cache
 
 from datetime import date
@@ -15,11 +19,13 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker
 
-from . import richtext
-from .attachments import check_references
-from .errors import InputError, Problem, problem, shorten
-from .load import LoadedInput, join_path
-from .plugins import LoadedType, Plugins
+from .. import attachments, richtext
+from ..errors import InputError, Problem, problem, shorten
+from ..load import LoadedInput, join_path
+from ..model import Document, Job
+from ..plugins import LoadedType, Plugins
+from ..recipients import expand
+from . import number
 
 TYPE_NAMES = {
     "string": ("text", "text"),
@@ -30,25 +36,6 @@ TYPE_NAMES = {
     "boolean": ("true eller false", "true or false"),
     "null": ("tomt", "empty"),
 }
-
-
-@dataclass
-class Document:
-    """A validated input: its data (defaults filled in), its type, and where it came from."""
-
-    source: str
-    data: dict
-    type: LoadedType
-    loaded: LoadedInput
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def is_draft(self) -> bool:
-        return self.data.get("status") == "utkast"
-
-    @property
-    def sha256(self) -> str:
-        return self.loaded.sha256
 
 
 FORMATS = FormatChecker()
@@ -270,7 +257,7 @@ def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput, s
                            f"the unit {shorten(data['enhet'])} is not in docgen.toml.",
                            f"använd en av: {known}.", f"use one of: {known}.", loaded.line_of("enhet")))
     if well_formed("bilagor"):
-        out.extend(check_references(data, loaded.base_dir, loaded.line_of))
+        out.extend(attachments.check_references(data, loaded.base_dir, loaded.line_of))
     out.extend(_text_checks(dtype, data, loaded))
     if not well_formed("skickas_till"):
         return out
@@ -282,11 +269,12 @@ def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput, s
                 continue
             path = join_path(join_path(join_path(join_path("", "skickas_till"), gi), "mottagare"), ri)
             kinds = [k for k in ("namn", "lista", "part") if k in rec]
+            party = next(iter(dtype.cls.parties), "PART")
             if len(kinds) != 1:
                 out.append(problem(path, "en mottagare ska ha precis ett av namn, lista eller part.",
                                    "a recipient must have exactly one of namn, lista or part.",
-                                   "skriv t.ex. `- namn: Anna Berg` eller `- lista: ledningsgruppen` eller `- part: uppdragstagare`.",
-                                   "write e.g. `- namn: Anna Berg` or `- lista: ledningsgruppen` or `- part: uppdragstagare`.",
+                                   f"skriv t.ex. `- namn: Anna Berg` eller `- lista: ledningsgruppen` eller `- part: {party}`.",
+                                   f"write e.g. `- namn: Anna Berg` or `- lista: ledningsgruppen` or `- part: {party}`.",
                                    loaded.line_of(path)))
             elif kinds == ["part"] and rec["part"] not in dtype.cls.parties:
                 known = ", ".join(sorted(dtype.cls.parties)) or "(inga)"
@@ -334,3 +322,20 @@ def validate(loaded: LoadedInput, plugins: Plugins, config) -> Document:
     if "diarienummer" not in filled:
         filled.setdefault("serie", config.numbering["standardserie"])
     return Document(source=loaded.source, data=filled, type=dtype, loaded=loaded)
+
+
+def run(job: Job, engine) -> Job:
+    """Validate the loaded input, expand its distribution, ask the diarium, and render the document once."""
+    t = time.perf_counter()
+    doc = validate(job.loaded, engine.plugins, engine.config)
+    job.doc, job.distribution = doc, expand(doc, engine.lists)
+    o = job.outcome
+    o.dokumenttyp, o.rubrik, o.draft = doc.type.name, doc.data["rubrik"], doc.is_draft
+    o.datum, o.enhet = doc.data["datum"], doc.data.get("enhet")
+    if job.reservation is None:
+        number.precheck(engine.store, doc, engine.config)
+    o.timings["validate"] = round((time.perf_counter() - t) * 1000, 1)
+    t = time.perf_counter()
+    job.rendered = engine.renderer.render(doc, job.distribution, {"bilagor": attachments.listing(doc.data)})
+    o.timings["render"] = round((time.perf_counter() - t) * 1000, 1)
+    return job

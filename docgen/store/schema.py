@@ -1,19 +1,17 @@
-"""The diarium: cases (ärenden), their documents (handlingar), every version produced, its files.
+"""The diarium's tables and their migrations, and the database engine (SQLite or any SQLAlchemy URL).
 
-SQLAlchemy Core, so the embedded SQLite default can be swapped for PostgreSQL by URL. The schema
-is versioned (table ``schema_version``) and upgraded by the ordered ``MIGRATIONS`` on open.
-On SQLite every write transaction is ``BEGIN IMMEDIATE``: writers queue for the lock instead of
-failing, which is what makes number allocation safe across processes.
+Cases (arende), their documents (handling), every version produced, its files (fil) and
+deliveries (leverans). The schema is versioned (table ``schema_version``) and upgraded by the
+ordered ``MIGRATIONS`` on open. On SQLite every write transaction is ``BEGIN IMMEDIATE``: writers
+queue for the lock instead of failing, which is what makes number allocation safe across processes.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import (
-    Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, func,
-    inspect, select, text,
+    Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, inspect,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
@@ -60,7 +58,7 @@ handling = Table(
     Column("status", String(20), nullable=False),
     Column("makulerad_orsak", Text),
     Column("input_sha256", String(64), nullable=False, index=True),
-    Column("agare", Text),  # host:pid of the process working on a reservation
+    Column("agare", Text),  # the owner (docgen.owners) of the process working on a reservation
     Column("motpart", Text),  # sender/recipient (OSL 5 kap.)
     Column("beskrivning", Text),
     Column("sekretess", Text),
@@ -152,44 +150,3 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url)
-
-
-class Registry:
-    """Access to the diarium. One object per process; each method is its own transaction."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.engine = make_engine(url)
-        self.migrate()
-
-    @contextmanager
-    def tx(self):
-        with self.engine.begin() as conn:
-            yield conn
-
-    def schema_version(self) -> int:
-        with self.tx() as conn:
-            if not conn.dialect.has_table(conn, "schema_version"):
-                return 0
-            return conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
-
-    def migrate(self) -> None:
-        with self.tx() as conn:
-            metadata.create_all(conn, tables=[schema_version])
-            current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
-            if current > LATEST_VERSION:
-                from .errors import RegistryError
-                raise RegistryError(
-                    f"the registry {self.url} has schema version {current}, newer than this docgen "
-                    f"({LATEST_VERSION}); upgrade docgen")
-            for v in range(current + 1, LATEST_VERSION + 1):
-                MIGRATIONS[v](conn)
-                conn.execute(schema_version.insert().values(version=v))
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    # Read helpers used by the CLI, the watcher and tests.
-    def query(self, sql: str, **params) -> list[dict]:
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(text(sql), params)]

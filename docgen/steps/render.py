@@ -1,9 +1,14 @@
-"""Stage 4, render: a validated input becomes a DOCX through its type's docxtpl template."""
+"""Step: render. A validated input becomes a DOCX through its type's docxtpl template.
+
+The ``Renderer`` does the work once, during validation, with a placeholder for the number (so a
+template that fails costs no number); this step fills the number in and saves the DOCX.
+"""
 from __future__ import annotations
 
 import hashlib
 import io
 import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,8 +20,9 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateError, pass_context
 from jinja2.utils import missing
 
-from .errors import ConfigError
-from .richtext import RichTextWriter, WordXml
+from ..errors import ConfigError
+from ..model import Job
+from ..richtext import RichTextWriter, WordXml
 
 DRAFT_NUMBER = "Tilldelas vid registrering"
 LOCALE = "sv_SE"
@@ -156,7 +162,7 @@ def make_environment(plugins, config) -> Environment:
     ``finalize`` writes the braces of every printed value as character references, so that docxtpl's
     clean-up of the rendered XML (``{_{`` → ``{{``) cannot change a value: text comes out as written.
     """
-    from .richtext import xml_value
+    from ..richtext import xml_value
 
     env = CachingEnvironment(autoescape=True, undefined=OptionalUndefined, finalize=xml_value)
     env.filters.update(datum=datum, langt_datum=langt_datum, markdown=_markdown)
@@ -399,3 +405,11 @@ class Renderer:
         props.created = props.modified = datetime.now().replace(microsecond=0)
         accessible_styles(tpl.docx)
         return RenderedDocx(tpl, path.name, sha, [doc.type.cls.title or doc.type.name, ctx["enhet"], secret_kw])
+
+
+def run(job: Job, engine) -> Job:
+    """The DOCX with the document's number (or a draft's), saved once."""
+    t = time.perf_counter()
+    job.rendered = job.rendered.with_number(job.reservation.diarienummer) if job.reservation else job.rendered.finish()
+    job.outcome.timings["render"] = job.outcome.timings.get("render", 0) + round((time.perf_counter() - t) * 1000, 1)
+    return job

@@ -11,12 +11,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .attachments import listing
-from .diarium import filter_sql
-from .errors import DocgenError, InputError
-from .load import LoadedInput
-from .number import Reservation
-from .pipeline import Engine, Result
+from .. import __version__
+from ..errors import DocgenError
+from ..load import LoadedInput
+from ..model import DocStatus, Job, Outcome, Reservation
+from ..pipeline import REGENERATION, Engine
+from ..store import search
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Item:
     row: dict
     action: str  # regenerate / unchanged / archived / failed
     reason: str = ""
-    result: Result | None = None
+    result: Outcome | None = None
 
     @property
     def label(self) -> str:
@@ -35,16 +35,8 @@ class Item:
 
 def select(engine: Engine, **filters) -> list[dict]:
     """Registered and archived documents with their latest version, filtered as in `docgen registry list`."""
-    sql = ["select h.id as handling_id, h.arende_id, h.lopnummer, h.status, h.dokumenttyp, h.rubrik, h.arkivpaket,",
-           "a.diarienummer, v.version, v.indata, v.mall, v.mall_sha256, v.plugin, v.docgen_version,",
-           "(select f.sokvag from fil f where f.version_id = v.id and f.typ = 'pdf') as pdf",
-           "from handling h join arende a on a.id = h.arende_id",
-           "join version v on v.handling_id = h.id and v.version = (select max(version) from version where handling_id = h.id)",
-           "where h.status in ('registrerad', 'arkiverad')"]
-    where, params = filter_sql(**filters)
-    sql += where
-    sql.append("order by a.ar, a.nummer, h.lopnummer")
-    return engine.registry.query(" ".join(sql), **params)
+    with engine.store.read() as conn:
+        return search.latest_versions(conn, **filters)
 
 
 def _snapshot(engine: Engine, row: dict) -> LoadedInput:
@@ -55,11 +47,9 @@ def _snapshot(engine: Engine, row: dict) -> LoadedInput:
 
 def plan(engine: Engine, rows: list[dict], force: bool = False) -> list[Item]:
     """Decide per document: regenerate, unchanged (nothing that makes it has changed) or archived."""
-    from . import __version__
-
     items = []
     for row in rows:
-        if row["status"] == "arkiverad":
+        if row["status"] == DocStatus.ARCHIVED:
             items.append(Item(row, "archived", f"levererad till arkivet ({row['arkivpaket']}) / delivered to the archive"))
             continue
         dtype = engine.plugins.get(row["dokumenttyp"])
@@ -84,17 +74,15 @@ def plan(engine: Engine, rows: list[dict], force: bool = False) -> list[Item]:
 def regenerate_one(engine: Engine, item: Item) -> Item:
     """Produce a new version of one document; never raises (the item says what went wrong)."""
     row = item.row
-    result = Result(source=f"{row['diarienummer']} handling {row['lopnummer']}", ok=False)
-    try:
-        doc, distribution = engine.validate(_snapshot(engine, row))
-        res = Reservation(row["arende_id"], row["handling_id"], row["diarienummer"], row["lopnummer"], new_case=False)
-        result.diarienummer, result.lopnummer = res.diarienummer, res.lopnummer
-        rendered = engine.renderer.render(doc, distribution, {"bilagor": listing(doc.data)}).with_number(res.diarienummer)
-        engine.produce(doc, distribution, res, result, rendered, version_no=row["version"] + 1, regenerating=True)
-        result.ok = True
-        item.result = result
-    except InputError as exc:
-        item.action, item.reason = "failed", exc.report("sv").replace("\n", " ")
-    except Exception as exc:  # one failure does not stop the batch
-        item.action, item.reason = "failed", f"{type(exc).__name__}: {exc}"
+    job = Job(f"{row['diarienummer']} handling {row['lopnummer']}", loaded=_snapshot(engine, row),
+              reservation=Reservation(row["arende_id"], row["handling_id"], row["diarienummer"], row["lopnummer"],
+                                      new_case=False),
+              version_no=row["version"] + 1, regenerating=True)
+    job.outcome.diarienummer, job.outcome.lopnummer = row["diarienummer"], row["lopnummer"]
+    outcome = engine.run(job, REGENERATION)
+    if outcome.ok:
+        item.result = outcome
+    else:
+        item.action = "failed"
+        item.reason = (outcome.error or "").replace("\n", " ")
     return item

@@ -1,0 +1,97 @@
+"""The ``docgen`` command line: the group and what its commands share. The commands live in
+``documents`` (workspace, types, validate, render), ``service`` (watch, status, send) and
+``registrar`` (registry, regenerate, verify, archive).
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import date
+
+import click
+
+from .. import __version__
+from ..config import load_config
+from ..errors import DocgenError
+from ..plugins import Plugins
+
+#: The keys of every JSON line that describes a document (render, validate, registry list): always all of them.
+DOC_KEYS = ("kalla", "status", "diarienummer", "extern", "lopnummer", "version", "dokumenttyp", "rubrik", "datum", "enhet",
+            "registrerad", "motpart", "beskrivning", "sekretess", "filer", "utskick", "varningar", "problem", "fel")
+
+
+def doc_json(**values) -> str:
+    """One JSON line with exactly DOC_KEYS (None where a command has nothing to say)."""
+    unknown = set(values) - set(DOC_KEYS)
+    if unknown:
+        raise ValueError(f"not document keys: {unknown}")
+    return json.dumps({k: values.get(k) for k in DOC_KEYS}, ensure_ascii=False)
+
+
+class DateType(click.ParamType):
+    """A YYYY-MM-DD date, refused clearly when it is not one."""
+
+    name = "ÅÅÅÅ-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value.isoformat()
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                raise ValueError
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            self.fail(f"{value!r} är inget datum; skriv ÅÅÅÅ-MM-DD, t.ex. 2026-03-05 / is not a date; write YYYY-MM-DD", param, ctx)
+
+
+DATE = DateType()
+
+
+class Context:
+    def __init__(self, workspace: str | None):
+        self.workspace = workspace
+        self._config = None
+        self._plugins = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            self._config = load_config(self.workspace)
+        return self._config
+
+    @property
+    def plugins(self):
+        if self._plugins is None:
+            self._plugins = Plugins(self.config)
+        return self._plugins
+
+
+class DocgenGroup(click.Group):
+    """Turns docgen's own errors into a clear message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DocgenError as exc:
+            click.echo(f"docgen: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=DocgenGroup)
+@click.version_option(__version__, prog_name="docgen")
+@click.option("-w", "--workspace", envvar="DOCGEN_WORKSPACE", type=click.Path(file_okay=False),
+              help="The workspace: the folder with docgen.toml, inbox/ and outbox/ (default: the current folder "
+                   "or the nearest folder above it with a docgen.toml; env DOCGEN_WORKSPACE).")
+@click.pass_context
+def cli(ctx, workspace):
+    """docgen: input files (YAML/JSON) become registered, diarienummer-stamped DOCX and PDF/A documents."""
+    ctx.obj = Context(workspace)
+
+
+def main() -> None:
+    cli(prog_name="docgen")
+
+
+# The command modules register their commands on `cli` when imported.
+from . import documents, registrar, service  # noqa: E402,F401

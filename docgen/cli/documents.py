@@ -1,0 +1,216 @@
+"""Commands about documents and the workspace: init, config, types, new, schema, template copy,
+validate, render."""
+from __future__ import annotations
+
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import click
+
+from ..config import CONFIG_NAME, config_text, effective
+from ..errors import ConfigError
+from ..model import DocStatus, ErrorKind
+from ..pipeline import THREADS_PER_WORKER
+from ..plugins import Plugins
+from . import Context, cli, doc_json
+
+EXAMPLE_LISTS = """# Named distribution lists (sändlistor): an input names one with `- lista: NAME` under skickas_till.
+# Lists may include other lists (`- lista: OTHER`); a cycle is an error. The names below are examples.
+listor:
+  ledningsgruppen:
+    namn: Ledningsgruppen
+    medlemmar:
+      - namn: Exempel Exempelsson
+        titel: Direktör
+        epost: exempel.exempelsson@example.se
+        intern: true
+"""
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--organisation", help="The organisation's name, shown in every document header (asked for when not given).")
+@click.pass_obj
+def init(obj: Context, directory, organisation):
+    """Create a workspace in DIRECTORY: docgen.toml (every key explained), distribution.yaml, inbox/, outbox/, templates/."""
+    ws = Path(directory).expanduser().resolve()
+    if (ws / CONFIG_NAME).exists():
+        raise ConfigError(f"{ws / CONFIG_NAME} finns redan; inget ändrades / already exists; nothing was changed")
+    if not organisation:
+        if not sys.stdin.isatty():
+            raise click.UsageError("ange organisationens namn med --organisation / give the organisation's name with --organisation")
+        organisation = click.prompt("Organisationens namn / the organisation's name")
+    organisation = organisation.strip()
+    if not organisation:
+        raise click.UsageError("organisationens namn får inte vara tomt / the organisation's name must not be empty")
+    plugins = Plugins(None)
+    ws.mkdir(parents=True, exist_ok=True)
+    for sub in ("inbox", "outbox", "templates"):
+        (ws / sub).mkdir(exist_ok=True)
+    if not (ws / "distribution.yaml").exists():
+        (ws / "distribution.yaml").write_text(EXAMPLE_LISTS, encoding="utf-8")
+    (ws / CONFIG_NAME).write_text(config_text(organisation, plugins.settings()), encoding="utf-8")
+    click.echo(f"Arbetsområde skapat / workspace created: {ws}\n"
+               f"  {CONFIG_NAME}        inställningar / settings (`docgen config`)\n"
+               f"  distribution.yaml  sändlistor / distribution lists\n"
+               f"  inbox/             lägg indatafiler här / drop input files here (`docgen watch`)\n"
+               f"  outbox/            dokumenten hamnar här / documents appear here\n"
+               f"  templates/         egna mallar / your own templates\n"
+               f"Nästa steg / next: cd {ws} && docgen types && docgen new TYP > inbox/ny.yaml")
+
+
+@cli.command("config")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per setting.")
+@click.pass_obj
+def config_cmd(obj: Context, as_json):
+    """Print the effective settings and where each came from (docgen.toml or the default)."""
+    rows = effective(obj.config, obj.plugins.settings())
+    click.echo(f"# {obj.config.file}" if not as_json else "", nl=not as_json)
+    section = None
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps(r, ensure_ascii=False))
+            continue
+        if r["sektion"] != section:
+            section = r["sektion"]
+            click.echo(f"\n[{section}]")
+        value = json.dumps(r["varde"], ensure_ascii=False)
+        if len(value) > 100:
+            value = value[:97] + "..."
+        click.echo(f"{r['nyckel']} = {value}    # {r['kalla']}")
+
+
+def _type_or_fail(obj: Context, name: str):
+    dtype = obj.plugins.get(name)
+    if dtype is None:
+        raise click.BadParameter(f"unknown document type {name!r}; known: {', '.join(obj.plugins.types)}", param_hint="TYPE")
+    return dtype
+
+
+@cli.command()
+@click.pass_obj
+def types(obj: Context):
+    """List the document types and where each came from."""
+    for name, t in obj.plugins.types.items():
+        variants = f" [varianter: {', '.join(t.cls.variants)}]" if t.cls.variants else ""
+        click.echo(f"{name:<20} {t.cls.title}{variants}\n{'':<20} {t.source}")
+
+
+@cli.command()
+@click.argument("type_name", metavar="TYPE")
+@click.option("--variant", help="Layout variant, for types that have several.")
+@click.pass_obj
+def new(obj: Context, type_name, variant):
+    """Print a commented example input for TYPE."""
+    dtype = _type_or_fail(obj, type_name)
+    if variant and variant not in dtype.cls.variants:
+        raise click.BadParameter(f"{type_name} has no variant {variant!r}; variants: {', '.join(dtype.cls.variants) or '(none)'}")
+    click.echo(dtype.instance.example_text(variant), nl=False)
+
+
+@cli.group()
+def template():
+    """The DOCX templates: copy a built-in one into the workspace to change it."""
+
+
+@template.command("copy")
+@click.argument("type_name", metavar="TYPE")
+@click.option("--variant", help="The layout variant whose template to copy, for types that have several.")
+@click.pass_obj
+def template_copy(obj: Context, type_name, variant):
+    """Copy TYPE's template into the workspace's templates folder, where it overrides the built-in one.
+
+    Edit the copy in Word; keep the tags docgen relies on (docgen checks them at every start)."""
+    dtype = _type_or_fail(obj, type_name)
+    if variant and variant not in dtype.cls.variants:
+        raise click.BadParameter(f"{type_name} has no variant {variant!r}; variants: {', '.join(dtype.cls.variants) or '(none)'}")
+    name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
+    source = dtype.cls.package_files() / name
+    folder = obj.config.path("mallar")
+    if folder is None:
+        raise ConfigError("[sokvagar] mallar är tomt: ingen mapp för egna mallar / names no templates folder")
+    target = folder / name
+    if target.exists():
+        raise ConfigError(f"{target} finns redan; inget skrevs över / already exists; nothing was overwritten")
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes())
+    click.echo(f"{target}  (kopia av / copy of {type_name}: {name})")
+
+
+@cli.command()
+@click.argument("type_name", metavar="TYPE")
+@click.pass_obj
+def schema(obj: Context, type_name):
+    """Print the JSON Schema of TYPE's input (for editors' autocompletion)."""
+    click.echo(json.dumps(_type_or_fail(obj, type_name).cls.full_schema(), ensure_ascii=False, indent=2))
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input (the same keys as render --json).")
+@click.pass_obj
+def validate_cmd(obj: Context, files, as_json):
+    """Check input files exactly as render does before it takes a number (schema, attachments,
+    distribution, diarium, the DOCX itself), without numbering, converting or registering."""
+    from ..pipeline import Engine
+
+    failed = 0
+    with Engine(obj.config, obj.plugins) as engine:
+        for f in files:
+            outcome = engine.check(f)
+            if not outcome.ok:
+                failed += 1
+            if as_json:
+                click.echo(doc_json(kalla=f, status="ok" if outcome.ok else "fel", dokumenttyp=outcome.dokumenttyp,
+                                    rubrik=outcome.rubrik, datum=outcome.datum, enhet=outcome.enhet,
+                                    diarienummer=outcome.diarienummer, problem=outcome.problems,
+                                    fel=outcome.error))
+            elif outcome.ok:
+                click.echo(f"OK   {f} ({outcome.dokumenttyp})")
+            else:
+                click.echo(outcome.error + "\n", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Inputs rendered in parallel (one warm LibreOffice each).")
+@click.pass_obj
+def render(obj: Context, files, as_json, jobs):
+    """Render input files: number, DOCX, PDF/A, register, write to the outbox."""
+    from ..pipeline import Engine
+
+    def result_json(r) -> str:
+        status = ("utkast" if r.draft else DocStatus.REGISTERED) if r.ok else ("dubblett" if r.error_kind == ErrorKind.DUPLICATE else "fel")
+        return doc_json(kalla=r.source, status=status, diarienummer=r.diarienummer, lopnummer=r.lopnummer,
+                        version=r.version, dokumenttyp=r.dokumenttyp, rubrik=r.rubrik, datum=r.datum, enhet=r.enhet,
+                        filer=r.files or None,
+                        utskick=r.deliveries or None, varningar=(r.warnings + r.delivery_errors) or None,
+                        problem=r.problems or None, fel=r.error)
+
+    failed = 0
+    with Engine(obj.config, obj.plugins, workers=jobs) as engine:
+        with ThreadPoolExecutor(max_workers=jobs * THREADS_PER_WORKER) as ex:
+            for result in ex.map(engine.process, files):
+                if not result.ok or result.delivery_errors:
+                    failed += 1
+                if as_json:
+                    click.echo(result_json(result))
+                elif result.ok:
+                    label = "UTKAST" if result.draft else f"{result.diarienummer} handling {result.lopnummer} v{result.version}"
+                    click.echo(f"OK   {result.source} → {label}")
+                    for kind in ("pdf", "docx", "json"):
+                        click.echo(f"       {kind:<4} {result.files[kind]}")
+                    for d in result.deliveries:
+                        click.echo(f"       utskick {d['status']:<12} {d['syfte']}: {d['namn']} {d['epost'] or ''}")
+                    for w in result.warnings:
+                        click.echo(f"       varning: {w}")
+                    for e in result.delivery_errors:
+                        click.echo(f"FEL  {result.source}: {e}", err=True)
+                else:
+                    click.echo(f"FEL  {result.error}\n", err=True)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,184 @@
+"""Typed data, no I/O: what an input becomes on its way through the steps, and the status values.
+
+A ``Job`` is what one input carries through the pipeline's steps; each step fills in its part
+(``loaded`` by load, ``doc`` and ``distribution`` by validate, ``reservation`` by number, ...).
+The ``Outcome`` is what the caller (CLI, watcher, registrar) is told.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class DocStatus(StrEnum):
+    """A document (handling) in the diarium."""
+
+    RESERVED = "reserverad"  # number taken, document in progress
+    REGISTERED = "registrerad"
+    VOIDED = "makulerad"  # with the reason
+    ARCHIVED = "arkiverad"  # in an archival package; never changed again
+
+
+class CaseStatus(StrEnum):
+    RESERVED = "reserverad"
+    OPEN = "oppen"
+    VOIDED = "makulerad"
+
+
+class DeliveryStatus(StrEnum):
+    CREATED = "skapad"  # a message is written; to be sent
+    SENT = "skickad"
+    FAILED = "misslyckad"  # kept; sent again by `docgen send`
+    NO_ADDRESS = "ej_levererad"
+    REFUSED = "nekad"  # confidential document, address outside the internal domains
+
+
+class ErrorKind(StrEnum):
+    INPUT = "input"  # the input is refused: a report for the person who wrote it
+    DUPLICATE = "duplicate"
+    CONVERSION = "conversion"
+    ERROR = "error"  # configuration or diarium
+    INTERNAL = "internal"  # a bug
+
+
+@dataclass
+class Recipient:
+    """One person a document is sent to (from the input, a party of the document, or a named list)."""
+
+    namn: str
+    titel: str | None = None
+    organisation: str | None = None
+    epost: str | None = None
+    intern: bool | None = None
+    via: str | None = None
+    roll: str | None = None  # the party's role, for a party of the document
+
+    @property
+    def rad(self) -> str:
+        """``Namn, titel, organisation, e-post`` (what the document's distribution section shows)."""
+        line = ", ".join(p for p in (self.namn, self.titel, self.organisation, self.epost) if p)
+        return line + (f" (via {self.via})" if self.via else "")
+
+
+@dataclass
+class Group:
+    """Recipients with one purpose (syfte): "för genomförande", "för kännedom", ..."""
+
+    syfte: str
+    mottagare: list[Recipient]
+
+    @property
+    def rubrik(self) -> str:
+        return self.syfte[:1].upper() + self.syfte[1:]
+
+
+@dataclass
+class Delivery:
+    """One recipient's copy of a document: a message to send, or why there is none."""
+
+    syfte: str
+    namn: str
+    epost: str | None
+    status: DeliveryStatus
+    resultat: str | None = None
+    meddelande: str | None = None  # the .eml file, relative to the outbox
+    id: int | None = None  # the diarium's row, once registered
+
+    def summary(self) -> dict:
+        return {"syfte": self.syfte, "namn": self.namn, "epost": self.epost, "status": str(self.status),
+                "resultat": self.resultat}
+
+
+@dataclass
+class Document:
+    """A validated input: its data (defaults filled in), its document type (a ``plugins.LoadedType``),
+    and the loaded input it came from."""
+
+    source: str
+    data: dict
+    type: Any
+    loaded: Any
+
+    @property
+    def is_draft(self) -> bool:
+        return self.data.get("status") == "utkast"
+
+    @property
+    def sha256(self) -> str:
+        return self.loaded.sha256
+
+
+@dataclass
+class Reservation:
+    """A diarienummer and running number held for a document in progress."""
+
+    case_id: int
+    handling_id: int
+    diarienummer: str
+    lopnummer: int
+    new_case: bool
+
+
+@dataclass
+class OutputFile:
+    typ: str  # docx / pdf / bilaga
+    path: str  # relative to the outbox
+    sha256: str
+    size: int
+
+
+@dataclass
+class Outcome:
+    """What happened to one input (or one regenerated document)."""
+
+    source: str
+    ok: bool = False
+    diarienummer: str | None = None
+    lopnummer: int | None = None
+    version: int | None = None
+    dokumenttyp: str | None = None
+    rubrik: str | None = None
+    datum: str | None = None
+    enhet: str | None = None
+    draft: bool = False
+    folder: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    registered_from: str | None = None  # for a duplicate: the source its registered version came from
+    problems: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    deliveries: list[dict] = field(default_factory=list)
+    #: problems with delivery (refused recipients of a confidential document); the document itself is fine
+    delivery_errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Job:
+    """One input on its way through the steps."""
+
+    source: str
+    path: Path | None = None
+    outcome: Outcome | None = None
+    loaded: Any = None  # LoadedInput (load)
+    doc: Any = None  # Document (validate)
+    distribution: list[Group] = field(default_factory=list)  # (validate)
+    rendered: Any = None  # RenderedDocx: rendered by validate with a placeholder, numbered by render
+    reservation: Reservation | None = None  # (number)
+    version_no: int | None = None
+    regenerating: bool = False  # a new version of a registered document: same number, no new deliveries
+    staging: Path | None = None  # where files are built before they are published
+    folder: Path | None = None  # the document's folder in the outbox
+    stem: str = ""  # file name stem: "RS-2026-00042-01 Titel v1" or "UTKAST Titel"
+    built: dict[str, Path] = field(default_factory=dict)  # kind -> file in staging (docx, pdf)
+    kept: list[Path] = field(default_factory=list)  # attachments kept beside the document
+    files: list[OutputFile] = field(default_factory=list)  # (publish)
+    deliveries: list[Delivery] = field(default_factory=list)  # (distribute)
+    version_id: int | None = None  # (register)
+
+    def __post_init__(self):
+        if self.outcome is None:
+            self.outcome = Outcome(source=self.source)

@@ -1,0 +1,124 @@
+"""Recipients: the workspace's named distribution lists, and an input's distribution ("skickas till")
+expanded into typed recipients by purpose.
+
+A group names its purpose (syfte) and recipients: inline persons, the document's own parties
+(``part: <one of the type's parties>``) or named lists (``lista: ...``). Recipients are de-duplicated by e-mail
+address (the first group that names an address keeps it). Expanding is part of validation: an
+unknown list refuses the input before a number is taken.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError, InputError, problem
+from .load import join_path
+from .model import Group, Recipient
+
+PERSON_KEYS = ("namn", "titel", "organisation", "epost", "intern", "via")
+
+
+def email_address(value: str) -> str | None:
+    from .steps.validate import email_address as check
+    return check(value)
+
+
+def expand(doc, lists: dict | None = None) -> list[Group]:
+    """The document's distribution groups with every recipient spelled out; raises InputError."""
+    lists = lists or {}
+    data = doc.data
+    problems = []
+    seen: set[str] = set()
+    groups = []
+    for gi, group in enumerate(data.get("skickas_till") or []):
+        gpath = join_path(join_path("", "skickas_till"), gi)
+        members: list[Recipient] = []
+        for ri, rec in enumerate(group["mottagare"]):
+            rpath = join_path(join_path(gpath, "mottagare"), ri)
+            if "part" in rec:
+                party = data.get(rec["part"]) or []
+                people = [dict(p, roll=doc.type.cls.parties[rec["part"]]) for p in ([party] if isinstance(party, dict) else party)]
+            elif "lista" in rec:
+                if rec["lista"] not in lists:
+                    known = ", ".join(sorted(lists)) or "(inga listor är definierade / none defined)"
+                    problems.append(problem(
+                        join_path(rpath, "lista"), f"okänd sändlista {rec['lista']!r}.", f"unknown distribution list {rec['lista']!r}.",
+                        f"kända listor: {known}.", f"known lists: {known}.", doc.loaded.line_of(join_path(rpath, "lista"))))
+                    continue
+                people = [dict(p) for p in lists[rec["lista"]]["medlemmar"]]
+            else:
+                people = [{k: rec[k] for k in PERSON_KEYS if k in rec}]
+            for person in people:
+                if rec.get("via") and "via" not in person:
+                    person["via"] = rec["via"]
+                key = (person.get("epost") or "").lower()
+                if key and key in seen:
+                    continue
+                if key:
+                    seen.add(key)
+                members.append(Recipient(**{k: person.get(k) for k in PERSON_KEYS + ("roll",)}))
+        groups.append(Group(group["syfte"], members))
+    if problems:
+        raise InputError(doc.source, problems)
+    return [g for g in groups if g.mottagare]
+
+
+# -- named lists ---------------------------------------------------------------------------------
+
+def load_lists(path: Path | None) -> dict:
+    """Named distribution lists from the workspace file, with included lists expanded.
+
+    Format: ``listor: {name: {namn: display name, medlemmar: [person | {lista: other}]}}``.
+    Errors (unknown included list, a cycle, a member without name, a malformed address) name
+    the file, the list and the member.
+    """
+    if path is None or not path.exists():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    lists = raw.get("listor") if isinstance(raw, dict) else None
+    if not isinstance(lists, dict):
+        raise ConfigError(f"{path}: expected `listor:` with one entry per list")
+    errors = []
+    for name, lst in lists.items():
+        if not isinstance(lst, dict) or not isinstance(lst.get("medlemmar"), list):
+            errors.append(f"list {name!r}: needs `namn:` and `medlemmar:` (a list)")
+            continue
+        for i, m in enumerate(lst["medlemmar"], 1):
+            where = f"list {name!r}, member {i}"
+            if not isinstance(m, dict):
+                errors.append(f"{where}: must be a person (namn, titel, epost, ...) or `lista: NAME`")
+            elif "lista" in m:
+                if m["lista"] not in lists:
+                    errors.append(f"{where}: includes unknown list {m['lista']!r} (known: {', '.join(sorted(lists))})")
+            elif not m.get("namn"):
+                errors.append(f"{where}: has no namn")
+            elif m.get("epost") and email_address(str(m["epost"])) is None:
+                errors.append(f"{where} ({m['namn']}): malformed e-mail address {m['epost']!r}")
+    if errors:
+        raise ConfigError(f"{path}: " + "; ".join(errors))
+
+    expanded: dict[str, dict] = {}
+
+    def expand_list(name: str, chain: list[str]) -> list[dict]:
+        if name in chain:
+            raise ConfigError(f"{path}: list {name!r} includes itself: {' → '.join(chain + [name])}")
+        out = []
+        for m in lists[name]["medlemmar"]:
+            if "lista" in m:
+                out.extend(expand_list(m["lista"], chain + [name]))
+            else:
+                out.append({k: m[k] for k in PERSON_KEYS if k in m})
+        return out
+
+    for name, lst in lists.items():
+        expanded[name] = {"namn": lst.get("namn", name), "medlemmar": expand_list(name, [])}
+    return expanded
+
+
+def is_internal(address: str, domains: list[str]) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return any(domain == d.lower() or domain.endswith("." + d.lower()) for d in domains)

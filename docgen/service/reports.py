@@ -1,0 +1,108 @@
+"""What the service tells people: the ``.fel.txt`` beside a failed input, the log line per document
+(text or JSON), and ``docgen status`` (what waits, what is in progress, what failed).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from .. import owners
+from ..load import INPUT_SUFFIXES
+from .claims import folders_of
+from .scan import ignored
+
+if TYPE_CHECKING:
+    from ..model import Outcome
+
+
+def report_text(result: Outcome, original: str) -> str:
+    """The .fel.txt an officer reads: Swedish first, English below."""
+    if result.error_kind == "input" and result.error:
+        body = result.error.replace(result.source, original)
+    elif result.error_kind == "duplicate":
+        body = (f"{original}: dubblett. Samma innehåll är redan registrerat som {result.diarienummer} handling "
+                f"{result.lopnummer}. Inget nytt dokument skapades.\n\n"
+                f"{original}: duplicate. The same content is already registered as {result.diarienummer} document "
+                f"{result.lopnummer}. No new document was made.")
+    else:
+        body = (f"{original}: filen kunde inte behandlas: {result.error}\nLägg filen i inkorgen igen; kvarstår felet, "
+                f"kontakta administratören.\n\n{original}: the file could not be processed: {result.error}\n"
+                f"Drop the file in the inbox again; if the error remains, contact the administrator.")
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    return (f"{body}\n\n-- \ndocgen {stamp}. Rätta filen och lägg den i inkorgen igen. / "
+            f"Correct the file and drop it in the inbox again.\n")
+
+
+def document_entry(result: Outcome, original: str, total_ms: float, recovered: bool) -> dict:
+    """The fields of one document's log line (``extra={"doc": ...}`` of a ``"document"`` record)."""
+    entry = {
+        "input": original, "type": result.dokumenttyp, "diarienummer": result.diarienummer,
+        "lopnummer": result.lopnummer, "version": result.version,
+        "result": "ok" if result.ok else (result.error_kind or "error"),
+        "stages_ms": result.timings, "total_ms": total_ms,
+    }
+    if recovered:
+        entry["recovered"] = True
+    if not result.ok:
+        entry["error"] = (result.error or "").splitlines()[0][:300]
+    return entry
+
+
+class LogFormatter(logging.Formatter):
+    """One line per document: text for people, or JSON (``--log-format json``)."""
+
+    def __init__(self, as_json: bool = False):
+        super().__init__()
+        self.as_json = as_json
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
+        doc = getattr(record, "doc", None)
+        if self.as_json:
+            out = {"time": stamp, "level": record.levelname.lower()}
+            out.update(doc if doc and record.msg == "document" else {"message": record.getMessage()})
+            if record.exc_info:
+                out["exception"] = self.formatException(record.exc_info)
+            return json.dumps(out, ensure_ascii=False)
+        if doc and record.msg == "document":
+            stages = " ".join(f"{k}={v}ms" for k, v in doc["stages_ms"].items())
+            number = f"{doc['diarienummer']}/{doc['lopnummer']} v{doc['version']}" if doc.get("diarienummer") else "-"
+            line = (f"{stamp} {doc['result'].upper():<9} {doc['input']} {doc.get('type') or '-'} {number} "
+                    f"{stages} total={doc['total_ms']}ms")
+            if doc.get("error"):
+                line += f" | {doc['error']}"
+            return line
+        line = f"{stamp} {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def status(config) -> dict:
+    """What waits, what is in progress (and whether its process lives), what failed."""
+    f = folders_of(config)
+    waiting = sorted(p.name for p in f.inbox.iterdir()
+                     if p.is_file() and not ignored(p.name) and p.suffix.lower() in INPUT_SUFFIXES) if f.inbox.is_dir() else []
+    in_progress = []
+    if f.work_root.is_dir():
+        for d in sorted(f.work_root.iterdir()):
+            if d.is_dir():
+                owner = owners.from_name(d.name)
+                alive = owners.owner_alive(owner)
+                for claim in sorted(d.iterdir()):
+                    for p in sorted(claim.iterdir()) if claim.is_dir() else []:
+                        if p.suffix.lower() in INPUT_SUFFIXES:
+                            in_progress.append({"file": p.name, "owner": owner, "alive": alive})
+    failed = []
+    if f.failed.is_dir():
+        for d in sorted(f.failed.iterdir()):
+            reports = sorted(d.glob("*.fel.txt")) if d.is_dir() else []
+            if reports:
+                lines = reports[0].read_text(encoding="utf-8").splitlines()
+                problems = [line.strip()[2:] for line in lines if line.startswith("  - ")]
+                failed.append({"folder": d.name, "file": reports[0].name[: -len(".fel.txt")],
+                               "report": str(reports[0]), "summary": problems[0] if problems else (lines[0] if lines else "")})
+    done = sum(1 for p in f.done.iterdir() if p.is_dir()) if f.done.is_dir() else 0
+    return {"waiting": waiting, "in_progress": in_progress, "failed": failed, "processed": done}

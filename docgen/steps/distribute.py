@@ -1,0 +1,60 @@
+"""Step: distribute. Plan one delivery per recipient and write an RFC 5322 message with the PDF for each
+one to send (``utskick/NN-name.eml`` beside the document). No SQL: register records the deliveries,
+send sends them. Drafts and new versions of registered documents are not distributed."""
+from __future__ import annotations
+
+from email import policy
+
+from ..files import atomic_write, safe_name
+from ..mail import build_message
+from ..model import Delivery, DeliveryStatus, Job
+from ..recipients import email_address, is_internal
+
+
+def plan(doc, distribution, config) -> list[Delivery]:
+    """One delivery per recipient: created (to send), no address, or refused (confidential, not internal)."""
+    internal = config.section("distribution")["interna_domaner"]
+    confidential = bool(doc.data.get("sekretess"))
+    out = []
+    for g in distribution:
+        for m in g.mottagare:
+            d = Delivery(syfte=g.syfte, namn=m.namn or "", epost=m.epost, status=DeliveryStatus.CREATED)
+            if not d.epost:
+                d.status, d.resultat = DeliveryStatus.NO_ADDRESS, "ingen e-postadress / no e-mail address"
+            elif confidential and not is_internal(d.epost, internal):
+                d.status = DeliveryStatus.REFUSED
+                d.resultat = "sekretess: adressen är inte intern / confidential: address outside the internal domains"
+            out.append(d)
+    return out
+
+
+def write_messages(job: Job, config) -> None:
+    """The message of every delivery to send, with the published PDF attached."""
+    doc, dnr = job.doc, job.reservation.diarienummer
+    sender = config.section("distribution")["avsandare"]
+    title = doc.type.cls.title or doc.type.name
+    unit = doc.data.get("enhet") or config.units[0]
+    pdf = job.folder / job.built["pdf"].name
+    for n, d in enumerate(job.deliveries, 1):
+        if d.status != DeliveryStatus.CREATED:
+            continue
+        body = (
+            f"Hej {d.namn},\n\n"
+            f"Bifogat finns {title.lower()} \"{doc.data['rubrik']}\" med diarienummer {dnr}. "
+            f"Den skickas till dig {d.syfte}.\n\n"
+            f"Med vänlig hälsning\n{config.organisation}, {unit}\n"
+        )
+        ascii_address = email_address(d.epost) or d.epost  # IDN domains as punycode: what SMTP carries
+        msg = build_message(sender=sender, recipient={"namn": d.namn, "epost": ascii_address},
+                            subject=f"{dnr} {doc.data['rubrik']}", body=body, pdf=pdf)
+        path = job.folder / "utskick" / f"{n:02d}-{safe_name(d.namn, 40)}.eml"
+        atomic_write(path, msg.as_bytes(policy=policy.SMTP.clone(cte_type="7bit")))
+        d.meddelande = str(path.relative_to(config.outbox))
+
+
+def run(job: Job, engine) -> Job:
+    if job.reservation is None or job.regenerating:
+        return job
+    job.deliveries = plan(job.doc, job.distribution, engine.config)
+    write_messages(job, engine.config)
+    return job

@@ -1,0 +1,138 @@
+"""Step: number. Give a document its diarienummer and running number, or take the case it names.
+
+A reservation is made in one write transaction: the series counter is incremented, the case (new
+numbers only) and the document are inserted as ``reserverad``. It becomes ``registrerad`` when the
+document is registered, or ``makulerad`` with a reason when it fails, so every number handed out is
+accounted for. A reservation whose process died is taken over by the next attempt at the same input
+instead of allocating a second number. A number of an external series (``[numrering]
+externa_serier``) is never allocated: a case docgen has not seen is opened as it is named.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from ..errors import DocgenError, InputError, problem
+from ..model import CaseStatus, DocStatus, Job, Reservation
+from ..owners import owner_alive, owner_id
+from ..store import Store, numbers
+
+
+class DuplicateInput(DocgenError):
+    """The same input (by content) is already registered, or is being processed right now."""
+
+    def __init__(self, source: str, diarienummer: str, lopnummer: int, status: str, registered_from: str | None = None):
+        self.source, self.diarienummer, self.lopnummer, self.status = source, diarienummer, lopnummer, status
+        #: the source (input name) of the version already registered for this input
+        self.registered_from = registered_from
+        if status == DocStatus.RESERVED:
+            msg = (f"{source}: samma indata behandlas redan som {diarienummer} handling {lopnummer}. / "
+                   f"the same input is already being processed as {diarienummer} document {lopnummer}.")
+        else:
+            msg = (f"{source}: dubblett — samma indata är redan registrerad som {diarienummer} handling {lopnummer}. "
+                   f"Använd `docgen regenerate` för en ny version. / duplicate: the same input is already "
+                   f"registered as {diarienummer} document {lopnummer}; use `docgen regenerate` for a new version.")
+        super().__init__(msg)
+
+
+def format_dnr(config, serie: str, year: int, number: int) -> str:
+    return config.numbering["format"].format(serie=serie, år=year, nummer=number)
+
+
+def external_case(config, diarienummer: str) -> dict | None:
+    """serie, ar and nummer of a diarienummer in one of the external series, or None."""
+    from .validate import dnr_regex
+
+    m = dnr_regex(config.numbering["format"]).match(diarienummer)
+    if m and m["serie"] in config.numbering["externa_serier"]:
+        return {"serie": m["serie"], "ar": int(m["år"]), "nummer": int(m["nummer"])}
+    return None
+
+
+def _duplicate(conn, doc, prior) -> DuplicateInput:
+    return DuplicateInput(doc.source, prior.diarienummer, prior.lopnummer, prior.status,
+                          numbers.first_source(conn, prior.id))
+
+
+def _case_problem(doc, case) -> InputError:
+    dnr = doc.data["diarienummer"]
+    what_sv = "är makulerat" if case is not None else "finns inte i diariet"
+    what_en = "is voided" if case is not None else "is not in the diarium"
+    return InputError(doc.source, [problem(
+        "diarienummer", f"ärendet {dnr} {what_sv}.", f"the case {dnr} {what_en}.",
+        "kontrollera numret (`docgen registry list`), eller ta bort diarienummer och ange serie för ett nytt ärende.",
+        "check the number (`docgen registry list`), or remove diarienummer and give serie for a new case.",
+        doc.loaded.line_of("diarienummer"))])
+
+
+def precheck(store: Store, doc, config) -> None:
+    """What the diarium can refuse, checked without taking a number: an unknown or voided case, a duplicate.
+
+    ``reserve`` checks the same again inside its transaction (another process may have acted meanwhile).
+    """
+    if doc.is_draft:
+        return
+    with store.read() as conn:
+        prior = numbers.prior_for_input(conn, doc.sha256)
+        if prior is not None and (prior.status != DocStatus.RESERVED or owner_alive(prior.agare)):
+            raise _duplicate(conn, doc, prior)
+        if "diarienummer" in doc.data:
+            case = numbers.case_by_number(conn, doc.data["diarienummer"])
+            if case is None and external_case(config, doc.data["diarienummer"]):
+                return  # a case of the records system docgen has not seen: opened when the number is reserved
+            if case is None or case.status == CaseStatus.VOIDED:
+                raise _case_problem(doc, case)
+
+
+def reserve(store: Store, doc, config) -> Reservation:
+    """Reserve the diarienummer and running number for a validated, non-draft document."""
+    data = doc.data
+    with store.tx() as conn:
+        prior = numbers.prior_for_input(conn, doc.sha256)
+        if prior is not None:
+            if prior.status != DocStatus.RESERVED or owner_alive(prior.agare):
+                raise _duplicate(conn, doc, prior)
+            numbers.take_over(conn, prior.id, owner_id())
+            return Reservation(prior.arende_id, prior.id, prior.diarienummer, prior.lopnummer,
+                               new_case=prior.arende_status == CaseStatus.RESERVED)
+        if "diarienummer" in data:
+            dnr, new_case = data["diarienummer"], False
+            case = numbers.case_by_number(conn, dnr)
+            ext = external_case(config, dnr) if case is None else None
+            if ext is not None:
+                case_id = numbers.open_external_case(conn, dnr, data["rubrik"], **ext)
+            elif case is None or case.status == CaseStatus.VOIDED:
+                raise _case_problem(doc, case)
+            else:
+                case_id = case.id
+        else:
+            case_id, dnr = numbers.allocate(conn, data["serie"], date.today().year, data["rubrik"],
+                                            lambda s, y, n: format_dnr(config, s, y, n))
+            new_case = True
+        hid, lop = numbers.reserve_document(
+            conn, case_id, dokumenttyp=doc.type.name, rubrik=data["rubrik"], datum=data["datum"], enhet=data.get("enhet"),
+            input_sha256=doc.sha256, owner=owner_id())
+        return Reservation(case_id, hid, dnr, lop, new_case)
+
+
+def void(store: Store, res: Reservation, reason: str) -> None:
+    """Mark a reservation's document (and its case, if the case was new) voided, with the reason."""
+    with store.tx() as conn:
+        numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason)
+
+
+def run(job: Job, engine) -> Job:
+    """Take a number for the document (drafts take none; a regeneration keeps its own)."""
+    if job.doc.is_draft or job.reservation is not None:
+        return job
+    t = time.perf_counter()
+    job.reservation = reserve(engine.store, job.doc, engine.config)
+    job.outcome.timings["number"] = round((time.perf_counter() - t) * 1000, 1)
+    job.outcome.diarienummer, job.outcome.lopnummer = job.reservation.diarienummer, job.reservation.lopnummer
+    return job
+
+
+def allocate_number(store: Store, config, serie: str, rubrik: str, year: int | None = None) -> tuple[int, str]:
+    """Hand out the next number of a series as a new reserved case; returns (case id, diarienummer)."""
+    with store.tx() as conn:
+        return numbers.allocate(conn, serie, year or date.today().year, rubrik, lambda s, y, n: format_dnr(config, s, y, n))

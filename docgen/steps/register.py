@@ -1,0 +1,76 @@
+"""Step: register. Record the document: its JSON record in the outbox (written last, so its presence
+means the folder is complete) and, for a numbered document, its version in the diarium — the input
+snapshot, the template's identity, who produced it, the SHA-256 of every file, its deliveries."""
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from .. import __version__, attachments
+from ..files import write_json
+from ..model import DocStatus, Job
+from ..store import documents
+
+
+def produced_by() -> str:
+    """Who and what produced a version: user@host and the command."""
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "okänd"
+    cmd = " ".join([sys.argv[0].rsplit("/", 1)[-1]] + sys.argv[1:2])
+    return f"{user}@{socket.gethostname()} ({cmd})"
+
+
+def record(job: Job) -> dict:
+    """The JSON record of one version, beside its files."""
+    doc, res, rendered = job.doc, job.reservation, job.rendered
+    out = {
+        "diarienummer": res.diarienummer if res else None,
+        "lopnummer": res.lopnummer if res else None,
+        "version": job.version_no if res else None,
+        "status": str(DocStatus.REGISTERED) if res else "utkast",
+        "dokumenttyp": doc.type.name,
+        "rubrik": doc.data["rubrik"],
+        "datum": doc.data["datum"],
+        "enhet": doc.data.get("enhet"),
+        "mall": rendered.template,
+        "mall_sha256": rendered.template_sha256,
+        "kalla": job.source,
+        "skapad": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "filer": {f.typ: {"namn": Path(f.path).name, "sha256": f.sha256, "storlek": f.size} for f in job.files},
+        "bilagor": attachments.listing(doc.data),
+        "varningar": job.outcome.warnings,
+        "skickas_till": [{"syfte": g.syfte, "mottagare": [m.rad for m in g.mottagare]} for g in job.distribution],
+    }
+    if res is not None and not job.regenerating:
+        out["utskick"] = [{"syfte": d.syfte, "namn": d.namn, "epost": d.epost, "status": str(d.status),
+                           "resultat": d.resultat, "meddelande": d.meddelande} for d in job.deliveries]
+    return out
+
+
+def run(job: Job, engine) -> Job:
+    t = time.perf_counter()
+    write_json(job.folder / f"{job.stem}.json", record(job))
+    res, doc = job.reservation, job.doc
+    if res is not None:
+        # OSL 5 kap.: sender or recipient. Recipients if the document is sent; otherwise who drew it up.
+        motpart = "; ".join(m.rad for g in job.distribution for m in g.mottagare) or (
+            f"upprättad av {engine.config.organisation}, {doc.data.get('enhet') or engine.config.units[0]}")
+        secret = doc.data.get("sekretess")
+        with engine.store.tx() as conn:
+            job.version_id = documents.register_version(
+                conn, handling_id=res.handling_id, case_id=res.case_id, version_no=job.version_no,
+                first=not job.regenerating, indata=json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
+                source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
+                plugin=doc.type.source, docgen_version=__version__, made_by=produced_by(), files=job.files,
+                deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
+                sekretess=json.dumps(secret, ensure_ascii=False) if secret else None)
+    job.outcome.version = job.version_no
+    job.outcome.timings["register"] = round((time.perf_counter() - t) * 1000, 1)
+    return job

@@ -1,0 +1,46 @@
+"""Statements of registering: a reservation becomes a registered document with a version, its files and
+its deliveries; a later version is added to it; packaged documents are marked archived."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..model import CaseStatus, DocStatus
+from .schema import arende, fil, handling, leverans, now, version
+
+
+def next_version(conn, handling_id: int) -> int:
+    return (conn.execute(select(func.max(version.c.version)).where(version.c.handling_id == handling_id)).scalar() or 0) + 1
+
+
+def register_version(conn, *, handling_id: int, case_id: int, version_no: int, first: bool, indata: str, source: str,
+                     template: str, template_sha256: str, plugin: str, docgen_version: str, made_by: str,
+                     files: list, deliveries: list, motpart: str, beskrivning: str, sekretess: str | None) -> int:
+    """Store a version with its files and deliveries; the first one also registers the document.
+
+    A later version (regeneration) leaves the document's registration (date, motpart) as it was.
+    Returns the version id; each delivery's ``id`` is set to its row's.
+    """
+    stamp = now()
+    if first:
+        conn.execute(handling.update().where(handling.c.id == handling_id).values(
+            status=DocStatus.REGISTERED, registrerad=stamp, agare=None, motpart=motpart, beskrivning=beskrivning,
+            sekretess=sekretess))
+    conn.execute(arende.update().where(arende.c.id == case_id, arende.c.status == CaseStatus.RESERVED)
+                 .values(status=CaseStatus.OPEN))
+    vid = conn.execute(version.insert().values(
+        handling_id=handling_id, version=version_no, indata=indata, kalla=source, mall=template,
+        mall_sha256=template_sha256, plugin=plugin, docgen_version=docgen_version, skapad_av=made_by, skapad=stamp,
+    )).inserted_primary_key[0]
+    if files:
+        conn.execute(fil.insert(), [dict(version_id=vid, typ=f.typ, sokvag=f.path, sha256=f.sha256, storlek=f.size)
+                                    for f in files])
+    for d in deliveries:
+        d.id = conn.execute(leverans.insert().values(
+            version_id=vid, syfte=d.syfte, namn=d.namn, epost=d.epost, meddelande=d.meddelande,
+            status=str(d.status), resultat=d.resultat)).inserted_primary_key[0]
+    return vid
+
+
+def mark_archived(conn, handling_ids: list[int], package_id: str) -> None:
+    conn.execute(handling.update().where(handling.c.id.in_(handling_ids)).values(
+        status=DocStatus.ARCHIVED, arkivpaket=package_id, arkiverad=now()))
