@@ -1,12 +1,15 @@
 """Shared fixtures: a temporary workspace, one warm LibreOffice pool for the session, an engine."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from docgen.cli import cli
 from docgen.config import load_config
 from docgen.office import OfficePool
 from docgen.pipeline import Engine
@@ -95,3 +98,21 @@ def set_setting(ws: Path, section: str, key: str, value) -> None:
         body = pattern.sub(line, body, count=1) if pattern.search(body) else line + "\n" + body
         text = text[:start] + body + text[end:]
     toml.write_text(text, encoding="utf-8")
+
+
+def run(workspace, *args):
+    return CliRunner().invoke(cli, ["-w", str(workspace), *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def registered(workspace):
+    """Three registered documents in two cases (uppdragshandling + lagesrapport; a confidential beslut), made
+    through the CLI."""
+    a = write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling"))
+    b = write_yaml(workspace / "inbox", "b.yaml", example("beslut") | {"sekretess": {"bestämmelse": "25 kap. 1 § OSL", "datum": "2026-03-10"}})
+    r = run(workspace, "render", "--json", str(a), str(b))
+    first, second = [json.loads(line) for line in r.output.strip().splitlines()]
+    c = example("lagesrapport-program") | {"diarienummer": first["diarienummer"]}
+    c.pop("serie")
+    r3 = json.loads(run(workspace, "render", "--json", str(write_yaml(workspace / "inbox", "c.yaml", c))).output)
+    return [first, second, r3]

@@ -10,12 +10,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 
 import docgen.registrar.archive as archive_mod
-from conftest import ROOT, example, write_yaml
-from docgen.cli import cli
+from conftest import ROOT, example, run, write_yaml
 from docgen.registrar.verify import verify_package
 from eark import schema_errors, validate
 
@@ -26,21 +24,6 @@ HREF = "{http://www.w3.org/1999/xlink}href"
 ODD_TITLE = "Tvärs ] # % & < \"citat\" 'enkel' 😀 åäö ÅÄÖ"
 
 
-def run(workspace, *args):
-    return CliRunner().invoke(cli, ["-w", str(workspace), *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def registered(workspace):
-    """Three registered documents in two cases (uppdragshandling + lagesrapport; a confidential beslut)."""
-    a = write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling"))
-    b = write_yaml(workspace / "inbox", "b.yaml", example("beslut") | {"sekretess": {"bestämmelse": "25 kap. 1 § OSL", "datum": "2026-03-10"}})
-    r = run(workspace, "render", "--json", str(a), str(b))
-    first, second = [json.loads(line) for line in r.output.strip().splitlines()]
-    c = example("lagesrapport-program") | {"diarienummer": first["diarienummer"]}
-    c.pop("serie")
-    r3 = json.loads(run(workspace, "render", "--json", str(write_yaml(workspace / "inbox", "c.yaml", c))).output)
-    return [first, second, r3]
 
 
 def set_organisation_number(workspace: Path, value: str) -> None:

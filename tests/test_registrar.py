@@ -5,28 +5,10 @@ import json
 from pathlib import Path
 
 import docx
-import pytest
-from click.testing import CliRunner
 
-from conftest import ROOT, example, write_yaml
-from docgen.cli import cli
+from conftest import ROOT, run
 
 
-def run(workspace, *args):
-    return CliRunner().invoke(cli, ["-w", str(workspace), *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def registered(workspace):
-    """Three registered documents in two cases, made through the CLI."""
-    a = write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling"))
-    b = write_yaml(workspace / "inbox", "b.yaml", example("beslut") | {"sekretess": {"bestämmelse": "25 kap. 1 § OSL", "datum": "2026-03-10"}})
-    r = run(workspace, "render", "--json", str(a), str(b))
-    first, second = [json.loads(line) for line in r.output.strip().splitlines()]
-    c = example("lagesrapport-program") | {"diarienummer": first["diarienummer"]}
-    c.pop("serie")
-    r3 = json.loads(run(workspace, "render", "--json", str(write_yaml(workspace / "inbox", "c.yaml", c))).output)
-    return [first, second, r3]
 
 
 def test_registry_list_filters_and_osl_fields(workspace, registered):
