@@ -5,29 +5,32 @@ import os
 import smtplib
 import ssl
 import time
-from email.header import Header
-from email.message import Message
-from email.mime.application import MIMEApplication
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import formataddr, formatdate, make_msgid
+from email import policy as email_policy
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from .errors import ConfigError
 
 
-def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf: Path) -> MIMEMultipart:
-    """An RFC 5322 message: plain-text body (UTF-8) and the PDF attached."""
-    msg = MIMEMultipart()
+def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf: Path) -> EmailMessage:
+    """An RFC 5322 message: plain-text body (UTF-8) and the PDF attached.
+
+    A name with line breaks cannot add header lines (a Bcc: around the confidentiality check): all
+    whitespace becomes one space, and the address is built as one Address, so a comma or non-ASCII
+    letters in a name never split it into two recipients when the header is folded.
+    """
+    msg = EmailMessage(policy=email_policy.SMTP)
     msg["From"] = sender
-    msg["To"] = formataddr((recipient["namn"], recipient["epost"]), charset="utf-8")
-    msg["Subject"] = Header(subject, "utf-8").encode()
+    name = " ".join(str(recipient.get("namn") or "").split())
+    local, _, domain = recipient["epost"].rpartition("@")
+    msg["To"] = Address(display_name=name, username=local, domain=domain)
+    msg["Subject"] = " ".join(subject.split())
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg.attach(MIMEText(body, "plain", "utf-8"))
-    part = MIMEApplication(pdf.read_bytes(), "pdf")
-    part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", pdf.name))
-    msg.attach(part)
+    msg.set_content(body, charset="utf-8")
+    msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name)
     return msg
 
 

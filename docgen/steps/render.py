@@ -9,6 +9,7 @@ import hashlib
 import io
 import threading
 import time
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,7 +33,7 @@ LOGO_HEIGHT_CM = 1.6
 DIGITAL_SIGNATURE = "Beslutet har fattats digitalt och saknar därför namnunderskrift."
 #: What a document is rendered with before its number is taken; replaced in the DOCX once it is.
 #: Templates must print ``{{ diarienummer }}`` as it is (no filter that changes its letters).
-NUMBER_PLACEHOLDER = "QXDNRPLATSHALLAREQX"
+NUMBER_PLACEHOLDER = "QXDNRPLATSHALLAREQX"  # + a random part per render: an input cannot contain it
 #: Context names every template must use: the engine relies on them being shown.
 REQUIRED_TAGS = {
     "diarienummer": "the diarienummer (in the header, so it repeats on every page)",
@@ -174,8 +175,10 @@ class RenderedDocx:
     """A rendered document, kept in memory until its number is known: ``with_number`` fills the number
     into the XML and saves the DOCX once (a draft is saved with ``finish``)."""
 
-    def __init__(self, tpl, template: str, template_sha256: str, keywords: list, data: bytes | None = None):
+    def __init__(self, tpl, template: str, template_sha256: str, keywords: list, data: bytes | None = None,
+                 placeholder: str = NUMBER_PLACEHOLDER):
         self._tpl, self.template, self.template_sha256 = tpl, template, template_sha256
+        self._placeholder = placeholder
         self._keywords = keywords
         self.data = data
 
@@ -186,8 +189,8 @@ class RenderedDocx:
             if element is None:
                 continue
             for t in element.iter(qn("w:t")):
-                if t.text and NUMBER_PLACEHOLDER in t.text:
-                    t.text = t.text.replace(NUMBER_PLACEHOLDER, diarienummer)
+                if t.text and self._placeholder in t.text:
+                    t.text = t.text.replace(self._placeholder, diarienummer)
         # LibreOffice splits keywords at spaces, so the number goes in as RS-2024-00042 (subject has it exactly).
         return self._save(diarienummer, diarienummer.replace(" ", "-"))
 
@@ -200,7 +203,8 @@ class RenderedDocx:
         props.subject = subject
         kw = list(self._keywords)
         kw.insert(1, number_keyword)
-        props.keywords = ", ".join(k for k in kw if k)
+        keywords = ", ".join(k for k in kw if k)
+        props.keywords = keywords if len(keywords) <= 255 else keywords[:254] + "…"  # the property's limit
         out = io.BytesIO()
         self._tpl.save(out)
         return RenderedDocx(None, self.template, self.template_sha256, self._keywords, out.getvalue())
@@ -390,7 +394,7 @@ class Renderer:
         path = self.template_path(doc.type, doc.data)
         blob, sha = self.template(path)
         tpl = CachedDocxTemplate(io.BytesIO(blob))
-        number = None if doc.is_draft else NUMBER_PLACEHOLDER
+        number = None if doc.is_draft else f"{NUMBER_PLACEHOLDER}{uuid.uuid4().hex}"
         ctx = self.context(doc, number, distribution, extra)
         ctx["_richtext"] = RichTextWriter(tpl)
         ctx["logotyp"] = self.logo(tpl, ctx["enhet"])
@@ -404,7 +408,8 @@ class Renderer:
         props.language = LANGUAGE
         props.created = props.modified = datetime.now().replace(microsecond=0)
         accessible_styles(tpl.docx)
-        return RenderedDocx(tpl, path.name, sha, [doc.type.cls.title or doc.type.name, ctx["enhet"], secret_kw])
+        return RenderedDocx(tpl, path.name, sha, [doc.type.cls.title or doc.type.name, ctx["enhet"], secret_kw],
+                            placeholder=number or NUMBER_PLACEHOLDER)
 
 
 def run(job: Job, engine) -> Job:

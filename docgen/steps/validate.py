@@ -105,6 +105,10 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
         path = join_path(path, part)
     line = loaded.line_of(path)
     v, val, inst = err.validator, err.validator_value, err.instance
+    if v == "pattern" and "format" in err.schema and not FORMATS.conforms(inst, err.schema["format"]):
+        return []  # the format's message says it: one problem, not two
+    if v in ("oneOf", "not"):
+        return []  # the engine checks say these in words (exactly one of namn/lista/part; diarienummer or serie)
     if v == "required":
         out = []
         for name in val:
@@ -195,6 +199,21 @@ def _text_fields(schema: dict, defs: dict, value, path: str, out: list, depth: i
             _text_fields(schema["items"], defs, item, join_path(path, i), out, depth + 1)
 
 
+def _text_line(raw_lines: list[str], start: int, block: bool, text: str, n: int) -> int:
+    """The file line of line ``n`` of a free text whose field starts on line ``start``: a block scalar's
+    text (``text: |``) starts on the line after its key; a quoted or plain one folds its lines, so it
+    is looked for."""
+    guess = start + n - (0 if block else 1)
+    lines = re.sub(r"\r\n?", "\n", str(text)).split("\n")
+    wanted = lines[n - 1].strip() if 0 < n <= len(lines) else ""
+    if not wanted or (0 < guess <= len(raw_lines) and raw_lines[guess - 1].strip() == wanted):
+        return guess
+    for i in range(start, len(raw_lines) + 1):
+        if wanted in raw_lines[i - 1]:
+            return i
+    return guess
+
+
 def _text_checks(dtype: LoadedType, data: dict, loaded: LoadedInput) -> list[Problem]:
     """Free text the Markdown writer cannot render as written (e.g. a ragged table), with field and line."""
     check = getattr(richtext, "check", None)
@@ -209,8 +228,7 @@ def _text_checks(dtype: LoadedType, data: dict, loaded: LoadedInput) -> list[Pro
         start = loaded.line_of(path)
         block = bool(start and start <= len(raw_lines) and re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", raw_lines[start - 1]))
         for tp in check(text):
-            # a block scalar's text (text: |) starts on the line after its key, a quoted one on the key's line
-            line = (start + tp.line - (0 if block else 1)) if start else None
+            line = _text_line(raw_lines, start, block, text, tp.line) if start else None
             out.append(problem(path, tp.sv, tp.en, tp.fix_sv, tp.fix_en, line))
     return out
 
