@@ -8,6 +8,8 @@ configurable number of conversions to bound memory growth.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ctypes
 import importlib.util
 import os
@@ -24,6 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ConversionError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 UNO_LOCATIONS = ["/usr/lib/python3/dist-packages", "/usr/lib/libreoffice/program", "/opt/libreoffice/program"]
 _uno = None
@@ -271,7 +276,7 @@ class OfficePool:
         self._closed = False
 
     @classmethod
-    def from_config(cls, config, size: int | None = None) -> "OfficePool":
+    def from_config(cls, config: Config, size: int | None = None) -> "OfficePool":
         lo = config.libreoffice
         n = size or lo["instanser"] or 1
         return cls(n, lo["soffice"], lo["timeout"], lo["omstart_efter"])

@@ -26,3 +26,22 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path):
     atomic_write(target, b"%PDF-1.7 data")
     assert target.read_bytes() == b"%PDF-1.7 data"
     assert os.listdir(target.parent) == ["fil.pdf"]
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("Beslut\u202eeded\u202c om arkiv", "Besluteded om arkiv"),  # a right-to-left override
+    ("Dold\u200btext\u200d här\u2066!\u2069", "Doldtext här!"),  # zero-width and isolate characters
+    ("Rad ett\u2028rad två", "Rad ett rad två"),  # a line separator is a space
+])
+def test_bidi_and_invisible_characters_never_reach_a_name(raw, shown):
+    import unicodedata
+
+    name = safe_name(raw)
+    assert name == shown
+    assert not any(unicodedata.category(c).startswith("C") for c in name)
+
+
+def test_names_are_cut_by_utf8_bytes_so_emoji_titles_fit_file_names():
+    name = document_basename("RS 2026-00042", 1, "😀" * 250)
+    assert len(f"{name} v12.docx".encode("utf-8")) < 255
+    assert name.startswith("RS-2026-00042-01 😀")

@@ -1,6 +1,8 @@
 """Commands of the registrar: registry list and show, regenerate, verify, archive."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +13,9 @@ import click
 from ..model import DocStatus
 from ..pipeline import THREADS_PER_WORKER
 from . import DATE, Context, cli, doc_json
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 @cli.group()
@@ -68,7 +73,7 @@ def registry_show(obj: Context, diarienummer, as_json):
     click.echo(json.dumps(case, ensure_ascii=False) if as_json else format_case(case))
 
 
-def _from_slug(config, text: str) -> str:
+def _from_slug(config: Config, text: str) -> str:
     """``RS-2026-00042`` (folder names, PDF keywords) back to the configured form ``RS 2026-00042``."""
     from ..steps.validate import dnr_regex
 

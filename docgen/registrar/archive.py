@@ -14,6 +14,8 @@ again (regeneration skips them).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import hashlib
 import json
 import shutil
@@ -29,6 +31,9 @@ from .. import __version__
 from ..errors import PluginError, RegistryError
 from ..files import dnr_slug
 from ..store import Store, documents, now, search
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
@@ -130,7 +135,7 @@ def type_metadata(plugins, dokumenttyp: str, data: dict) -> dict:
             "ansvariga": [str(a) for a in meta.get("ansvariga") or []]}
 
 
-def _descriptive(case: dict, docs: list[dict], config, files_by_doc: dict[int, list[tuple[str, Path]]],
+def _descriptive(case: dict, docs: list[dict], config: Config, files_by_doc: dict[int, list[tuple[str, Path]]],
                  package: Path, digests: _Digests) -> etree._Element:
     """Case and document metadata: identifiers, titles, types, dates, agents, confidentiality."""
     org = config.organisation
@@ -168,7 +173,7 @@ def _descriptive(case: dict, docs: list[dict], config, files_by_doc: dict[int, l
     return root
 
 
-def organisation_number(config) -> str:
+def organisation_number(config: Config) -> str:
     """[organisation] organisationsnummer, or "" when it is not set."""
     return str(config.section("organisation").get("organisationsnummer") or "").strip()
 
@@ -219,7 +224,7 @@ def _documentation(case: dict, package_id: str, docs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _root_mets(package: Path, package_id: str, case: dict, config, desc: Path, rep_mets: dict[str, Path],
+def _root_mets(package: Path, package_id: str, case: dict, config: Config, desc: Path, rep_mets: dict[str, Path],
                stamp: str, digests: _Digests):
     """The package's root METS: agents, the descriptive metadata, every file group, the structMap."""
     org, orgnr = config.organisation, organisation_number(config)
@@ -268,7 +273,7 @@ def _root_mets(package: Path, package_id: str, case: dict, config, desc: Path, r
     return root
 
 
-def build_package(store: Store, config, diarienummer: str, out_dir: Path, docx: bool,
+def build_package(store: Store, config: Config, diarienummer: str, out_dir: Path, docx: bool,
                   plugins=None) -> tuple[str, list[int]]:
     """Build one package for a case; returns (package id, ids of the documents in it).
 
@@ -291,7 +296,7 @@ def build_package(store: Store, config, diarienummer: str, out_dir: Path, docx: 
     return package_id, [d["id"] for d in docs]
 
 
-def _build(store: Store, config, case: dict, docs: list[dict], package: Path, package_id: str, docx: bool,
+def _build(store: Store, config: Config, case: dict, docs: list[dict], package: Path, package_id: str, docx: bool,
            plugins) -> None:
     (package / "metadata" / "descriptive").mkdir(parents=True)
     (package / "schemas").mkdir()
@@ -330,7 +335,7 @@ def _build(store: Store, config, case: dict, docs: list[dict], package: Path, pa
     _write_xml(_root_mets(package, package_id, case, config, desc, rep_mets, stamp, digests), package / "METS.xml")
 
 
-def archive(store: Store, config, diarienummer_list: list[str], out_dir: Path, docx: bool = False,
+def archive(store: Store, config: Config, diarienummer_list: list[str], out_dir: Path, docx: bool = False,
             plugins=None) -> list[dict]:
     """Package each case and mark its documents archived; returns one summary per package.
 

@@ -22,6 +22,7 @@ from ..load import INPUT_SUFFIXES, load_input
 from ..pipeline import STAGING
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ..model import Outcome
 
 
@@ -40,7 +41,7 @@ class Folders:
         return {self.work_root, self.done, self.failed}
 
 
-def folders_of(config) -> Folders:
+def folders_of(config: Config) -> Folders:
     w = config.section("bevakning")
     inbox = config.inbox
     return Folders(inbox, inbox / w["arbete"], inbox / w["behandlade"], inbox / w["fel"])
@@ -62,7 +63,7 @@ def move(src: Path, dest: Path) -> None:
 class Claims:
     """Taking inputs with their attachments, finishing them, giving them back, taking over a dead process's."""
 
-    def __init__(self, config, folders: Folders, stable_time: float, attachment_grace: float):
+    def __init__(self, config: Config, folders: Folders, stable_time: float, attachment_grace: float):
         self.config = config
         self.folders = folders
         self.stable_time = stable_time

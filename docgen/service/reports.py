@@ -14,6 +14,7 @@ from .claims import folders_of
 from .scan import ignored
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ..model import Outcome
 
 
@@ -80,7 +81,7 @@ class LogFormatter(logging.Formatter):
         return line
 
 
-def status(config) -> dict:
+def status(config: Config) -> dict:
     """What waits, what is in progress (and whether its process lives), what failed."""
     f = folders_of(config)
     waiting = sorted(p.name for p in f.inbox.iterdir()

@@ -23,6 +23,7 @@ from .reports import document_entry, report_text
 from .scan import Candidates
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ..model import Outcome
 
 log = logging.getLogger("docgen.watch")
@@ -56,7 +57,7 @@ class _Handler(FileSystemEventHandler):
 class Watcher:
     """Watches the inbox and processes what arrives with a pool of workers."""
 
-    def __init__(self, config, engine: Engine | None = None, workers: int | None = None, polling: bool | None = None):
+    def __init__(self, config: Config, engine: Engine | None = None, workers: int | None = None, polling: bool | None = None):
         w = config.section("bevakning")
         self.config = config
         self.workers = workers or w["arbetare"] or os.cpu_count() or 1

@@ -3,6 +3,8 @@ one to send (``utskick/NN-name.eml`` beside the document). No SQL: register reco
 send sends them. Drafts and new versions of registered documents are not distributed."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from email import policy
 
 from ..files import atomic_write, safe_name
@@ -10,8 +12,11 @@ from ..mail import build_message
 from ..model import Delivery, DeliveryStatus, Job
 from ..recipients import email_address, is_internal
 
+if TYPE_CHECKING:
+    from ..config import Config
 
-def plan(doc, distribution, config) -> list[Delivery]:
+
+def plan(doc, distribution, config: Config) -> list[Delivery]:
     """One delivery per recipient: created (to send), no address, or refused (confidential, not internal)."""
     internal = config.section("distribution")["interna_domaner"]
     confidential = bool(doc.data.get("sekretess"))
@@ -28,7 +33,7 @@ def plan(doc, distribution, config) -> list[Delivery]:
     return out
 
 
-def write_messages(job: Job, config) -> None:
+def write_messages(job: Job, config: Config) -> None:
     """The message of every delivery to send, with the published PDF attached."""
     doc, dnr = job.doc, job.reservation.diarienummer
     sender = config.section("distribution")["avsandare"]

@@ -9,6 +9,8 @@ externa_serier``) is never allocated: a case docgen has not seen is opened as it
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import time
 from datetime import date
 
@@ -16,6 +18,9 @@ from ..errors import DocgenError, InputError, problem
 from ..model import CaseStatus, DocStatus, Job, Reservation
 from ..owners import owner_alive, owner_id
 from ..store import Store, numbers
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 class DuplicateInput(DocgenError):
@@ -35,11 +40,11 @@ class DuplicateInput(DocgenError):
         super().__init__(msg)
 
 
-def format_dnr(config, serie: str, year: int, number: int) -> str:
+def format_dnr(config: Config, serie: str, year: int, number: int) -> str:
     return config.numbering["format"].format(serie=serie, år=year, nummer=number)
 
 
-def external_case(config, diarienummer: str) -> dict | None:
+def external_case(config: Config, diarienummer: str) -> dict | None:
     """serie, ar and nummer of a diarienummer in one of the external series, or None."""
     from .validate import dnr_regex
 
@@ -65,7 +70,7 @@ def _case_problem(doc, case) -> InputError:
         doc.loaded.line_of("diarienummer"))])
 
 
-def precheck(store: Store, doc, config) -> None:
+def precheck(store: Store, doc, config: Config) -> None:
     """What the diarium can refuse, checked without taking a number: an unknown or voided case, a duplicate.
 
     ``reserve`` checks the same again inside its transaction (another process may have acted meanwhile).
@@ -84,7 +89,7 @@ def precheck(store: Store, doc, config) -> None:
                 raise _case_problem(doc, case)
 
 
-def reserve(store: Store, doc, config) -> Reservation:
+def reserve(store: Store, doc, config: Config) -> Reservation:
     """Reserve the diarienummer and running number for a validated, non-draft document."""
     data = doc.data
     with store.tx() as conn:
@@ -132,7 +137,7 @@ def run(job: Job, engine) -> Job:
     return job
 
 
-def allocate_number(store: Store, config, serie: str, rubrik: str, year: int | None = None) -> tuple[int, str]:
+def allocate_number(store: Store, config: Config, serie: str, rubrik: str, year: int | None = None) -> tuple[int, str]:
     """Hand out the next number of a series as a new reserved case; returns (case id, diarienummer)."""
     with store.tx() as conn:
         return numbers.allocate(conn, serie, year or date.today().year, rubrik, lambda s, y, n: format_dnr(config, s, y, n))

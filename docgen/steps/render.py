@@ -157,7 +157,7 @@ class CachedDocxTemplate(DocxTemplate):
         return out
 
 
-def make_environment(plugins, config) -> Environment:
+def make_environment(plugins, config: Config) -> Environment:
     """The Jinja environment of every template: autoescaping, Swedish date filters, markdown; then plugins.
 
     ``finalize`` writes the braces of every printed value as character references, so that docxtpl's
@@ -279,7 +279,7 @@ def footer_line(letterhead: dict) -> str:
 class Renderer:
     """Renders documents; holds the Jinja environment and the template files (read once)."""
 
-    def __init__(self, config, plugins):
+    def __init__(self, config: Config, plugins):
         self.config = config
         self.plugins = plugins
         self.env = make_environment(plugins, config)

@@ -3,6 +3,8 @@ outcome in the diarium (`docgen send` runs the same for everything unsent). A fa
 message file and is tried again by the next `docgen send`."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from email import policy
 from email.parser import BytesParser
 
@@ -10,8 +12,11 @@ from ..mail import SmtpSender
 from ..model import DeliveryStatus, Job
 from ..store import Store, deliveries
 
+if TYPE_CHECKING:
+    from ..config import Config
 
-def send_unsent(store: Store, config, only_version: int | None = None, diarienummer: str | None = None) -> list[dict]:
+
+def send_unsent(store: Store, config: Config, only_version: int | None = None, diarienummer: str | None = None) -> list[dict]:
     """Send every delivery not yet sent (created, or failed before); record and return the outcome of each."""
     sender = SmtpSender(config.section("smtp"))
     if not sender.enabled:

@@ -9,6 +9,8 @@ what is wrong and how to fix it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import difflib
 import re
 import time
@@ -26,6 +28,9 @@ from ..model import Document, Job
 from ..plugins import LoadedType, Plugins
 from ..recipients import expand
 from . import number
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 TYPE_NAMES = {
     "string": ("text", "text"),
@@ -233,7 +238,7 @@ def _text_checks(dtype: LoadedType, data: dict, loaded: LoadedInput) -> list[Pro
     return out
 
 
-def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput, schema_problems: list[Problem]) -> list[Problem]:
+def _engine_checks(data: dict, dtype: LoadedType, config: Config, loaded: LoadedInput, schema_problems: list[Problem]) -> list[Problem]:
     """Checks every type shares that a schema cannot express (they depend on docgen.toml and the files).
 
     Checks of a structured field (bilagor, skickas_till) run only when the schema found that field well formed.
@@ -302,7 +307,7 @@ def _engine_checks(data: dict, dtype: LoadedType, config, loaded: LoadedInput, s
     return out
 
 
-def validate(loaded: LoadedInput, plugins: Plugins, config) -> Document:
+def validate(loaded: LoadedInput, plugins: Plugins, config: Config) -> Document:
     """Check an input; return the Document, or raise InputError with every problem found."""
     data = loaded.data
     known = ", ".join(plugins.types) or "(inga)"
