@@ -20,6 +20,11 @@ def common_schema() -> dict:
     return copy.deepcopy(_common_cache)
 
 
+def person_line(person: dict) -> str:
+    """``Namn, titel`` of a person field (signatories, responsible people)."""
+    return person["namn"] + (f", {person['titel']}" if person.get("titel") else "")
+
+
 class DocumentType:
     """One kind of document: its input schema, its template, and how an input becomes a template context.
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 import shutil
 from pathlib import Path
 
@@ -116,3 +117,14 @@ def registered(workspace):
     c.pop("serie")
     r3 = json.loads(run(workspace, "render", "--json", str(write_yaml(workspace / "inbox", "c.yaml", c))).output)
     return [first, second, r3]
+
+
+def as_loaded(value):
+    """A value as docgen's loader reads it (yaml.safe_load makes dates of dates; docgen keeps them text)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [as_loaded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_loaded(v) for k, v in value.items()}
+    return value

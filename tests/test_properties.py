@@ -33,7 +33,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 import docgen.pipeline as pipeline
-from conftest import example, write_yaml
+from conftest import as_loaded, example, write_yaml
 from docgen import richtext
 from docgen.config import load_config
 from docgen.doctype import common_schema
@@ -445,17 +445,6 @@ def pdf_text(path) -> str:
 
 
 # -- explicit cases --------------------------------------------------------------------------------
-
-def as_loaded(value):
-    """A value as docgen's loader reads it (yaml.safe_load makes dates of dates; docgen keeps them text)."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [as_loaded(v) for v in value]
-    if isinstance(value, dict):
-        return {k: as_loaded(v) for k, v in value.items()}
-    return value
-
 
 def base_input(name: str, variant: str | None) -> dict:
     return as_loaded(example(f"{name}-{variant}" if variant else name))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 
-from conftest import example, outbox_files, write_yaml
+from conftest import as_loaded, example, outbox_files, write_yaml
 from docgen import richtext
 from docgen.config import load_config
 from docgen.pipeline import Engine
@@ -31,17 +30,6 @@ def eng(workspace, pool):
     engine = Engine(load_config(workspace), pool=pool)
     yield engine
     engine.close()
-
-
-def as_loaded(value):
-    """A value as docgen's loader reads it (yaml.safe_load makes dates of dates; docgen keeps them text)."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [as_loaded(v) for v in value]
-    if isinstance(value, dict):
-        return {k: as_loaded(v) for k, v in value.items()}
-    return value
 
 
 def base(name: str = "beslut") -> dict:

@@ -224,7 +224,7 @@ def _text_checks(dtype: LoadedType, data: dict, loaded: LoadedInput) -> list[Pro
     check = getattr(richtext, "check", None)
     if check is None:
         return []
-    schema = dtype.cls.full_schema()
+    schema = _validator(dtype.cls).schema  # built once per type; full_schema() deep-copies
     fields: list[tuple[str, str]] = []
     _text_fields(schema, schema.get("$defs", {}), data, "", fields)
     out = []

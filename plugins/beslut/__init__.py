@@ -5,7 +5,7 @@ import textwrap
 
 from docgen import hookimpl
 from docgen.config import Setting
-from docgen.doctype import DocumentType
+from docgen.doctype import DocumentType, person_line
 
 PERSON = {"$ref": "#/$defs/person"}
 #: A date as the engine accepts it: YYYY-MM-DD, a real day, years 1900-2100 (the pattern says the years).
@@ -30,10 +30,6 @@ DEFAULT_APPEAL = (
     "inom tre veckor från den dag då du fick del av beslutet. Skriv vilket beslut som överklagas "
     "(ange diarienumret), varför du anser att det är fel och vilken ändring du vill ha."
 )
-
-
-def _person(p: dict) -> str:
-    return p["namn"] + (f", {p['titel']}" if p.get("titel") else "")
 
 
 class Beslut(DocumentType):
@@ -77,7 +73,7 @@ class Beslut(DocumentType):
     }
 
     def archive_metadata(self, data: dict) -> dict:
-        return {"beslutad": data["datum"], "ansvariga": [_person(p) for p in data["underskrifter"]]}
+        return {"beslutad": data["datum"], "ansvariga": [person_line(p) for p in data["underskrifter"]]}
 
     def context(self, data: dict) -> dict:
         points = []

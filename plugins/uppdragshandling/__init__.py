@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from docgen import hookimpl
-from docgen.doctype import DocumentType
+from docgen.doctype import DocumentType, person_line
 
 PERSONS = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/person"}}
 #: A date as the engine accepts it: YYYY-MM-DD, a real day, years 1900-2100 (the pattern says the years).
@@ -49,7 +49,7 @@ class Uppdragshandling(DocumentType):
     def archive_metadata(self, data: dict) -> dict:
         signers = data.get("underskrifter") or data["uppdragsgivare"]
         return {"beslutad": data.get("beslutsdatum"),
-                "ansvariga": [p["namn"] + (f", {p['titel']}" if p.get("titel") else "") for p in signers]}
+                "ansvariga": [person_line(p) for p in signers]}
 
     def context(self, data: dict) -> dict:
         ctx = dict(data)
