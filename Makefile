@@ -5,18 +5,21 @@ PYTHON ?= python3
 VENV   := .venv
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito \
                 fonts-dejavu-core poppler-utils python3-venv
+# The suite also starts its own PostgreSQL server and drives Debian's chromium
+APT_TEST_PACKAGES := postgresql chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench setup system venv clean-venv
+.PHONY: run test bench setup system system-test venv clean-venv
 
 run: setup
 	$(VENV)/bin/docgen watch
 
-test: setup
+test: setup system-test
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 bench: setup
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
+	$(VENV)/bin/python bench/memory.py --documents 600 --out bench/memory.json
 
 setup: system venv
 
@@ -26,6 +29,13 @@ system:
 	  echo "Installing Debian packages: $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+system-test:
+	@if ! dpkg -s $(APT_TEST_PACKAGES) >/dev/null 2>&1; then \
+	  echo "Installing Debian packages for the tests: $(APT_TEST_PACKAGES)"; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(APT_TEST_PACKAGES); \
 	fi
 
 venv: $(VENV)/.installed

@@ -4,6 +4,7 @@ says which process writes it), flushed, then renamed.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -68,20 +69,49 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask would race with other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+#: Every file docgen writes gets the mode a plain open() would give it (0644 with the usual umask),
+#: whether it was written in place, renamed from a temporary file or made by LibreOffice.
+FILE_MODE = 0o666 & ~_umask()
+
+
+def prepare_write(path: Path, data: bytes) -> Path:
+    """Write ``data`` completely (fsynced) to a temporary file beside ``path``; ``os.replace`` it into place
+    later. Whatever fails here (a full disk) fails before anything is in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{owners.as_name()}~", dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        raise
+    return Path(tmp)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all (temporary name, then rename)."""
+    tmp = prepare_write(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -95,5 +125,54 @@ def atomic_move(src: Path, dest: Path) -> None:
         os.unlink(src)
 
 
+def json_bytes(record: dict) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 def write_json(path: Path, record: dict) -> None:
-    atomic_write(path, (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    atomic_write(path, json_bytes(record))
+
+
+#: Below this much free space a file system counts as full (LibreOffice reports a full disk only as
+#: "0x20d", SQLite as "disk I/O error").
+LOW_SPACE = 2 * 1024 * 1024
+_FULL_WORDS = ("database or disk is full", "disk i/o error", "no space left", "disk quota exceeded")
+
+
+def mount_point(path: Path) -> Path:
+    p = Path(os.path.abspath(path))
+    while not p.exists():
+        p = p.parent
+    while not os.path.ismount(p):
+        p = p.parent
+    return p
+
+
+def free_bytes(path: Path) -> int | None:
+    try:
+        st = os.statvfs(mount_point(path))
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def disk_trouble(exc: BaseException, paths: list[Path]) -> str | None:
+    """If ``exc`` comes from a full disk, what to tell people: which disk, for which path, how much is free."""
+    chain, e = [], exc
+    while e is not None and len(chain) < 10:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    errnos = {getattr(e, "errno", None) for e in chain}
+    words = " ".join(str(e).lower() for e in chain)
+    full_error = bool(errnos & {errno.ENOSPC, errno.EDQUOT}) or any(w in words for w in _FULL_WORDS)
+    for path in paths:
+        free = free_bytes(path)
+        if free is not None and (free < LOW_SPACE or (full_error and free < 64 * LOW_SPACE)):
+            mp = mount_point(path)
+            return (f"disken {mp} (för {path}) är full: {free // 1024} kB ledigt. Frigör utrymme; docgen försöker "
+                    f"igen av sig självt. / the disk {mp} (holding {path}) is full: {free // 1024} kB free. Free some "
+                    "space; docgen tries again by itself.")
+    if full_error:
+        return (f"disken är full ({type(exc).__name__}: {exc}). Frigör utrymme; docgen försöker igen av sig självt. / "
+                "the disk is full. Free some space; docgen tries again by itself.")
+    return None

@@ -29,8 +29,10 @@ class CaseStatus(StrEnum):
 
 class DeliveryStatus(StrEnum):
     CREATED = "skapad"  # a message is written; to be sent
+    SENDING = "skickas"  # claimed by one sender (leverans.agare); no other process sends it
     SENT = "skickad"
     FAILED = "misslyckad"  # kept; sent again by `docgen send`
+    UNCERTAIN = "oklar"  # the sender died while sending: check with the recipient, then `docgen send --again ID`
     NO_ADDRESS = "ej_levererad"
     REFUSED = "nekad"  # confidential document, address outside the internal domains
 
@@ -40,6 +42,7 @@ class ErrorKind(StrEnum):
     DUPLICATE = "duplicate"
     CONVERSION = "conversion"
     ERROR = "error"  # configuration or diarium
+    RESOURCE = "resource"  # a full disk, an unreachable diarium: nothing wrong with the input; try again later
     INTERNAL = "internal"  # a bug
 
 

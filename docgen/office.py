@@ -1,17 +1,26 @@
 """The LibreOffice pool: DOCX to PDF/A-2b + PDF/UA through warm instances driven over UNO.
 
 Each instance is its own ``soffice.bin`` process group with its own user profile and pipe, and
-converts one document at a time; parallelism comes from a pool of instances. Every conversion
-has a hard timeout: a hung instance's whole process group is killed, the instance restarted and
-the conversion tried once more before the document fails. Instances are recycled after a
-configurable number of conversions to bound memory growth.
+converts one document at a time; parallelism comes from a pool of instances. Instances are
+recycled after a configurable number of conversions to bound memory growth.
+
+Every UNO call has a deadline (a conversion: the ``timeout`` setting; a start and a shutdown:
+fixed defaults). A UNO call cannot be interrupted from Python, so a watchdog kills the instance's
+whole process group when the deadline passes, which makes the blocked call raise. A conversion
+that times out or fails is tried once more on a restarted instance before the document fails; a
+start that does not answer is killed and tried again, with pauses in between.
+
+Profile folders and pipes are named after the docgen process that owns them (``owners.as_name``),
+so that those left by a process that is gone can be removed when a pool is created.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import ctypes
+import hashlib
 import importlib.util
+import logging
 import os
 import queue
 import shutil
@@ -23,12 +32,29 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
+from . import owners
 from .errors import ConversionError
 
 if TYPE_CHECKING:
     from .config import Config
+
+log = logging.getLogger("docgen.office")
+
+#: Seconds a started instance may take to accept a UNO connection (it takes about 1 s).
+START_TIMEOUT = 30.0
+#: Starts of an instance that does not answer, and the pause before the second (doubled after that).
+START_ATTEMPTS = 3
+START_PAUSE = 0.5
+#: Seconds an instance may take to terminate when the pool closes; then it is killed.
+CLOSE_TIMEOUT = 5.0
+#: An instance's profile folder (in the temp folder) is PREFIX + ``owners.as_name(suffix=...)``; its pipe
+#: is named after the folder (``pipe_name``: a socket path is limited to 107 bytes, a host name is not).
+PREFIX = "docgen-lo-"
+#: Where LibreOffice puts a pipe's socket (``OSL_PIPE_<uid>_<name>``).
+PIPE_FOLDER = Path("/tmp")
 
 UNO_LOCATIONS = ["/usr/lib/python3/dist-packages", "/usr/lib/libreoffice/program", "/opt/libreoffice/program"]
 _uno = None
@@ -86,6 +112,46 @@ def _die_with_parent() -> None:
         pass
 
 
+def pipe_name(profile: Path) -> str:
+    """The pipe of the instance whose profile folder this is."""
+    return PREFIX + hashlib.sha256(profile.name.encode()).hexdigest()[:16]
+
+
+def pipe_socket(pipe: str) -> Path:
+    """The socket LibreOffice creates for ``--accept=pipe,name=<pipe>``."""
+    return PIPE_FOLDER / f"OSL_PIPE_{os.getuid()}_{pipe}"
+
+
+def remove_leftovers() -> list[Path]:
+    """Remove the profile folders, and their pipes' sockets, of instances whose docgen process is gone;
+    returns what was removed. Only folders named with an owner (PREFIX + ``owners.as_name``) are
+    considered, and only owners on this host that no longer run: a live instance's files are kept,
+    another docgen process's included."""
+    removed = []
+    try:
+        folders = [f for f in Path(tempfile.gettempdir()).iterdir() if f.name.startswith(PREFIX)]
+    except OSError:
+        return removed
+    for folder in folders:
+        owner = owners.from_name(folder.name[len(PREFIX):])
+        if not owner or owners.owner_alive(owner) or folder.is_symlink() or not folder.is_dir():
+            continue
+        sock = pipe_socket(pipe_name(folder))
+        try:
+            if sock.is_socket():
+                sock.unlink()
+                removed.append(sock)
+            shutil.rmtree(folder)
+        except OSError as exc:
+            log.warning("cannot remove %s, left by a stopped docgen process: %s", folder, exc)
+            continue
+        removed.append(folder)
+    if removed:
+        log.info("removed %d LibreOffice profile folder(s) and pipe(s) left by stopped docgen processes: %s",
+                 len(removed), ", ".join(p.name for p in removed))
+    return removed
+
+
 def _props(uno, **kw):
     from com.sun.star.beans import PropertyValue  # type: ignore  # noqa: E402  (available once uno is imported)
     out = []
@@ -110,19 +176,53 @@ class OfficeInstance:
     """One warm LibreOffice process, used by one thread at a time."""
 
     def __init__(self, soffice: str = "soffice", timeout: float = 60, recycle_after: int = 200,
-                 start_timeout: float = 60, name: str = "lo"):
+                 start_timeout: float = START_TIMEOUT, name: str = "lo", close_timeout: float = CLOSE_TIMEOUT):
         self.binary = find_soffice(soffice)
         self.timeout = timeout
         self.recycle_after = recycle_after
         self.start_timeout = start_timeout
-        self.profile = Path(tempfile.mkdtemp(prefix=f"docgen-{name}-"))
-        self.pipe = f"docgen-{os.getpid()}-{name}-{uuid.uuid4().hex[:8]}"
+        self.close_timeout = close_timeout
+        self.name = name
+        self.profile = Path(tempfile.gettempdir()) / (PREFIX + owners.as_name(suffix=f"{name}-{uuid.uuid4().hex[:8]}"))
+        self.profile.mkdir(mode=0o700)
+        self.pipe = pipe_name(self.profile)
         self.proc: subprocess.Popen | None = None
         self.desktop = None
         self.conversions = 0
         self.restarts = 0
         self.started = False
-        self._timed_out = False
+
+    # -- deadlines -----------------------------------------------------------------------------
+    @contextmanager
+    def _deadline(self, what: str, seconds: float):
+        """Bound the block's UNO calls: past ``seconds`` the process group is killed, so that the blocked
+        call raises. Anything the block raises becomes a ConversionError that says ``what`` failed."""
+        proc, begun = self.proc, time.monotonic()
+        fired = threading.Event()
+
+        def expire():
+            fired.set()
+            if proc.returncode is None:
+                log.warning("LibreOffice %s (pid %d) timed out %s: no answer after %.1f s; killing it",
+                            self.name, proc.pid, what, time.monotonic() - begun)
+                _kill_group(proc)
+
+        timer = threading.Timer(seconds, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except Exception as exc:
+            if not fired.is_set():
+                if isinstance(exc, ConversionError):
+                    raise
+                raise ConversionError(f"LibreOffice failed {what}: {type(exc).__name__}: {exc}") from None
+        finally:
+            timer.cancel()
+            timer.join()  # a kill under way has ended: nothing is killed after the block
+        if fired.is_set():
+            raise ConversionError(f"LibreOffice timed out {what}: no answer within {seconds:g} s "
+                                  f"(pid {proc.pid}, killed)")
 
     # -- lifecycle ----------------------------------------------------------------------------
     def spawn(self) -> None:
@@ -137,137 +237,150 @@ class OfficeInstance:
                                      stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
         self.desktop = None
 
-    def connect(self) -> None:
+    def connect(self) -> int | None:
+        """Connect to the process just spawned, within ``start_timeout``; its exit code if it exits first."""
         uno = import_uno()
+        from com.sun.star.connection import NoConnectException  # type: ignore  # (available once uno is imported)
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-        deadline = time.monotonic() + self.start_timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                if self.proc.returncode == 81:  # a new profile was created: LibreOffice asks to be restarted
-                    self.spawn()
+        with self._deadline("starting", self.start_timeout):
+            while self.proc.poll() is None:
+                try:
+                    ctx = resolver.resolve(f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext")
+                except NoConnectException:  # until the pipe exists
+                    time.sleep(0.05)
                     continue
-                raise ConversionError(f"LibreOffice exited at start (code {self.proc.returncode})")
-            try:
-                ctx = resolver.resolve(f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext")
                 self.desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
                 self.conversions = 0
-                return
-            except Exception as exc:  # NoConnectException until the pipe exists
-                last = exc
-                time.sleep(0.05)
-        self.kill()
-        raise ConversionError(f"LibreOffice did not accept a connection within {self.start_timeout:.0f} s ({last})")
+                return None
+        return self.proc.returncode
 
-    def start(self) -> None:
-        if self.started:
+    def _launch(self) -> None:
+        self.spawn()
+        code = self.connect()
+        if code == 81:  # a new profile was created: LibreOffice asks to be restarted
+            self.spawn()
+            code = self.connect()
+        if code is not None:
+            raise ConversionError(f"LibreOffice exited at start (code {code})")
+
+    def start(self, recycled: bool = False) -> None:
+        """Start the process and connect (a running one is killed first). A start that fails or does not
+        answer within ``start_timeout`` is killed and tried again, START_ATTEMPTS times in all."""
+        restart, conversions = self.started, self.conversions
+        if restart:
             self.restarts += 1
         self.started = True
-        self.spawn()
-        self.connect()
+        begun = time.monotonic()
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self.kill()
+            try:
+                self._launch()
+                break
+            except ConversionError as exc:
+                pid = self.pid
+                self.kill()
+                if attempt == START_ATTEMPTS:
+                    raise ConversionError(f"{exc}; gave up after {START_ATTEMPTS} starts") from None
+                pause = START_PAUSE * 2 ** (attempt - 1)
+                log.warning("LibreOffice %s (pid %s) did not start: %s; starting it again in %.1f s (attempt %d of %d)",
+                            self.name, pid, exc, pause, attempt + 1, START_ATTEMPTS)
+                time.sleep(pause)
+        if restart:
+            log.log(logging.INFO if recycled else logging.WARNING, "LibreOffice %s restarted%s: pid %d, ready after %.1f s",
+                    self.name, f" after {conversions} conversions" if recycled else "", self.pid,
+                    time.monotonic() - begun)
 
     def kill(self) -> None:
         """Kill the whole process group (soffice.bin and anything it started)."""
         proc, self.proc, self.desktop = self.proc, None, None
         if proc is None:
             return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _kill_group(proc)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
 
     def restart(self) -> None:
-        self.kill()
-        self.start()
+        """Start a fresh process after ``recycle_after`` conversions."""
+        self.start(recycled=True)
 
     def close(self) -> None:
-        desktop, proc = self.desktop, self.proc
-        if desktop is not None and proc is not None:
-            t = threading.Thread(target=self._terminate, args=(desktop,), daemon=True)
-            t.start()
-            t.join(3)
+        """Terminate LibreOffice (killed if it has not exited within ``close_timeout``); remove its profile and pipe."""
+        if self.desktop is not None and self.proc is not None and self.proc.poll() is None:
             try:
-                proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                pass
+                with self._deadline("shutting down", self.close_timeout):
+                    try:
+                        self.desktop.terminate()
+                    except Exception:  # the bridge goes away as LibreOffice exits
+                        pass
+                    self.proc.wait()
+            except ConversionError:
+                pass  # logged by the deadline; killed below
         self.kill()
+        pipe_socket(self.pipe).unlink(missing_ok=True)  # before the profile, which is how a left pipe is found
         shutil.rmtree(self.profile, ignore_errors=True)
-
-    @staticmethod
-    def _terminate(desktop) -> None:
-        try:
-            desktop.terminate()
-        except Exception:
-            pass
 
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc else None
 
     # -- work ----------------------------------------------------------------------------------
-    def _on_timeout(self) -> None:
-        self._timed_out = True
-        self.kill()
-
     def convert(self, docx: Path, pdf: Path, filter_data: dict | None = None) -> None:
-        """Convert once; raises ConversionError on timeout or failure (the instance is then dead)."""
+        """Convert once: open, export and close within ``timeout``; raises ConversionError on timeout or
+        failure (the instance is then killed)."""
         if self.proc is None or self.proc.poll() is not None or self.desktop is None:
-            self.kill()
+            if self.proc is not None:
+                log.warning("LibreOffice %s (pid %d) is gone (exit code %s); restarting it",
+                            self.name, self.proc.pid, self.proc.returncode)
             self.start()
         elif self.recycle_after and self.conversions >= self.recycle_after:
             self.restart()
         uno = import_uno()
         fd = dict(PDF_FILTER_DATA, **(filter_data or {}))
         filter_props = uno.Any("[]com.sun.star.beans.PropertyValue", _props(uno, **fd))
-        self._timed_out = False
-        timer = threading.Timer(self.timeout, self._on_timeout)
-        timer.daemon = True
-        timer.start()
-        doc = None
         try:
-            doc = self.desktop.loadComponentFromURL(
-                Path(docx).resolve().as_uri(), "_blank", 0,
-                _props(uno, Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0))
-            if doc is None:
-                raise ConversionError(f"LibreOffice could not open {docx.name}")
-            doc.storeToURL(Path(pdf).resolve().as_uri(),
-                           _props(uno, FilterName="writer_pdf_Export", FilterData=filter_props))
-            self.conversions += 1
-        except ConversionError:
-            raise
-        except Exception as exc:
-            if self._timed_out:
-                raise ConversionError(f"LibreOffice timed out after {self.timeout:.0f} s converting {docx.name}") from None
-            self.kill()
-            raise ConversionError(f"LibreOffice failed converting {docx.name}: {type(exc).__name__}: {exc}") from None
-        finally:
-            timer.cancel()
-            if doc is not None and not self._timed_out:
+            with self._deadline(f"converting {docx.name}", self.timeout):
+                doc = self.desktop.loadComponentFromURL(
+                    Path(docx).resolve().as_uri(), "_blank", 0,
+                    _props(uno, Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0))
+                if doc is None:
+                    raise ConversionError(f"LibreOffice could not open {docx.name}")
                 try:
+                    doc.storeToURL(Path(pdf).resolve().as_uri(),
+                                   _props(uno, FilterName="writer_pdf_Export", FilterData=filter_props))
+                finally:
                     doc.close(True)
-                except Exception:
-                    pass
-        if self._timed_out:  # fired after the store returned: result is not trustworthy
-            raise ConversionError(f"LibreOffice timed out after {self.timeout:.0f} s converting {docx.name}")
+        except ConversionError:
+            self.kill()
+            raise
+        self.conversions += 1
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 class OfficePool:
-    """A pool of warm instances; ``convert`` borrows one, retries once on a fresh instance, then fails.
+    """A pool of warm instances; ``convert`` borrows one, retries once on a restarted instance, then fails.
 
     Every call into an instance (start, convert, restart, close) runs on that instance's own
     long-lived thread: the UNO bridge is then always used from one OS thread (calling it from
     alternating threads made native memory grow), and the process is started by a thread that
     lives as long as the pool (the parent-death signal is tied to the starting thread).
+    Creating a pool removes the profiles and pipes of stopped docgen processes (``remove_leftovers``).
     """
 
-    def __init__(self, size: int = 1, soffice: str = "soffice", timeout: float = 60, recycle_after: int = 200):
+    def __init__(self, size: int = 1, soffice: str = "soffice", timeout: float = 60, recycle_after: int = 200,
+                 start_timeout: float = START_TIMEOUT, close_timeout: float = CLOSE_TIMEOUT):
         self.size = max(1, size)
-        self.instances = [OfficeInstance(soffice, timeout, recycle_after, name=f"lo{i}") for i in range(self.size)]
+        remove_leftovers()
+        self.instances = [OfficeInstance(soffice, timeout, recycle_after, start_timeout, f"lo{i}", close_timeout)
+                          for i in range(self.size)]
         self._threads = {id(inst): ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"docgen-{inst.pipe[-8:]}")
                          for inst in self.instances}
         self._free: queue.Queue[OfficeInstance] = queue.Queue()
@@ -286,29 +399,20 @@ class OfficePool:
         return self._threads[id(inst)].submit(fn, *args).result()
 
     def start(self) -> None:
-        """Start every instance now (they boot in parallel) instead of at first use."""
-        def spawn(inst):
-            if inst.proc is None:
-                inst.started = True
-                inst.spawn()
-        def connect(inst):
-            if inst.desktop is None:
-                inst.connect()
-        for inst in self.instances:
-            self._on(inst, spawn, inst)
-        for inst in self.instances:
-            self._on(inst, connect, inst)
+        """Start every instance not running yet now (in parallel, each on its own thread) instead of at first use."""
+        futures = [self._threads[id(inst)].submit(inst.start) for inst in self.instances if inst.desktop is None]
+        for future in futures:
+            future.result()
 
     @staticmethod
     def _convert_with_retry(inst: OfficeInstance, docx: Path, pdf: Path, filter_data: dict | None) -> None:
         try:
             inst.convert(docx, pdf, filter_data)
         except ConversionError as first:
-            inst.kill()
+            log.warning("%s; trying once more on a restarted instance", first)
             try:
-                inst.convert(docx, pdf, filter_data)  # convert() restarts a dead instance
+                inst.convert(docx, pdf, filter_data)  # convert() starts the killed instance again
             except ConversionError as second:
-                inst.kill()
                 raise ConversionError(f"{second} (after a restart; first attempt: {first})") from None
 
     def convert(self, docx: Path, pdf: Path, filter_data: dict | None = None) -> None:
@@ -319,6 +423,7 @@ class OfficePool:
             self._free.put(inst)
 
     def close(self) -> None:
+        """Stop every instance; bounded by the deadlines (a conversion under way ends first)."""
         if self._closed:
             return
         self._closed = True

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
+import threading
 from pathlib import Path
 
+from . import liveness
 from .config import Config
+from .files import disk_trouble
 from .errors import ConversionError, DocgenError, InputError, shorten
 from .model import ErrorKind, Job, Outcome
 from .office import OfficePool
@@ -42,7 +46,7 @@ class Engine:
     """Everything one process needs to produce documents; safe to share between worker threads."""
 
     def __init__(self, config: Config, plugins: Plugins | None = None, pool: OfficePool | None = None,
-                 store: Store | None = None, workers: int = 1):
+                 store: Store | None = None, workers: int = 1, role: str = "render"):
         self.config = config
         self.plugins = plugins or Plugins(config)
         self.store = store or Store(config.registry_url)
@@ -51,7 +55,13 @@ class Engine:
         self.renderer = Renderer(config, self.plugins)
         self.renderer.check_templates()  # a broken template is a configuration error, before any number
         self._lists: tuple[float | None, dict] = (None, {})
+        self._pending_voids: list = []
+        self._pending_lock = threading.Lock()
         _ = self.lists  # a broken distribution.yaml is a startup error
+        # This process's heartbeat (its reservations are its own while it beats); then void what dead
+        # processes reserved and nobody will finish.
+        self.heartbeat = liveness.Heartbeat(self.store, role, str(config.inbox) if role == "watch" else None).start()
+        liveness.void_dead_reservations(self.store, keep=liveness.claims_waiting(config, self.store), starter=role)
 
     @property
     def lists(self) -> dict:
@@ -70,6 +80,7 @@ class Engine:
         """Close what this engine opened (a pool passed in belongs to the caller)."""
         if self._own_pool:
             self.pool.close()
+        self.heartbeat.stop()
         self.store.close()
 
     def __enter__(self):
@@ -78,21 +89,54 @@ class Engine:
     def __exit__(self, *exc):
         self.close()
 
+    def disks(self) -> list[Path]:
+        """Where this engine writes: the outbox, the diarium's folder (SQLite), the temporary folder."""
+        paths = [self.config.outbox, Path(tempfile.gettempdir())]
+        if self.config.registry_url.startswith("sqlite:///"):
+            paths.insert(1, Path(self.config.registry_url[len("sqlite:///"):]).parent)
+        return paths
+
     def run(self, job: Job, steps: list) -> Outcome:
         """Run the steps over the job; never raises for a bad input (the outcome says what went wrong)."""
         numbered_here = job.reservation is None
         try:
+            self._void_pending()
             for step in steps:
                 job = step.run(job, self)
             job.outcome.ok = True
         except Exception as exc:  # never lose an input to a bug: report it like any failure
-            failed(job.outcome, exc)
+            failed(job.outcome, exc, self.disks())
         finally:
             if job.staging is not None:
                 shutil.rmtree(job.staging, ignore_errors=True)
         if not job.outcome.ok and job.reservation is not None and numbered_here:
-            number.void(self.store, job.reservation, (job.outcome.error or "okänt fel")[:2000])
+            self._unpublish(job)
+            reason = (job.outcome.error or "okänt fel")[:2000]
+            try:
+                number.void(self.store, job.reservation, reason)
+            except Exception as exc:  # the diarium cannot be written (a full disk): void it as soon as it can
+                log.warning("could not void %s-%02d yet (%s); it is voided before the next document",
+                            job.reservation.diarienummer, job.reservation.lopnummer, exc)
+                with self._pending_lock:
+                    self._pending_voids.append((job.reservation, reason))
         return job.outcome
+
+    def _void_pending(self) -> None:
+        """Void the reservations a failure could not void when it happened; raises while it still cannot
+        (the next input would otherwise meet its own reservation and be taken for a duplicate)."""
+        with self._pending_lock:
+            while self._pending_voids:
+                res, reason = self._pending_voids[0]
+                number.void(self.store, res, reason)
+                self._pending_voids.pop(0)
+
+    @staticmethod
+    def _unpublish(job: Job) -> None:
+        """A new document that failed after publish: its files go, since its number is voided."""
+        if job.regenerating or job.folder is None or not job.folder.is_dir():
+            return
+        if not any(job.folder.glob("*.json")):
+            shutil.rmtree(job.folder, ignore_errors=True)
 
     def process(self, path: str | Path, source: str | None = None) -> Outcome:
         """Produce one input file: number, DOCX, PDF, outbox, diarium, messages."""
@@ -107,9 +151,12 @@ class Engine:
         return outcome
 
 
-def failed(outcome: Outcome, exc: Exception) -> None:
+def failed(outcome: Outcome, exc: Exception, disks: list[Path] = ()) -> None:
     """Record why an input failed, in words for the person who dropped it."""
-    if isinstance(exc, InputError):
+    trouble = None if isinstance(exc, (InputError, DuplicateInput)) else disk_trouble(exc, list(disks))
+    if trouble:
+        outcome.error, outcome.error_kind = f"{outcome.source}: {trouble}", ErrorKind.RESOURCE
+    elif isinstance(exc, InputError):
         outcome.error, outcome.error_kind = exc.report(), ErrorKind.INPUT
         outcome.problems = [p.to_dict() for p in exc.problems]
     elif isinstance(exc, DuplicateInput):

@@ -54,7 +54,7 @@ def config(workspace):
 def engine(config, pool):
     eng = Engine(config, pool=pool)
     yield eng
-    eng.store.close()
+    eng.close()  # the pool is the session's: only the engine's own store and heartbeat close
 
 
 def example(name: str) -> dict:

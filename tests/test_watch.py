@@ -30,9 +30,12 @@ def wait_for(cond, timeout=120, step=0.1, what="condition"):
 
 def start_watcher(ws: Path, *args, workers=2) -> subprocess.Popen:
     log = open(ws / "watch.log", "ab")
+    mark = f"watching {ws / 'inbox'} (".encode()  # the start line, text or JSON
+    started = (ws / "watch.log").read_bytes().count(mark)  # earlier runs' lines
     proc = subprocess.Popen(DOCGEN + ["-w", str(ws), "watch", "--workers", str(workers), *args],
                             stdout=log, stderr=subprocess.STDOUT)
-    wait_for(lambda: b"watching" in (ws / "watch.log").read_bytes() or proc.poll() is not None, 60, what="watcher start")
+    wait_for(lambda: (ws / "watch.log").read_bytes().count(mark) > started or proc.poll() is not None,
+             60, what="watcher start")
     assert proc.poll() is None, (ws / "watch.log").read_text()
     return proc
 

@@ -37,9 +37,8 @@ def registry():
 def registry_list(obj: Context, typ, serie, ar, fran, till, status, text, as_json):
     """List registered documents (newest first)."""
     from ..registrar.search import list_documents
-    from ..store import Store
 
-    rows = list_documents(Store(obj.config.registry_url), typ=typ, serie=serie, ar=ar, fran=fran, till=till,
+    rows = list_documents(obj.store, typ=typ, serie=serie, ar=ar, fran=fran, till=till,
                           status=status, text=text)
     if as_json:
         for r in rows:
@@ -64,9 +63,8 @@ def registry_show(obj: Context, diarienummer, as_json):
 
     DIARIENUMMER as written ("RS 2026-00042") or as in folder names and PDF keywords (RS-2026-00042)."""
     from ..registrar.search import format_case, show_case
-    from ..store import Store
 
-    reg = Store(obj.config.registry_url)
+    reg = obj.store
     case = show_case(reg, diarienummer) or show_case(reg, _from_slug(obj.config, diarienummer))
     if case is None:
         raise click.UsageError(f"inget ärende {diarienummer!r} i diariet / no such case in the diarium (`docgen registry list`)")
@@ -148,10 +146,9 @@ def regenerate(obj: Context, typ, serie, ar, fran, till, text, dnr, jobs, dry_ru
 @click.pass_obj
 def verify(obj: Context, archive_dir):
     """Recompute the checksum of every output file (and package file) and compare with the registry."""
-    from ..store import Store
     from ..registrar.verify import verify_archive, verify_outbox
 
-    reg = Store(obj.config.registry_url)
+    reg = obj.store
     problems, checked = verify_outbox(reg, obj.config.outbox)
     if archive_dir:
         more, n = verify_archive(reg, Path(archive_dir))
@@ -173,9 +170,8 @@ def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, do
     """Build archival packages (FGS Paketstruktur 2.0 / E-ARK SIP), one per case, and mark them archived."""
     from ..registrar.archive import archive
     from ..registrar.search import list_documents
-    from ..store import Store
 
-    reg = Store(obj.config.registry_url)
+    reg = obj.store
     rows = list_documents(reg, typ=typ, serie=serie, ar=ar, fran=fran, till=till, status=DocStatus.REGISTERED, text=text, dnr=dnr)
     cases = sorted({r["diarienummer"] for r in rows})
     if not cases:

@@ -15,21 +15,19 @@ from . import Context, cli
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker threads (default: [bevakning] arbetare or the number of cores).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Log lines for people (text) or machines (json, one object per line).")
+@click.option("--submit-only", is_flag=True,
+              help="PostgreSQL diarium: only claim and submit inputs to the job queue (an ingest node); no worker "
+                   "is started beside the watcher.")
 @click.pass_obj
-def watch(obj: Context, polling, workers, log_format):
+def watch(obj: Context, polling, workers, log_format, submit_only):
     """Watch the inbox and process every input that arrives (the main service)."""
-    import logging
     import signal
 
-    from ..service import LogFormatter, Watcher
+    from ..service import Watcher
+    from ..service.reports import log_to_stdout
 
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(LogFormatter(as_json=log_format == "json"))
-    root = logging.getLogger("docgen")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    root.propagate = False
-    watcher = Watcher(obj.config, workers=workers, polling=polling)
+    log_to_stdout(as_json=log_format == "json")
+    watcher = Watcher(obj.config, workers=workers, polling=polling, submit_only=submit_only)
     signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
     signal.signal(signal.SIGINT, lambda *_: watcher.stop())
     sys.exit(watcher.run())
@@ -42,7 +40,10 @@ def status(obj: Context, as_json):
     """What waits in the inbox, what is in progress, what failed."""
     from ..service import status as inbox_status
 
-    st = inbox_status(obj.config)
+    from ..queue import format_status, queue_status
+
+    st = inbox_status(obj.config, obj.store)
+    st["queue"] = queue_status(obj.store)
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False))
         return
@@ -57,20 +58,39 @@ def status(obj: Context, as_json):
     for item in st["failed"]:
         click.echo(f"  {item['file']}: {item['summary']}\n    {item['report']}")
     click.echo(f"Behandlade / processed:  {st['processed']}")
+    click.echo(f"Reserverade nummer / reserved numbers: {len(st['reserved'])}")
+    for r in st["reserved"]:
+        state = "" if r["alive"] else "  (process stopped: taken over by the next watcher, or voided)"
+        click.echo(f"  {r['diarienummer']}-{r['lopnummer']:02d} {r['rubrik']}  [{r['owner']}]{state}")
+    click.echo(f"Processer / processes:   {len(st['processes'])}")
+    for p in st["processes"]:
+        state = "" if p["alive"] else "  (no heartbeat: stopped)"
+        click.echo(f"  {p['role']:<9} {p['owner']}  puls för {p['heartbeat_age_s']} s sedan / heartbeat {p['heartbeat_age_s']} s ago{state}")
+    click.echo(format_status(st["queue"]))
 
 
 @cli.command()
 @click.option("--dnr", "diarienummer", help="Only this case's deliveries.")
+@click.option("--again", "again", type=int, multiple=True, metavar="ID",
+              help="Make an uncertain delivery (oklar: its sender stopped mid-send) sendable again, after checking "
+                   "with the recipient that it did not arrive; repeatable.")
 @click.pass_obj
-def send(obj: Context, diarienummer):
-    """Send every delivery not yet sent (needs [smtp] server); what was sent is never sent again."""
+def send(obj: Context, diarienummer, again):
+    """Send every delivery not yet sent (needs [smtp] server); each message goes out once, even with several senders."""
+    from ..liveness import Heartbeat
     from ..steps.send import send_unsent
-    from ..store import Store
+    from ..store import deliveries
 
     if not obj.config.section("smtp").get("server"):
         raise click.UsageError("no SMTP server configured ([smtp] server in docgen.toml); messages stay as .eml files")
-    reg = Store(obj.config.registry_url)
-    outcomes = send_unsent(reg, obj.config, diarienummer=diarienummer)
+    reg = obj.store
+    for delivery_id in again:
+        with reg.tx() as conn:
+            if not deliveries.send_again(conn, delivery_id):
+                raise click.UsageError(f"utskick {delivery_id} är inte oklart / delivery {delivery_id} is not uncertain "
+                                       "(see `docgen registry show DNR`)")
+    with Heartbeat(reg, "send"):  # the deliveries this process claims are its own while it beats
+        outcomes = send_unsent(reg, obj.config, diarienummer=diarienummer)
     for o in outcomes:
         click.echo(f"{o['status']:<11} {o['namn']} <{o['epost']}>: {o['resultat']}")
     click.echo(f"{sum(o['status'] == 'skickad' for o in outcomes)} skickade, {sum(o['status'] != 'skickad' for o in outcomes)} misslyckade")

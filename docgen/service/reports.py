@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .. import owners
+from .. import liveness, owners
+from ..store import processes, reservations
 from ..load import INPUT_SUFFIXES
 from .claims import folders_of
 from .scan import ignored
@@ -21,7 +23,11 @@ if TYPE_CHECKING:
 def report_text(result: Outcome, original: str) -> str:
     """The .fel.txt an officer reads: Swedish first, English below."""
     if result.error_kind == "input" and result.error:
-        body = result.error.replace(result.source, original)
+        body = result.error.replace(result.source, original) + (
+            "\n\nSkrivs filen i omgångar? Skriv den under ett tillfälligt namn (slutar på .part eller .tmp) och byt "
+            "namn när den är klar, annars kan tjänsten ta en halvskriven fil. / Is the file written in pieces? Write it "
+            "under a temporary name (ending in .part or .tmp) and rename it when complete, or the service may take "
+            "a half-written file.")
     elif result.error_kind == "duplicate":
         body = (f"{original}: dubblett. Samma innehåll är redan registrerat som {result.diarienummer} handling "
                 f"{result.lopnummer}. Inget nytt dokument skapades.\n\n"
@@ -81,9 +87,24 @@ class LogFormatter(logging.Formatter):
         return line
 
 
-def status(config: Config) -> dict:
-    """What waits, what is in progress (and whether its process lives), what failed."""
+def log_to_stdout(as_json: bool) -> logging.Handler:
+    """Send docgen's log to standard output, one line per record (a service's log); returns the handler."""
+    import sys
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(LogFormatter(as_json=as_json))
+    root = logging.getLogger("docgen")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+    return handler
+
+
+def status(config: Config, store=None) -> dict:
+    """What waits, what is in progress (and whether its process lives), what failed; with the diarium,
+    also the numbers reserved and not yet registered, and the docgen processes that beat."""
     f = folders_of(config)
+    alive = (lambda owner: liveness.alive(store, owner)) if store is not None else owners.owner_alive
     waiting = sorted(p.name for p in f.inbox.iterdir()
                      if p.is_file() and not ignored(p.name) and p.suffix.lower() in INPUT_SUFFIXES) if f.inbox.is_dir() else []
     in_progress = []
@@ -91,11 +112,11 @@ def status(config: Config) -> dict:
         for d in sorted(f.work_root.iterdir()):
             if d.is_dir():
                 owner = owners.from_name(d.name)
-                alive = owners.owner_alive(owner)
+                lives = alive(owner)
                 for claim in sorted(d.iterdir()):
                     for p in sorted(claim.iterdir()) if claim.is_dir() else []:
                         if p.suffix.lower() in INPUT_SUFFIXES:
-                            in_progress.append({"file": p.name, "owner": owner, "alive": alive})
+                            in_progress.append({"file": p.name, "owner": owner, "alive": lives})
     failed = []
     if f.failed.is_dir():
         for d in sorted(f.failed.iterdir()):
@@ -106,4 +127,12 @@ def status(config: Config) -> dict:
                 failed.append({"folder": d.name, "file": reports[0].name[: -len(".fel.txt")],
                                "report": str(reports[0]), "summary": problems[0] if problems else (lines[0] if lines else "")})
     done = sum(1 for p in f.done.iterdir() if p.is_dir()) if f.done.is_dir() else 0
-    return {"waiting": waiting, "in_progress": in_progress, "failed": failed, "processed": done}
+    out = {"waiting": waiting, "in_progress": in_progress, "failed": failed, "processed": done}
+    if store is not None:
+        with store.read() as conn:
+            out["reserved"] = [{"diarienummer": r["diarienummer"], "lopnummer": r["lopnummer"], "rubrik": r["rubrik"],
+                                "owner": r["agare"], "alive": alive(r["agare"])} for r in reservations.in_progress(conn)]
+            out["processes"] = [{"owner": p["agare"], "role": p["roll"], "host": p["vard"], "started": p["startad"],
+                                 "heartbeat_age_s": max(0, int(time.time()) - p["puls"]), "inbox": p["inkorg"],
+                                 "alive": alive(p["agare"])} for p in processes.listing(conn)]
+    return out

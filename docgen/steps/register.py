@@ -1,10 +1,14 @@
-"""Step: register. Record the document: its JSON record in the outbox (written last, so its presence
-means the folder is complete) and, for a numbered document, its version in the diarium — the input
-snapshot, the template's identity, who produced it, the SHA-256 of every file, its deliveries."""
+"""Step: register. Record the document: for a numbered document, its version in the diarium — the
+input snapshot, the template's identity, who produced it, the SHA-256 of every file, its deliveries —
+and its JSON record in the outbox. The record is written in full to a temporary file first, put in
+place only after the diarium's transaction committed (a rename, which needs no disk space), so the
+record never says "registrerad" about a document the diarium does not hold, and its presence means
+the folder is complete."""
 from __future__ import annotations
 
 import getpass
 import json
+import os
 import socket
 import sys
 import time
@@ -12,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import __version__, attachments
-from ..files import write_json
+from ..files import json_bytes, prepare_write
 from ..model import DocStatus, Job
 from ..store import documents
 
@@ -56,21 +60,32 @@ def record(job: Job) -> dict:
 
 def run(job: Job, engine) -> Job:
     t = time.perf_counter()
-    write_json(job.folder / f"{job.stem}.json", record(job))
+    final = job.folder / f"{job.stem}.json"
+    pending = prepare_write(final, json_bytes(record(job)))
+    try:
+        _register(job, engine)
+        os.replace(pending, final)
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    job.outcome.version = job.version_no
+    job.outcome.timings["register"] = round((time.perf_counter() - t) * 1000, 1)
+    return job
+
+
+def _register(job: Job, engine) -> None:
+    """The version in the diarium (drafts are not registered)."""
     res, doc = job.reservation, job.doc
     if res is not None:
         # OSL 5 kap.: sender or recipient. Recipients if the document is sent; otherwise who drew it up.
         motpart = "; ".join(m.rad for g in job.distribution for m in g.mottagare) or (
             f"upprättad av {engine.config.organisation}, {doc.data.get('enhet') or engine.config.units[0]}")
         secret = doc.data.get("sekretess")
-        with engine.store.tx() as conn:
-            job.version_id = documents.register_version(
-                conn, handling_id=res.handling_id, case_id=res.case_id, version_no=job.version_no,
-                first=not job.regenerating, indata=json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
-                source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
-                plugin=doc.type.source, docgen_version=__version__, made_by=produced_by(), files=job.files,
-                deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
-                sekretess=json.dumps(secret, ensure_ascii=False) if secret else None)
-    job.outcome.version = job.version_no
-    job.outcome.timings["register"] = round((time.perf_counter() - t) * 1000, 1)
-    return job
+        # run again if the connection is lost (a database restart); a committed attempt is not repeated
+        job.version_id = engine.store.transact(lambda conn: documents.register_version(
+            conn, handling_id=res.handling_id, case_id=res.case_id, version_no=job.version_no,
+            first=not job.regenerating, indata=json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
+            source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
+            plugin=doc.type.source, docgen_version=__version__, made_by=produced_by(), files=job.files,
+            deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
+            sekretess=json.dumps(secret, ensure_ascii=False) if secret else None))

@@ -1,4 +1,5 @@
-"""Statements of sending: the deliveries not yet sent, and the outcome of each attempt."""
+"""Statements of sending: the deliveries not yet sent, claiming one before it is sent (so that two
+senders never send the same message), and the outcome of each attempt."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -23,7 +24,37 @@ def unsent(conn, only_version: int | None = None, diarienummer: str | None = Non
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def record(conn, delivery_id: int, status: str, result: str) -> None:
-    """The outcome of one attempt: skickad (with when it was expedited) or misslyckad."""
-    conn.execute(leverans.update().where(leverans.c.id == delivery_id).values(
-        status=status, resultat=result[:1000], expedierad=now() if status == DeliveryStatus.SENT else None))
+def claim(conn, delivery_id: int, owner: str) -> bool:
+    """Mark an unsent delivery as being sent by ``owner``; False if another sender has it (or it was sent)."""
+    return conn.execute(leverans.update().where(leverans.c.id == delivery_id, leverans.c.status.in_(UNSENT))
+                        .values(status=DeliveryStatus.SENDING, agare=owner, paborjad=now())).rowcount == 1
+
+
+def record(conn, delivery_id: int, status: str, result: str, owner: str | None = None) -> None:
+    """The outcome of one attempt: skickad (with when it was expedited) or misslyckad; with ``owner``, only
+    while that sender still holds the claim."""
+    q = leverans.update().where(leverans.c.id == delivery_id)
+    if owner is not None:
+        q = q.where(leverans.c.agare == owner, leverans.c.status == DeliveryStatus.SENDING)
+    conn.execute(q.values(status=status, resultat=result[:1000], agare=None,
+                          expedierad=now() if status == DeliveryStatus.SENT else None))
+
+
+def being_sent(conn) -> list[dict]:
+    """Deliveries claimed by a sender and not yet recorded: (id, owner, since)."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(leverans.c.id, leverans.c.agare, leverans.c.paborjad).where(leverans.c.status == DeliveryStatus.SENDING))]
+
+
+def mark_uncertain(conn, delivery_id: int, owner: str, result: str) -> bool:
+    """A delivery whose sender died mid-send: it may or may not have gone out; never sent again by itself."""
+    return conn.execute(leverans.update().where(leverans.c.id == delivery_id, leverans.c.agare == owner,
+                                                 leverans.c.status == DeliveryStatus.SENDING)
+                        .values(status=DeliveryStatus.UNCERTAIN, resultat=result[:1000], agare=None)).rowcount == 1
+
+
+def send_again(conn, delivery_id: int) -> bool:
+    """Make an uncertain delivery sendable again (a person checked that it did not arrive)."""
+    return conn.execute(leverans.update().where(leverans.c.id == delivery_id,
+                                                 leverans.c.status == DeliveryStatus.UNCERTAIN)
+                        .values(status=DeliveryStatus.FAILED)).rowcount == 1

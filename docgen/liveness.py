@@ -1,0 +1,114 @@
+"""Liveness across hosts: every docgen process that holds reservations, claims or deliveries registers
+in the diarium (table ``process``) and renews a heartbeat every ``BEAT`` seconds from a daemon thread.
+
+``alive(store, owner)``: on this host the pid and its start time are checked (``docgen.owners``); an
+owner on another host is alive while its heartbeat is younger than ``DEAD_AFTER`` seconds.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+from . import owners
+from .model import CaseStatus
+from .store import Store, numbers, processes, reservations, submissions
+
+log = logging.getLogger("docgen")
+
+BEAT = 10.0
+DEAD_AFTER = 60.0
+
+
+class Heartbeat:
+    """Registers this process with its role while in use (a context manager, or start()/stop())."""
+
+    def __init__(self, store: Store, role: str, inbox: str | None = None, every: float = BEAT):
+        self.store, self.role, self.inbox, self.every = store, role, inbox, every
+        self.owner = owners.owner_id()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "Heartbeat":
+        if self._thread is None:
+            with self.store.tx() as conn:
+                processes.register(conn, self.owner, socket.gethostname(), self.role, self.inbox)
+            self._thread = threading.Thread(target=self._run, name="docgen-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with self.store.tx() as conn:
+                    if not processes.beat(conn, self.owner):
+                        processes.register(conn, self.owner, socket.gethostname(), self.role, self.inbox)
+            except Exception as exc:  # the database is away: beat again next time
+                log.warning("heartbeat not written (%s); trying again in %.0f s", exc, self.every)
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=self.every + 5)
+        self._thread = None
+        try:
+            with self.store.tx() as conn:
+                processes.remove(conn, self.owner)
+        except Exception as exc:
+            log.warning("could not unregister %s (%s); it counts as dead after %.0f s", self.owner, exc, DEAD_AFTER)
+
+    def __enter__(self) -> "Heartbeat":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def alive(store: Store, owner: str | None, dead_after: float = DEAD_AFTER) -> bool:
+    """Whether the process that holds something still runs (pid on this host, heartbeat elsewhere)."""
+    if not owner:
+        return False
+    if owners.on_this_host(owner):
+        return owners.owner_alive(owner)
+    with store.read() as conn:
+        beat = processes.last_beat(conn, owner)
+    return beat is not None and time.time() - beat < dead_after
+
+
+def void_dead_reservations(store: Store, keep=lambda owner: False, starter: str = "") -> list[dict]:
+    """Void the reservations of processes that died before registering (with the reason), except those
+    ``keep(owner)`` leaves to be taken over (a dead watcher's claims wait for the next watcher, which
+    finishes them under the same number). Returns what was voided."""
+    with store.read() as conn:
+        rows = reservations.in_progress(conn)
+    voided = []
+    for row in rows:
+        owner = row["agare"]
+        if alive(store, owner) or (owner and keep(owner)):
+            continue
+        reason = (f"processen {owner or '(okänd)'} som reserverade numret avbröts innan handlingen registrerades; "
+                  f"makulerat vid start av {starter or owners.owner_id()}. Lämna in indata igen. / the process that "
+                  "reserved the number stopped before the document was registered; submit the input again.")
+        with store.tx() as conn:
+            if not reservations.still_held_by(conn, row["handling_id"], owner):
+                continue  # taken over meanwhile
+            numbers.void(conn, row["handling_id"], row["arende_id"], row["arende_status"] == CaseStatus.RESERVED, reason)
+        log.warning("voided %s-%02d (%s): its process %s stopped before registering it", row["diarienummer"],
+                    row["lopnummer"], row["rubrik"], owner)
+        voided.append(row)
+    return voided
+
+
+def claims_waiting(config, store: Store):
+    """``keep`` for void_dead_reservations: an owner whose claim folder is still in this inbox's work
+    folder (the next watcher takes it over and finishes the document under the same number), or, on
+    PostgreSQL, a worker whose submission is still running (the queue retries its job, which takes the
+    reservation over)."""
+    work_root = config.inbox / config.section("bevakning")["arbete"]
+    running: set[str] = set()
+    if store.is_postgres:
+        with store.read() as conn:
+            running = submissions.running_owners(conn)
+    return lambda owner: owner in running or (work_root / owners.as_name(owner)).is_dir()
