@@ -10,6 +10,9 @@ Paths compared:
   Memory       peak RSS of this process after N and after 10*N documents (LibreOffice not counted)
   Numbering    numbers allocated per second, 1 and 8 concurrent processes
   Size         1, 10 and 100 page documents
+  PostgreSQL   documents/s for 1, 2 and 3 `docgen worker` processes on one PostgreSQL diarium (a server this
+               run starts, as the tests do), database statements and round trips per document, numbers
+               allocated per second (1 and 8 processes); `--postgres-only` runs just these rows
 Every LibreOffice here has its own profile.
 """
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -343,6 +347,126 @@ def bench_watcher(tmp: Path, drops: int) -> None:
     out("Watcher: drop-to-PDF latency p95 (ms)", f"{p95 * 1000:.0f}", "target <= 500 ms")
 
 
+# -- PostgreSQL: the job queue and the diarium on one server ----------------------------------------------
+
+def pg_workspace(tmp: Path, url: str) -> Path:
+    from tests.conftest import set_setting
+
+    ws = workspace(tmp)
+    set_setting(ws, "sokvagar", "register", url)
+    return ws
+
+
+def bench_postgres(tmp: Path, n: int) -> None:
+    """documents/s for 1, 2 and 3 worker processes (one slot each) against PostgreSQL, statements and round
+    trips per document (pg_stat_statements), and the allocation rate."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from tests.pgserver import PgServer
+        server = PgServer("-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top")
+    except BaseException as exc:  # PostgreSQL not installed (pytest's skip) or cannot start
+        out("PostgreSQL rows", "skipped", f"{type(exc).__name__}: {exc}")
+        return
+    try:
+        for procs in (1, 2, 3):
+            _pg_throughput(tmp, server, n, procs)
+        url = server.create_database()
+        ws = pg_workspace(tmp, url)
+        _numbers(ws, 800, "PostgreSQL numbering", (1, 8))
+    finally:
+        server.close()
+
+
+def _pg_throughput(tmp: Path, server, n: int, procs: int) -> None:
+    from docgen.queue.submit import Submitter, wait_for
+    from docgen.store import Store
+
+    url = server.create_database()
+    ws = pg_workspace(tmp, url)
+    cfg = load_config(ws)
+    store = Store(cfg.registry_url)
+    paths = write_inputs(ws / "inbox", n, f"PG{procs}")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    logs = [open(tmp / f"pg-worker-{procs}-{i}.log", "w") for i in range(procs)]
+    workers = []
+    try:
+        # all inputs queued first (the submitter does not compete with the workers for the cores), then the
+        # workers start; the rate is over the span from the first job started to the last one finished
+        with store.tx() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        store.query("SELECT pg_stat_statements_reset()")
+        with Submitter(cfg, store) as sub:
+            t = time.perf_counter()
+            results = [sub.submit(p) for p in paths]
+            submit_s = time.perf_counter() - t
+        assert all(r["status"] == "koad" for r in results), results[0]
+        workers = [subprocess.Popen([sys.executable, "-m", "docgen.cli", "-w", str(ws), "worker", "--concurrency", "1",
+                                     "--poll", "1"], stdout=logs[i], stderr=subprocess.STDOUT, env=env)
+                   for i in range(procs)]
+        ids = [r["inlamning"] for r in results]
+        finals = wait_for(store, ids, timeout=1800, every=1.0)
+        bad = [f for f in finals.values() if f["status"] != "klar"]
+        assert not bad, bad[0]
+        jobs = ",".join(str(r["jobb"]) for r in results)
+        span = store.query(
+            "SELECT EXTRACT(EPOCH FROM MAX(at) FILTER (WHERE type = 'succeeded') - MIN(at) FILTER (WHERE type = "
+            f"'started')) AS s FROM procrastinate_events WHERE job_id IN ({jobs})")[0]["s"]
+        rate = n / float(span)
+        stats = store.query("SELECT query, calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
+                            "WHERE datname = current_database())")
+        # not the documents' cost: this harness waiting for them
+        stats = [r for r in stats if "wait_for" not in r["query"] and "pg_stat_statements" not in r["query"]]
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        for w in workers:
+            try:
+                w.wait(60)
+            except subprocess.TimeoutExpired:
+                w.kill()
+        for f in logs:
+            f.close()
+        store.close()
+    out(f"PostgreSQL: {procs} worker process(es), documents/s ({n} docs)", f"{rate:.1f}",
+        f"1 slot (1 LibreOffice) each; {os.cpu_count()} cores shared by workers, PostgreSQL and the submitter")
+    if procs == 1:
+        def calls(pred) -> int:
+            return sum(r["calls"] for r in stats if pred(r["query"].strip()))
+
+        total = calls(lambda q: True)
+        queue = calls(lambda q: "procrastinate" in q)
+        begins = calls(lambda q: q.upper() == "BEGIN")
+        ends = calls(lambda q: q.upper() in ("COMMIT", "ROLLBACK"))
+        xids = calls(lambda q: "txid_current" in q)
+        out("PostgreSQL: statements per document", f"{total / n:.1f}",
+            f"pg_stat_statements, {n} docs, submit + worker + queue; of these the queue (procrastinate) {queue / n:.1f}, "
+            f"BEGIN {begins / n:.1f} and COMMIT/ROLLBACK {ends / n:.1f}, commit checks (txid_current) {xids / n:.1f}; "
+            f"submit {submit_s / n * 1000:.0f} ms/doc")
+        out("PostgreSQL: round trips per document", f"{(total + ends) / n:.1f}",
+            "client statements (pg_stat_statements track=top: FK checks and triggers inside them not counted), one "
+            "round trip each (no pipelining), plus one connection check (pool_pre_ping) per transaction")
+
+
+def _numbers(ws: Path, per_run: int, label: str, counts=(1, 8)) -> None:
+    cfg = load_config(ws)
+    from docgen.store import Store
+    Store(cfg.registry_url).close()
+    code = ("import sys, time; sys.path.insert(0, %r); from docgen.config import load_config; "
+            "from docgen.store import Store; from docgen.steps.number import allocate_number; "
+            "cfg = load_config(sys.argv[1]); reg = Store(cfg.registry_url); start = float(sys.argv[3]); "
+            "time.sleep(max(0, start - time.time())); "
+            "[allocate_number(reg, cfg, 'RS', 'bench', 2099) for _ in range(int(sys.argv[2]))]; print(time.time())"
+            % str(ROOT))
+    for procs in counts:
+        start = time.time() + 3.0
+        ps = [subprocess.Popen([sys.executable, "-c", code, str(ws), str(per_run // procs), repr(start)],
+                               stdout=subprocess.PIPE, text=True) for _ in range(procs)]
+        ends = [float(p.communicate()[0].strip()) for p in ps]
+        assert all(p.returncode == 0 for p in ps)
+        rate = per_run / (max(ends) - start)
+        out(f"{label}: {procs} process(es), numbers/s", f"{rate:.0f}", f"{per_run} numbers, one transaction each")
+
+
 def lo_version() -> str:
     r = subprocess.run(["soffice", "--version"], capture_output=True, text=True)
     return r.stdout.strip() or "unknown"
@@ -354,17 +478,23 @@ def main() -> int:
     ap.add_argument("--memory-docs", type=int, default=5000, help="documents for the memory run (default 5000; 0 skips)")
     ap.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    ap.add_argument("--pg-docs", type=int, default=300, help="documents per PostgreSQL worker run (default 300)")
+    ap.add_argument("--postgres-only", action="store_true",
+                    help="only the PostgreSQL rows (the other rows of bench/RESULTS.md are kept)")
     ap.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.memory_child:
         memory_child(int(a.memory_child[0]), int(a.memory_child[1]), Path(a.memory_child[2]))
         return 0
     if a.quick:
-        a.docs, a.memory_docs = 40, 500
+        a.docs, a.memory_docs, a.pg_docs = 40, 500, 40
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
     started = time.time()
     print(f"docgen benchmark, {date.today()}, {os.cpu_count()} cores, {lo_version()}\n")
     try:
+        if a.postgres_only:
+            bench_postgres(tmp, a.pg_docs)
+            return _write_results(a, merge=True)
         docs = bench_docx(tmp, 60)
         floor, naive = bench_pdf(docs, tmp, rounds=3, naive_n=5)
         seq1 = bench_end_to_end(tmp, a.docs, 1, 1)
@@ -385,15 +515,33 @@ def main() -> int:
         bench_sizes(tmp)
         if a.memory_docs:
             bench_memory(tmp, 500 if a.memory_docs >= 5000 else 250, a.memory_docs)
+        bench_postgres(tmp, a.pg_docs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n(total {time.time() - started:.0f} s)")
-    if not a.no_write:
-        lines = [f"# docgen benchmark results\n", f"Run {date.today()} on {platform.node()}: {os.cpu_count()} cores, "
-                 f"{lo_version()}, Python {platform.python_version()}. `make bench` "
-                 f"(--docs {a.docs} --memory-docs {a.memory_docs}).\n", "| measure | value | note |", "|---|---:|---|"]
-        lines += [f"| {n} | {v} | {note} |" for n, v, note in rows]
-        (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"\n(total {time.time() - started:.0f} s)")
+    return _write_results(a)
+
+
+def _write_results(a, merge: bool = False) -> int:
+    """bench/RESULTS.md; with ``merge`` (--postgres-only) the other rows of the file are kept."""
+    if a.no_write:
+        return 0
+    path = ROOT / "bench" / "RESULTS.md"
+    table = [(n, v, note) for n, v, note in rows]
+    head = [f"# docgen benchmark results\n", f"Run {date.today()} on {platform.node()}: {os.cpu_count()} cores, "
+            f"{lo_version()}, Python {platform.python_version()}. `make bench` "
+            f"(--docs {a.docs} --memory-docs {a.memory_docs} --pg-docs {a.pg_docs}).\n"]
+    if merge and path.exists():
+        text = path.read_text(encoding="utf-8")
+        old = [tuple(c.strip() for c in line.strip().strip("|").split("|"))
+               for line in text.splitlines() if line.startswith("| ") and not line.startswith("| measure")]
+        mine = {n for n, _, _ in table}
+        table = [r for r in old if len(r) == 3 and not r[0].startswith("PostgreSQL") and r[0] not in mine] + table
+        run_line = next((line for line in text.splitlines() if line.startswith("Run ")), "").split(" PostgreSQL rows:")[0]
+        head = [head[0], f"{run_line} PostgreSQL rows: {date.today()}, `bench.py --postgres-only --pg-docs {a.pg_docs}`.\n"]
+    lines = head + ["| measure | value | note |", "|---|---:|---|"]
+    lines += [f"| {n} | {v} | {note} |" for n, v, note in table]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 

@@ -6,17 +6,29 @@ document is registered, or ``makulerad`` with a reason when it fails, so every n
 accounted for. A reservation whose process died is taken over by the next attempt at the same input
 instead of allocating a second number. A number of an external series (``[numrering]
 externa_serier``) is never allocated: a case docgen has not seen is opened as it is named.
+
+Under concurrency (several threads, processes or machines on one diarium) the reservation is one
+transaction run through ``Store.transact``: the database refuses a second live document for the same input
+(a unique index), and the loser of that race, run again, finds the winner's document and reports a
+duplicate; a lost connection or a database restart before the commit runs it again from nothing.
+Whether the process holding a reservation is dead is ``liveness.alive`` (the pid on this host, the
+heartbeat in the diarium for another host); the job queue also names the owner of a job's previous
+attempt (``presumed_dead``), which procrastinate has already found dead, so the retried job takes its
+reservation over at once.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from ..errors import DocgenError, InputError, problem
+from .. import liveness
 from ..model import CaseStatus, DocStatus, Job, Reservation
-from ..owners import owner_alive, owner_id
+from ..owners import owner_id
 from ..store import Store, numbers
 
 if TYPE_CHECKING:
@@ -38,6 +50,28 @@ class DuplicateInput(DocgenError):
                    f"Använd `docgen regenerate` för en ny version. / duplicate: the same input is already "
                    f"registered as {diarienummer} document {lopnummer}; use `docgen regenerate` for a new version.")
         super().__init__(msg)
+
+
+#: Owners known to be dead in this context (the job queue's previous attempt at this input).
+_presumed_dead: ContextVar[frozenset] = ContextVar("docgen_presumed_dead", default=frozenset())
+
+
+@contextmanager
+def presumed_dead(*owners: str | None):
+    """Within the block, reservations held by these owners count as abandoned and are taken over
+    (the queue calls this with the worker of a job's previous attempt, which it found stalled)."""
+    token = _presumed_dead.set(_presumed_dead.get() | {o for o in owners if o})
+    try:
+        yield
+    finally:
+        _presumed_dead.reset(token)
+
+
+def holder_alive(store: Store, owner: str | None) -> bool:
+    """Whether the process holding a reservation still works on it."""
+    if owner in _presumed_dead.get():
+        return False
+    return liveness.alive(store, owner)
 
 
 def format_dnr(config: Config, serie: str, year: int, number: int) -> str:
@@ -79,7 +113,7 @@ def precheck(store: Store, doc, config: Config) -> None:
         return
     with store.read() as conn:
         prior = numbers.prior_for_input(conn, doc.sha256)
-        if prior is not None and (prior.status != DocStatus.RESERVED or owner_alive(prior.agare)):
+        if prior is not None and (prior.status != DocStatus.RESERVED or holder_alive(store, prior.agare)):
             raise _duplicate(conn, doc, prior)
         if "diarienummer" in doc.data:
             case = numbers.case_by_number(conn, doc.data["diarienummer"])
@@ -92,12 +126,15 @@ def precheck(store: Store, doc, config: Config) -> None:
 def reserve(store: Store, doc, config: Config) -> Reservation:
     """Reserve the diarienummer and running number for a validated, non-draft document."""
     data = doc.data
-    with store.tx() as conn:
+    me = owner_id()
+
+    def attempt(conn) -> Reservation:
         prior = numbers.prior_for_input(conn, doc.sha256)
         if prior is not None:
-            if prior.status != DocStatus.RESERVED or owner_alive(prior.agare):
+            if prior.status != DocStatus.RESERVED or holder_alive(store, prior.agare):
                 raise _duplicate(conn, doc, prior)
-            numbers.take_over(conn, prior.id, owner_id())
+            if not numbers.take_over(conn, prior.id, prior.agare, me):
+                raise _Raced()  # another process took it over between the read and the update
             return Reservation(prior.arende_id, prior.id, prior.diarienummer, prior.lopnummer,
                                new_case=prior.arende_status == CaseStatus.RESERVED)
         if "diarienummer" in data:
@@ -116,14 +153,26 @@ def reserve(store: Store, doc, config: Config) -> Reservation:
             new_case = True
         hid, lop = numbers.reserve_document(
             conn, case_id, dokumenttyp=doc.type.name, rubrik=data["rubrik"], datum=data["datum"], enhet=data.get("enhet"),
-            input_sha256=doc.sha256, owner=owner_id())
+            input_sha256=doc.sha256, owner=me)
         return Reservation(case_id, hid, dnr, lop, new_case)
+
+    # A unique-key conflict is a concurrent transaction that reserved the same input (or opened the same
+    # external case) first: run again, this attempt sees what it committed.
+    for _ in range(3):
+        try:
+            return store.transact(attempt, retry_integrity=True)
+        except _Raced:
+            continue
+    return store.transact(attempt, retry_integrity=True)
+
+
+class _Raced(Exception):
+    """A takeover lost to another process's: read again."""
 
 
 def void(store: Store, res: Reservation, reason: str) -> None:
     """Mark a reservation's document (and its case, if the case was new) voided, with the reason."""
-    with store.tx() as conn:
-        numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason)
+    store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason))
 
 
 def run(job: Job, engine) -> Job:
@@ -139,5 +188,5 @@ def run(job: Job, engine) -> Job:
 
 def allocate_number(store: Store, config: Config, serie: str, rubrik: str, year: int | None = None) -> tuple[int, str]:
     """Hand out the next number of a series as a new reserved case; returns (case id, diarienummer)."""
-    with store.tx() as conn:
-        return numbers.allocate(conn, serie, year or date.today().year, rubrik, lambda s, y, n: format_dnr(config, s, y, n))
+    return store.transact(lambda conn: numbers.allocate(conn, serie, year or date.today().year, rubrik,
+                                                        lambda s, y, n: format_dnr(config, s, y, n)))

@@ -1,8 +1,17 @@
 """Statements of numbering: the series counter, reservations (a document with a number, in progress),
-taking over a dead process's reservation, opening external cases, voiding."""
+taking over a dead process's reservation, opening external cases, voiding.
+
+Concurrency (the same on SQLite, where BEGIN IMMEDIATE serialises writers, and on PostgreSQL, READ
+COMMITTED): the series row is created with ``INSERT ... ON CONFLICT DO NOTHING`` and incremented with one
+``UPDATE ... RETURNING`` (the row lock is held to the commit, so the next allocation of the series waits
+for it and reads the committed value); the case row is locked (``SELECT ... FOR UPDATE``) before its
+highest running number is read; a live document's input is unique (index ``ux_handling_input_levande``),
+so of two transactions reserving the same input at once one fails on that index, and run again (see
+``steps.number.reserve``) it finds the other's document.
+"""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..model import CaseStatus, DocStatus
 from .schema import arende, handling, now, nummerserie, version
@@ -31,27 +40,48 @@ def case_by_number(conn, diarienummer: str):
     return conn.execute(select(arende.c.id, arende.c.status).where(arende.c.diarienummer == diarienummer)).first()
 
 
-def take_over(conn, handling_id: int, owner: str) -> None:
-    conn.execute(handling.update().where(handling.c.id == handling_id).values(agare=owner))
+def take_over(conn, handling_id: int, previous: str | None, owner: str) -> bool:
+    """Make ``owner`` the holder of a reservation still held by ``previous``; False if someone else took it."""
+    q = handling.update().where(handling.c.id == handling_id, handling.c.status == DocStatus.RESERVED)
+    q = q.where(handling.c.agare.is_(None) if previous is None else handling.c.agare == previous)
+    return conn.execute(q.values(agare=owner)).rowcount == 1
 
 
 def allocate(conn, serie: str, year: int, rubrik: str, fmt) -> tuple[int, str]:
-    """The next number of a series as a new reserved case; ``fmt(serie, year, number)`` writes the diarienummer."""
-    row = conn.execute(
-        select(nummerserie.c.senaste).where(nummerserie.c.serie == serie, nummerserie.c.ar == year).with_for_update()
-    ).first()
-    if row is None:
-        number = 1
-        conn.execute(nummerserie.insert().values(serie=serie, ar=year, senaste=number))
-    else:
-        number = row[0] + 1
-        conn.execute(nummerserie.update().where(nummerserie.c.serie == serie, nummerserie.c.ar == year)
-                     .values(senaste=number))
+    """The next number of a series as a new reserved case; ``fmt(serie, year, number)`` writes the diarienummer.
+
+    One ``UPDATE ... RETURNING`` takes the series row's lock and the number; the first number of a series
+    or a year first creates the row (``ON CONFLICT DO NOTHING``: of two processes creating it at once,
+    one inserts it and the other waits for that row and then increments it)."""
+    number = _increment(conn, serie, year)
+    if number is None:
+        conn.execute(_insert_ignore(conn, nummerserie).values(serie=serie, ar=year, senaste=0))
+        number = _increment(conn, serie, year)
     dnr = fmt(serie, year, number)
     case_id = conn.execute(arende.insert().values(
         diarienummer=dnr, serie=serie, ar=year, nummer=number, rubrik=rubrik, status=CaseStatus.RESERVED, skapad=now(),
     )).inserted_primary_key[0]
     return case_id, dnr
+
+
+def _increment(conn, serie: str, year: int) -> int | None:
+    return conn.execute(
+        update(nummerserie).where(nummerserie.c.serie == serie, nummerserie.c.ar == year)
+        .values(senaste=nummerserie.c.senaste + 1).returning(nummerserie.c.senaste)).scalar()
+
+
+def _insert_ignore(conn, table):
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect (SQLite and PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def lock_case(conn, case_id: int) -> None:
+    """Hold the case's row until the commit: running numbers inside one case are taken one at a time."""
+    conn.execute(select(arende.c.id).where(arende.c.id == case_id).with_for_update())
 
 
 def open_external_case(conn, diarienummer: str, rubrik: str, serie: str, ar: int, nummer: int) -> int:
@@ -63,7 +93,10 @@ def open_external_case(conn, diarienummer: str, rubrik: str, serie: str, ar: int
 
 def reserve_document(conn, case_id: int, *, dokumenttyp: str, rubrik: str, datum: str, enhet: str | None,
                      input_sha256: str, owner: str) -> tuple[int, int]:
-    """The case's next running number as a reserved document; returns (document id, lopnummer)."""
+    """The case's next running number as a reserved document; returns (document id, lopnummer).
+
+    The case row is locked first, so that concurrent reservations in one case read each other's numbers."""
+    lock_case(conn, case_id)
     lop = (conn.execute(select(func.max(handling.c.lopnummer)).where(handling.c.arende_id == case_id)).scalar() or 0) + 1
     hid = conn.execute(handling.insert().values(
         arende_id=case_id, lopnummer=lop, dokumenttyp=dokumenttyp, rubrik=rubrik, datum=datum, enhet=enhet,

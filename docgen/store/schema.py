@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import (
-    Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, create_engine, event, inspect,
+    Column, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint, create_engine, event,
+    inspect,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
@@ -102,12 +103,83 @@ leverans = Table(
     Column("namn", Text, nullable=False),
     Column("epost", Text),
     Column("meddelande", Text),  # the .eml file, relative to the outbox
-    Column("status", String(20), nullable=False),  # skapad / skickad / misslyckad / ej_levererad / nekad
+    # skapad / skickas (claimed by a sender) / skickad / misslyckad / oklar (the sender died while sending) /
+    # ej_levererad / nekad
+    Column("status", String(20), nullable=False),
     Column("resultat", Text),
     Column("expedierad", String(40)),
+    Column("agare", Text),  # the process sending it (status skickas)
+    Column("paborjad", String(40)),  # when that process claimed it
 )
 
-LATEST_VERSION = 2
+# Every docgen process that holds something (claims, reservations, deliveries, jobs) and its heartbeat.
+# Liveness across hosts is the heartbeat; on the same host the pid is checked as well.
+process = Table(
+    "process", metadata,
+    Column("agare", String(200), primary_key=True),  # docgen.owners.owner_id()
+    Column("vard", Text, nullable=False),  # host name
+    Column("roll", String(40), nullable=False),  # watch / render / worker / serve / send / registrar
+    Column("startad", String(40), nullable=False),
+    Column("puls", Integer, nullable=False),  # last heartbeat, seconds since the epoch (UTC)
+    Column("inkorg", Text),  # the inbox a watcher serves, if any
+)
+
+# People and systems of the HTTP API and the web pages.
+anvandare = Table(
+    "anvandare", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("namn", String(200), nullable=False, unique=True),
+    Column("roll", String(20), nullable=False),  # handlaggare / registrator / lasare
+    Column("token_sha256", String(64), unique=True),  # the API token, hashed
+    Column("losenord", Text),  # argon2 hash of the web password, if any
+    Column("aktiv", Integer, nullable=False, server_default="1"),
+    Column("skapad", String(40), nullable=False),
+)
+
+# Every view or download of a confidential document: who, when, what.
+atkomst = Table(
+    "atkomst", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tid", String(40), nullable=False),
+    Column("anvandare", String(200), nullable=False),
+    Column("diarienummer", String(64)),
+    Column("handling_id", Integer),
+    Column("atgard", String(40), nullable=False),  # visning / nedladdning
+    Column("detalj", Text),
+)
+
+# An input submitted to the job queue (`docgen submit`, PostgreSQL): the input as it was read (its bytes,
+# so the worker loads exactly what was validated), its attachments, and what became of it.
+inlamning = Table(
+    "inlamning", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kalla", Text, nullable=False),  # the input's name, as reports name it
+    Column("filnamn", Text, nullable=False),  # the file name (its suffix says YAML or JSON)
+    Column("indata", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),  # canonical hash of the input (handling.input_sha256)
+    # koad (queued) / pagar (a worker has it) / klar (registered) / nekad (refused: report in resultat) /
+    # fel (failed for good)
+    Column("status", String(20), nullable=False),
+    Column("jobb_id", Integer),  # the queue's job
+    Column("agare", Text),  # the worker process (owner) of the latest attempt
+    Column("forsok", Integer, nullable=False, server_default="0"),
+    Column("resultat", Text),  # the outcome, JSON
+    Column("inlamnad_av", Text),  # who submitted it (owner)
+    Column("skapad", String(40), nullable=False),
+    Column("andrad", String(40), nullable=False),
+)
+
+# The files a submitted input's attachments (bilagor) name, as they were at submission.
+inlamning_fil = Table(
+    "inlamning_fil", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inlamning_id", Integer, ForeignKey("inlamning.id"), nullable=False, index=True),
+    Column("namn", Text, nullable=False),  # the reference in the input (relative to the input's folder)
+    Column("data", LargeBinary, nullable=False),
+    UniqueConstraint("inlamning_id", "namn"),
+)
+
+LATEST_VERSION = 4
 
 
 def _v1(conn: Connection) -> None:
@@ -121,8 +193,42 @@ def _v2(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE arende ADD COLUMN extern INTEGER NOT NULL DEFAULT 0")
 
 
+def _v3(conn: Connection) -> None:
+    """Deliveries claimed before they are sent; processes with heartbeats; API users and the access log."""
+    columns = {c["name"] for c in inspect(conn).get_columns("leverans")}
+    for name, kind in (("agare", "TEXT"), ("paborjad", "VARCHAR(40)")):
+        if name not in columns:
+            conn.exec_driver_sql(f"ALTER TABLE leverans ADD COLUMN {name} {kind}")
+    metadata.create_all(conn, tables=[process, anvandare, atkomst])
+
+
+#: The statuses of a document that hold its input: at most one such document per input (content hash).
+LIVE_STATUSES = ("reserverad", "registrerad", "arkiverad")
+LIVE_INPUT_INDEX = "ux_handling_input_levande"
+
+
+def _v4(conn: Connection) -> None:
+    """One live document per input, enforced by the database (a partial unique index, so that concurrent
+    processes on PostgreSQL cannot both reserve a number for the same input); submitted inputs (the queue)."""
+    from ..errors import RegistryError
+
+    live = ", ".join(f"'{s}'" for s in LIVE_STATUSES)
+    dupes = conn.exec_driver_sql(
+        f"SELECT input_sha256, COUNT(*) FROM handling WHERE status IN ({live}) GROUP BY input_sha256 "
+        "HAVING COUNT(*) > 1").fetchall()
+    if dupes:
+        raise RegistryError(
+            f"diariet har {len(dupes)} indata med mer än en levande handling (t.ex. {dupes[0][0][:12]}…); makulera "
+            "dubbletterna innan uppgraderingen / the diarium holds more than one live document for the same input "
+            f"({len(dupes)} inputs, e.g. input_sha256 {dupes[0][0]}); void the duplicates before upgrading "
+            "(schema version 4)")
+    conn.exec_driver_sql(
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {LIVE_INPUT_INDEX} ON handling (input_sha256) WHERE status IN ({live})")
+    metadata.create_all(conn, tables=[inlamning, inlamning_fil])
+
+
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
-MIGRATIONS = {1: _v1, 2: _v2}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 def now() -> str:
@@ -149,4 +255,11 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url)
+    if url.startswith(("postgresql:", "postgres:")):
+        url = "postgresql+psycopg:" + url.split(":", 1)[1]  # docgen's driver (psycopg 3)
+    if url.startswith("postgresql"):
+        # Connections are checked before use (a database restart costs a reconnect, not a failed input);
+        # READ COMMITTED, with explicit row locks where numbers are taken (docgen.store.numbers).
+        return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=16, pool_recycle=1800,
+                             connect_args={"connect_timeout": 10, "application_name": "docgen"})
+    return create_engine(url, pool_pre_ping=True)

@@ -1,0 +1,166 @@
+"""Submitting inputs to the queue (`docgen submit`; the interface `docgen watch` calls on PostgreSQL).
+
+    with Submitter(config) as sub:          # or Submitter(config, store) to share a Store
+        result = sub.submit(path, source)   # dict, see Submitter.submit
+    final = wait_for(store, [result["inlamning"]], timeout=600)
+
+An input is loaded and validated where it is (every check `docgen validate` makes, including the diarium's
+precheck), so a refused input is reported at once and never queued. A valid one is stored in the diarium
+with the attachment files it names (the worker, on another node, reads nothing from this one) and queued
+as a ``render_input`` job whose lock and queueing lock are the input's content hash.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path, PurePosixPath
+
+from ..model import Job, Outcome
+from ..owners import owner_id
+from ..store import Store, submissions
+from . import ensure_schema, make_app, require_postgres
+
+RENDER_TASK = "docgen:render_input"
+
+
+class _Checker:
+    """What the load and validate steps need of an engine (no LibreOffice, no heartbeat)."""
+
+    def __init__(self, config, store: Store):
+        from ..plugins import Plugins
+        from ..steps.render import Renderer
+
+        self.config, self.store = config, store
+        self.plugins = Plugins(config)
+        self.renderer = Renderer(config, self.plugins)
+        self.renderer.check_templates()
+        self._lists: tuple[float | None, dict] = (None, {})
+        _ = self.lists
+
+    @property
+    def lists(self) -> dict:
+        from ..recipients import load_lists
+
+        path = self.config.path("sandlistor")
+        mtime = path.stat().st_mtime if path and path.exists() else None
+        if mtime != self._lists[0]:
+            self._lists = (mtime, load_lists(path) if mtime is not None else {})
+        return self._lists[1]
+
+
+class Submitter:
+    """Submits inputs to the queue of a PostgreSQL diarium. One per process (thread-safe for ``submit``)."""
+
+    def __init__(self, config, store: Store | None = None):
+        self.config = config
+        self._own_store = store is None
+        self.store = store or Store(config.registry_url)
+        require_postgres(self.store)
+        ensure_schema(self.store)
+        self.checker = _Checker(config, self.store)
+        self.app = make_app(self.store.url)
+        self.app.open()
+        self.by = owner_id()
+
+    def close(self) -> None:
+        self.app.close()
+        if self._own_store:
+            self.store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def submit(self, path: str | Path, source: str | None = None) -> dict:
+        """Check one input and queue it. Returns ``{"kalla", "status", "inlamning", "jobb", "fel", "problem",
+        "felsort"}``: status ``koad`` (queued: ``jobb`` is the job id, ``inlamning`` the submission id) or
+        ``nekad`` (refused: ``fel`` is the report for the person who wrote it, ``problem`` its problems,
+        ``felsort`` the ErrorKind: input / duplicate / error / internal)."""
+        from ..pipeline import CHECK, failed
+
+        path = Path(path)
+        source = source or str(path)
+        job = Job(source, path)
+        try:
+            for step in CHECK:
+                job = step.run(job, self.checker)
+            files = self._attachments(job)
+        except Exception as exc:  # a refused input: the same report `docgen validate` gives
+            failed(job.outcome, exc)
+            return self._refused(job.outcome)
+        sid = self.store.transact(lambda conn: submissions.add(
+            conn, source=source, filename=path.name, raw=job.loaded.raw, sha256=job.doc.sha256, files=files,
+            by=self.by))
+        sha = job.doc.sha256
+        from procrastinate.exceptions import AlreadyEnqueued
+
+        try:
+            job_id = self.app.tasks[RENDER_TASK].configure(lock=sha, queueing_lock=sha).defer(submission_id=sid)
+        except AlreadyEnqueued:
+            waiting = self.store.query("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo'",
+                                       q=sha)
+            other = waiting[0]["id"] if waiting else None
+            msg = (f"{source}: samma indata väntar redan i kön (jobb {other}). / the same input is already queued "
+                   f"(job {other}).")
+            o = Outcome(source=source, error=msg, error_kind="duplicate")
+            self.store.transact(lambda conn: submissions.finish(conn, sid, submissions.REFUSED, _json(o)))
+            return self._refused(o, sid)
+        self.store.transact(lambda conn: submissions.set_job(conn, sid, job_id))
+        return {"kalla": source, "status": submissions.QUEUED, "inlamning": sid, "jobb": job_id, "fel": None,
+                "problem": [], "felsort": None}
+
+    @staticmethod
+    def _attachments(job: Job) -> dict[str, bytes]:
+        """The files the input's attachments name (validate has checked they are inside its folder)."""
+        base = job.loaded.base_dir
+        out = {}
+        for item in job.doc.data.get("bilagor") or []:
+            name = item.get("fil")
+            if name and name not in out:
+                out[name] = (base / PurePosixPath(name.replace("\\", "/"))).read_bytes()
+        return out
+
+    @staticmethod
+    def _refused(o: Outcome, sid: int | None = None) -> dict:
+        return {"kalla": o.source, "status": submissions.REFUSED, "inlamning": sid, "jobb": None, "fel": o.error,
+                "problem": o.problems, "felsort": str(o.error_kind) if o.error_kind else None}
+
+
+def _json(outcome: Outcome) -> str:
+    import dataclasses
+
+    return json.dumps(dataclasses.asdict(outcome), ensure_ascii=False, default=str)
+
+
+def wait_for(store: Store, submission_ids: list[int], timeout: float | None = None, every: float = 0.5) -> dict[int, dict]:
+    """Wait until each submission is final (klar / nekad / fel) or its job failed for good; returns
+    ``{id: {"status", "resultat" (the outcome as a dict), "jobb"}}``; those not final by ``timeout`` keep
+    their current status. One query per look, whatever the number of submissions."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pending, done = set(submission_ids), {}
+    while pending:
+        with store.read() as conn:
+            rows = submissions.with_job_status(conn, sorted(pending))
+        for row in rows:
+            if row["status"] in submissions.FINAL or row["jobb_status"] in ("failed", "cancelled", "aborted"):
+                pending.discard(row["id"])
+                done[row["id"]] = _final(row, row["jobb_status"])
+        pending &= {r["id"] for r in rows}
+        if not pending or (deadline is not None and time.monotonic() > deadline):
+            break
+        time.sleep(every)
+    if pending:
+        with store.read() as conn:
+            for row in submissions.with_job_status(conn, sorted(pending)):
+                done[row["id"]] = _final(row, row["jobb_status"])
+    return done
+
+
+def _final(row: dict, job_status: str | None) -> dict:
+    result = json.loads(row["resultat"]) if row["resultat"] else {}
+    status = row["status"]
+    if status not in submissions.FINAL and job_status in ("failed", "cancelled", "aborted"):
+        status = submissions.FAILED
+    return {"status": status, "resultat": result, "jobb": row["jobb_id"]}

@@ -1,0 +1,187 @@
+"""The queue's tasks: ``render_input`` (one submitted input through the pipeline) and the periodic ones
+(sending pending deliveries, the fixity check, clearing finished jobs). They run in `docgen worker`, which
+sets ``RUNTIME`` (its engine: config, store, warm LibreOffice pool) before taking jobs."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import tempfile
+from pathlib import Path, PurePosixPath
+
+import procrastinate
+
+from ..model import ErrorKind
+from ..owners import owner_id
+from ..store import submissions, transient
+
+log = logging.getLogger("docgen")
+
+#: Attempts of a job before it fails for good (transient failures only; a refused input is never retried).
+MAX_ATTEMPTS = 5
+#: The names of exceptions (in an outcome's error text) that mean the database was away: try again.
+_DB_AWAY = ("OperationalError", "InterfaceError", "DisconnectionError", "AdminShutdown", "PoolTimeout",
+            "ConnectionTimeout", "CannotConnectNow")
+
+SEND_CRON = "* * * * *"  # every minute
+FIXITY_CRON = "17 2 * * *"  # nightly
+CLEANUP_CRON = "41 * * * *"  # hourly
+#: Finished (succeeded) jobs are kept this long for `docgen status`, then removed.
+KEEP_FINISHED_HOURS = 72
+
+
+class Transient(Exception):
+    """A failure worth another attempt later (LibreOffice crashed, the database was away)."""
+
+
+class Failed(Exception):
+    """The job failed for good (the submission's outcome says why)."""
+
+
+class Runtime:
+    """What the tasks of one worker process share: the engine (config, store, LibreOffice pool)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.config = engine.config
+        self.store = engine.store
+
+
+RUNTIME: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    if RUNTIME is None:
+        raise RuntimeError("docgen's tasks run in `docgen worker` (no engine in this process)")
+    return RUNTIME
+
+
+def outcome_json(outcome) -> str:
+    return json.dumps(dataclasses.asdict(outcome), ensure_ascii=False, default=str)
+
+
+def is_transient(outcome) -> bool:
+    """Whether a failed outcome is worth another attempt: LibreOffice failed, or the database was away."""
+    if outcome.error_kind == ErrorKind.CONVERSION:
+        return True
+    return outcome.error_kind in (ErrorKind.INTERNAL, ErrorKind.ERROR) and any(n in (outcome.error or "") for n in _DB_AWAY)
+
+
+def materialise(folder: Path, sub: dict) -> Path:
+    """The submitted input and its attachments as files in ``folder`` (as the loader reads them); the input's path."""
+    suffix = PurePosixPath(sub["filnamn"]).suffix.lower()
+    path = folder / ("indata" + (suffix if suffix in (".yaml", ".yml", ".json") else ".yaml"))
+    path.write_bytes(sub["indata"])
+    for ref, data in sub["filer"].items():
+        rel = PurePosixPath(ref.replace("\\", "/"))
+        if rel.is_absolute() or ".." in rel.parts:
+            continue  # refused at submission; never written outside the folder
+        target = folder.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return path
+
+
+def _db(fn, *args):
+    """A statement of the task itself; a database that is away makes the job try again later."""
+    rt = runtime()
+    try:
+        return rt.store.transact(lambda conn: fn(conn, *args))
+    except Exception as exc:
+        if transient(exc):
+            raise Transient(f"the diarium is not reachable: {exc}") from exc
+        raise
+
+
+def render_input(context, submission_id: int) -> dict:
+    """Produce one submitted input: number, DOCX, PDF/A, outbox, diarium, messages. Returns its outcome."""
+    from ..model import Job
+    from ..pipeline import NEW_INPUT
+    from ..steps.number import presumed_dead
+
+    rt = runtime()
+    me = owner_id()
+    sub = _db(submissions.start, submission_id, me)
+    if sub is None:
+        log.warning("job %s: submission %s does not exist", context.job.id, submission_id)
+        return {"ok": False, "error": "no such submission"}
+    if sub["status"] in submissions.FINAL:  # an attempt that finished, in a worker that died before telling the queue
+        return json.loads(sub["resultat"] or "{}")
+    with tempfile.TemporaryDirectory(prefix="docgen-job-") as tmp:
+        path = materialise(Path(tmp), sub)
+        # The queue runs one job per input at a time: a reservation of this input held by the worker of the
+        # previous attempt (dead: its job was put back as stalled; or this process, after a transient failure)
+        # is this job's to take over, with its number.
+        with presumed_dead(sub["tidigare_agare"]):
+            outcome = rt.engine.run(Job(sub["kalla"], path), NEW_INPUT)
+    attempts = context.job.attempts + 1
+    if (not outcome.ok and outcome.error_kind == ErrorKind.DUPLICATE and sub["tidigare_agare"]
+            and outcome.registered_from == sub["kalla"]):
+        # a previous attempt registered it and its worker died before saying so: that is this input's document
+        outcome.ok, outcome.error, outcome.error_kind = True, None, None
+        outcome.warnings.append("registrerad av ett tidigare försök / registered by an earlier attempt")
+    if outcome.ok:
+        status = submissions.DONE
+    elif outcome.error_kind in (ErrorKind.INPUT, ErrorKind.DUPLICATE):
+        status = submissions.REFUSED
+    elif is_transient(outcome) and attempts < MAX_ATTEMPTS:
+        _db(submissions.finish, submission_id, submissions.QUEUED, outcome_json(outcome), me)
+        raise Transient(outcome.error)
+    else:
+        status = submissions.FAILED
+    _db(submissions.finish, submission_id, status, outcome_json(outcome), me)
+    log.info("job %s: %s %s", context.job.id, sub["kalla"],
+             f"{outcome.diarienummer}-{outcome.lopnummer:02d}" if outcome.ok and outcome.lopnummer else status,
+             extra={"doc": {"input": sub["kalla"], "status": status, "diarienummer": outcome.diarienummer}})
+    if status == submissions.FAILED:
+        raise Failed(outcome.error)
+    return {"ok": outcome.ok, "diarienummer": outcome.diarienummer, "lopnummer": outcome.lopnummer}
+
+
+def send_pending(timestamp: int) -> int:
+    """Send the deliveries not yet sent (each claimed before it is sent, so none goes twice)."""
+    from ..steps.send import send_unsent
+
+    rt = runtime()
+    if not rt.config.section("smtp").get("server"):
+        return 0
+    outcomes = send_unsent(rt.store, rt.config)
+    if outcomes:
+        log.info("sent %d deliveries (%d failed)", sum(o["status"] == "skickad" for o in outcomes),
+                 sum(o["status"] != "skickad" for o in outcomes))
+    return len(outcomes)
+
+
+def fixity(timestamp: int) -> int:
+    """The nightly fixity check of the outbox: every file the diarium lists, present and unchanged."""
+    from ..registrar.verify import verify_outbox
+
+    rt = runtime()
+    problems, checked = verify_outbox(rt.store, rt.config.outbox)
+    for p in problems:
+        log.error("fixity: %s", p)
+    log.info("fixity: %d files checked, %d problems", checked, len(problems))
+    if problems:
+        raise Failed(f"fixity: {len(problems)} problems of {checked} files, e.g. {problems[0]}")
+    return checked
+
+
+async def clear_finished(context, timestamp: int) -> None:
+    """Remove jobs that succeeded more than KEEP_FINISHED_HOURS ago (failed ones stay for `docgen status`)."""
+    await context.app.job_manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS)
+
+
+def make_blueprint(send_cron: str = SEND_CRON, fixity_cron: str = FIXITY_CRON,
+                   cleanup_cron: str = CLEANUP_CRON) -> procrastinate.Blueprint:
+    """docgen's tasks. Periodic tasks are deferred once per slot across all nodes (procrastinate records each
+    deferral), and a queueing lock keeps at most one of each waiting; a lock runs at most one at a time."""
+    bp = procrastinate.Blueprint()
+    retry = procrastinate.RetryStrategy(max_attempts=MAX_ATTEMPTS, exponential_wait=2, retry_exceptions={Transient})
+    bp.task(name="render_input", pass_context=True, retry=retry)(render_input)
+    for func, cron in ((send_pending, send_cron), (fixity, fixity_cron)):
+        task = bp.task(name=func.__name__, queue="periodic", lock=func.__name__, queueing_lock=func.__name__)(func)
+        bp.periodic(cron=cron)(task)
+    task = bp.task(name="clear_finished", queue="periodic", pass_context=True, queueing_lock="clear_finished")(
+        clear_finished)
+    bp.periodic(cron=cleanup_cron)(task)
+    return bp

@@ -1,0 +1,106 @@
+"""`docgen worker`: run the queue's jobs on this node until stopped (SIGTERM / SIGINT: finish the jobs in
+hand, then stop).
+
+One engine per process (config, store, heartbeat in the diarium) with one warm LibreOffice per
+concurrency slot. procrastinate's worker beats in its own table; beside it runs the stalled-job recovery:
+every few seconds, jobs of workers whose heartbeat is older than ``stalled_after`` are put back in the
+queue (any node may do it; the first wins). A database that goes away stops procrastinate's worker (its
+heartbeat fails): the jobs in hand finish (the diarium's store waits for the database), and the worker
+starts again, with the same warm LibreOffice, once the database answers.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+
+from . import ensure_schema, make_app, require_postgres, tasks
+
+log = logging.getLogger("docgen")
+
+BEAT = 10.0  # procrastinate's worker heartbeat, seconds
+STALLED_AFTER = 30.0  # a worker whose heartbeat is older is dead: its jobs go back to the queue
+
+
+def run(config, concurrency: int = 1, *, beat: float = BEAT, stalled_after: float = STALLED_AFTER,
+        send_cron: str = tasks.SEND_CRON, fixity_cron: str = tasks.FIXITY_CRON, polling: float = 5.0) -> int:
+    """Run jobs until SIGTERM/SIGINT; the exit code."""
+    from ..pipeline import Engine
+    from ..store import Store
+
+    store = Store(config.registry_url)
+    try:
+        require_postgres(store)
+        ensure_schema(store)
+        engine = Engine(config, store=store, workers=concurrency, role="worker")
+    except BaseException:
+        store.close()
+        raise
+    try:
+        engine.pool.start()
+        tasks.RUNTIME = tasks.Runtime(engine)
+        app = make_app(store.url, send_cron=send_cron, fixity_cron=fixity_cron)
+        options = dict(concurrency=concurrency, name=f"docgen@{socket.gethostname()}:{os.getpid()}",
+                       update_heartbeat_interval=beat, stalled_worker_timeout=stalled_after,
+                       install_signal_handlers=False, fetch_job_polling_interval=polling, wait=True)
+        log.info("worker %s: %d slot(s), each with its own LibreOffice", engine.heartbeat.owner, concurrency)
+        asyncio.run(_serve(app, options, stalled_after))
+        return 0
+    finally:
+        tasks.RUNTIME = None
+        engine.close()
+
+
+async def _serve(app, options: dict, stalled_after: float) -> None:
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    delay = 1.0
+    while not stopping.is_set():
+        try:
+            async with app.open_async():
+                worker = asyncio.create_task(app.run_worker_async(**options), name="docgen-worker")
+                recovery = asyncio.create_task(_recover_stalled(app, stalled_after), name="docgen-stalled")
+                stop = asyncio.create_task(stopping.wait())
+                done, _ = await asyncio.wait({worker, stop}, return_when=asyncio.FIRST_COMPLETED)
+                recovery.cancel()
+                if stop in done:
+                    log.info("stopping: finishing the jobs in hand")
+                    worker.cancel()
+                    await asyncio.gather(worker, recovery, return_exceptions=True)
+                    return
+                stop.cancel()
+                await asyncio.gather(recovery, return_exceptions=True)
+                if worker.exception() is not None:
+                    raise worker.exception()
+                log.warning("the queue's worker stopped (the database went away?); starting it again")
+                delay = 1.0
+        except Exception as exc:  # the database is away: wait for it, keep LibreOffice warm
+            log.warning("the queue is not reachable (%s: %s); trying again in %.0f s", type(exc).__name__,
+                        str(exc).splitlines()[0][:200] if str(exc) else "", delay)
+        try:
+            await asyncio.wait_for(stopping.wait(), timeout=delay)
+        except asyncio.TimeoutError:
+            pass
+        delay = min(delay * 2, 15.0)
+
+
+async def _recover_stalled(app, stalled_after: float) -> None:
+    """Put the jobs of dead workers (no heartbeat for ``stalled_after`` s) back in the queue."""
+    every = max(1.0, stalled_after / 3)
+    while True:
+        await asyncio.sleep(every)
+        try:
+            stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)
+        except Exception as exc:
+            log.warning("stalled-job check failed (%s); next in %.0f s", exc, every)
+            continue
+        for job in stalled:
+            try:
+                await app.job_manager.retry_job(job)
+            except Exception:  # another node put it back first
+                continue
+            log.warning("job %s (%s) of a dead worker put back in the queue", job.id, job.task_name)

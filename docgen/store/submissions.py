@@ -1,0 +1,94 @@
+"""Statements of the job queue's inputs (`docgen submit`, `docgen worker`): the snapshot of a submitted
+input and its attachments, which worker has it, and what became of it."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, text, update
+
+from .schema import inlamning, inlamning_fil, now
+
+QUEUED, RUNNING, DONE, REFUSED, FAILED = "koad", "pagar", "klar", "nekad", "fel"
+FINAL = (DONE, REFUSED, FAILED)
+
+
+def add(conn, *, source: str, filename: str, raw: bytes, sha256: str, files: dict[str, bytes], by: str) -> int:
+    """Store a validated input and the attachment files it names; returns the submission's id."""
+    stamp = now()
+    sid = conn.execute(inlamning.insert().values(
+        kalla=source, filnamn=filename, indata=raw, sha256=sha256, status=QUEUED, inlamnad_av=by, skapad=stamp,
+        andrad=stamp)).inserted_primary_key[0]
+    if files:
+        conn.execute(inlamning_fil.insert(), [dict(inlamning_id=sid, namn=name, data=data) for name, data in files.items()])
+    return sid
+
+
+def set_job(conn, submission_id: int, job_id: int | None) -> None:
+    conn.execute(update(inlamning).where(inlamning.c.id == submission_id).values(jobb_id=job_id, andrad=now()))
+
+
+def get(conn, submission_id: int) -> dict | None:
+    """A submission without its bytes."""
+    row = conn.execute(select(inlamning.c.id, inlamning.c.kalla, inlamning.c.filnamn, inlamning.c.sha256,
+                              inlamning.c.status, inlamning.c.jobb_id, inlamning.c.agare, inlamning.c.forsok,
+                              inlamning.c.resultat, inlamning.c.skapad, inlamning.c.andrad)
+                       .where(inlamning.c.id == submission_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def start(conn, submission_id: int, owner: str) -> dict | None:
+    """A worker takes the submission (one more attempt): its bytes, its attachments, and the owner of the
+    previous attempt (``tidigare_agare``; the queue gives a job to one worker at a time, so a previous
+    attempt that did not finish belongs to a worker that died)."""
+    row = conn.execute(select(inlamning).where(inlamning.c.id == submission_id).with_for_update()).first()
+    if row is None:
+        return None
+    out = dict(row._mapping)
+    out["tidigare_agare"] = out["agare"]
+    conn.execute(update(inlamning).where(inlamning.c.id == submission_id).values(
+        status=RUNNING, agare=owner, forsok=inlamning.c.forsok + 1, andrad=now()))
+    out["filer"] = {r.namn: bytes(r.data) for r in conn.execute(
+        select(inlamning_fil.c.namn, inlamning_fil.c.data).where(inlamning_fil.c.inlamning_id == submission_id))}
+    out["indata"] = bytes(out["indata"])
+    return out
+
+
+def finish(conn, submission_id: int, status: str, result: str, owner: str | None = None) -> None:
+    """What became of the submission (its outcome as JSON). With ``owner``, only if that worker still has it."""
+    q = update(inlamning).where(inlamning.c.id == submission_id)
+    if owner is not None:
+        q = q.where(inlamning.c.agare == owner)
+    conn.execute(q.values(status=status, resultat=result, andrad=now()))
+
+
+def with_job_status(conn, submission_ids: list[int]) -> list[dict]:
+    """Submissions (without bytes) with the status of their job in the queue (``jobb_status``)."""
+    if not submission_ids:
+        return []
+    rows = conn.execute(text(
+        "/* docgen wait_for */ SELECT i.id, i.status, i.resultat, i.jobb_id, j.status::text AS jobb_status "
+        "FROM inlamning i LEFT JOIN procrastinate_jobs j ON j.id = i.jobb_id WHERE i.id = ANY(:ids)"),
+        {"ids": list(submission_ids)})
+    return [dict(r._mapping) for r in rows]
+
+
+def running_owners(conn) -> set[str]:
+    """The workers that hold a submission in progress (their reservations wait for the queue's retry)."""
+    return {r[0] for r in conn.execute(select(inlamning.c.agare).where(inlamning.c.status == RUNNING,
+                                                                         inlamning.c.agare.is_not(None)).distinct())}
+
+
+def counts(conn) -> dict[str, int]:
+    """How many submissions are in each status."""
+    return {r[0]: r[1] for r in conn.execute(select(inlamning.c.status, func.count()).group_by(inlamning.c.status))}
+
+
+def by_job(conn, job_ids: list[int]) -> dict[int, dict]:
+    if not job_ids:
+        return {}
+    rows = conn.execute(select(inlamning.c.id, inlamning.c.kalla, inlamning.c.jobb_id, inlamning.c.status,
+                               inlamning.c.agare).where(inlamning.c.jobb_id.in_(job_ids)))
+    return {r.jobb_id: dict(r._mapping) for r in rows}
+
+
+def latest_for_source(conn, source: str) -> int | None:
+    """The latest submission of an input by its name (a watcher taking over a dead one's claim follows it)."""
+    return conn.execute(select(func.max(inlamning.c.id)).where(inlamning.c.kalla == source)).scalar()
