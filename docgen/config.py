@@ -138,6 +138,10 @@ SETTINGS: list[Setting] = [
     S("libreoffice", "omstart_efter", 200, "Restart an instance after this many conversions (bounds memory); 0 = never.",
       min=0),
     S("libreoffice", "instanser", 0, "Warm instances in the pool; 0 = one per worker.", min=0, max=64),
+    S("webb", "betrodd_anvandarrubrik", "", "`docgen serve` behind a reverse proxy that authenticates people: the request "
+      "header naming the user (e.g. X-Remote-User), trusted as is; empty: off (people log in with a password)."),
+    S("webb", "session_timmar", 8.0, "Hours a web login lasts.", min=0.1, max=720),
+    S("webb", "sakra_kakor", False, "Mark the login cookie Secure (the pages are served over HTTPS, e.g. behind a reverse proxy)."),
 ]
 del S
 

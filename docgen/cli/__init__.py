@@ -53,6 +53,7 @@ class Context:
         self.workspace = workspace
         self._config = None
         self._plugins = None
+        self._store = None
 
     @property
     def config(self):
@@ -65,6 +66,17 @@ class Context:
         if self._plugins is None:
             self._plugins = Plugins(self.config)
         return self._plugins
+
+    @property
+    def store(self):
+        """The diarium; opening it voids what dead processes reserved and nobody will finish."""
+        if self._store is None:
+            from ..liveness import claims_waiting, void_dead_reservations
+            from ..store import Store
+
+            self._store = Store(self.config.registry_url)
+            void_dead_reservations(self._store, keep=claims_waiting(self.config, self._store), starter="registrar")
+        return self._store
 
 
 class DocgenGroup(click.Group):
@@ -94,4 +106,4 @@ def main() -> None:
 
 
 # The command modules register their commands on `cli` when imported.
-from . import documents, registrar, service  # noqa: E402,F401
+from . import documents, queue, registrar, service, web  # noqa: E402,F401

@@ -1,0 +1,10 @@
+"""`docgen serve`: the HTTP API (FastAPI, OpenAPI at /openapi.json) and the server-rendered web pages.
+
+``app`` builds the application and turns every error into a clear answer, ``auth`` finds who is
+asking, ``submit`` takes inputs the same way as the inbox (checks, then the inbox file the watcher
+takes) and reads their status, ``api`` and ``pages`` are the two faces, ``forms`` adapts a type's
+JSON Schema for the browser's form library.
+"""
+from .app import create_app
+
+__all__ = ["create_app"]

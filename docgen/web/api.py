@@ -1,0 +1,350 @@
+"""The HTTP API under /api: submit inputs, follow their status, preview drafts, search the diarium, read a case,
+download files. Every route names the errors it can answer with, so the OpenAPI description is complete."""
+import datetime
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path as PathParam, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel
+
+from ..model import DocStatus
+from ..registrar.search import show_case
+from ..store import access, users
+from .app import problems_for
+from .auth import User
+from .submit import ID, Refused, draft, failed_queue, parse_json, status, submit, too_large
+
+bearer = HTTPBearer(auto_error=False, description="API-nyckeln som `docgen user add` skriver ut / the token `docgen user add` prints.")
+router = APIRouter(prefix="/api", dependencies=[Depends(bearer)])
+
+
+class ProblemModel(BaseModel):
+    field: str
+    sv: str
+    en: str
+    fix_sv: str = ""
+    fix_en: str = ""
+    line: int | None = None
+
+
+class ErrorBody(BaseModel):
+    problem: list[ProblemModel]
+    rapport: str | None = None
+
+
+def errors(*codes: int) -> dict:
+    return {c: {"model": ErrorBody} for c in (401, *codes)}
+
+
+class Accepted(BaseModel):
+    id: str
+    status_url: str
+
+
+class Files(BaseModel):
+    pdf: str | None = None
+    docx: str | None = None
+
+
+class StatusBody(BaseModel):
+    id: str
+    status: Literal["väntar", "pågår", "registrerad", "fel"]
+    diarienummer: str | None = None
+    lopnummer: int | None = None
+    filer: Files | None = None
+    problem: list[ProblemModel] = []
+    rapport: str | None = None
+
+
+class DocumentRow(BaseModel):
+    diarienummer: str
+    lopnummer: int
+    version: int | None
+    dokumenttyp: str
+    rubrik: str
+    datum: str
+    status: str
+    registrerad: str | None
+    motpart: str | None
+    beskrivning: str | None
+    enhet: str | None
+    sekretess: dict | None
+    extern: bool
+    url: str
+    pdf: str | None
+
+
+class FileModel(BaseModel):
+    typ: str
+    sha256: str
+    storlek: int
+    url: str | None
+
+
+class DeliveryModel(BaseModel):
+    syfte: str
+    namn: str
+    epost: str | None
+    status: str
+    resultat: str | None
+    expedierad: str | None
+
+
+class VersionModel(BaseModel):
+    version: int
+    skapad: str
+    skapad_av: str
+    mall: str
+    mall_sha256: str
+    filer: list[FileModel]
+    utskick: list[DeliveryModel]
+
+
+class CaseDocument(BaseModel):
+    lopnummer: int
+    dokumenttyp: str
+    rubrik: str
+    datum: str
+    status: str
+    registrerad: str | None
+    motpart: str | None
+    beskrivning: str | None
+    enhet: str | None
+    sekretess: dict | None
+    makulerad_orsak: str | None
+    arkivpaket: str | None
+    versioner: list[VersionModel]
+
+
+class CaseBody(BaseModel):
+    diarienummer: str
+    rubrik: str
+    status: str
+    skapad: str
+    makulerad_orsak: str | None
+    extern: bool
+    handlingar: list[CaseDocument]
+
+
+class TypeModel(BaseModel):
+    namn: str
+    titel: str
+    varianter: list[str]
+    schema_url: str
+
+
+class FailedModel(BaseModel):
+    mapp: str
+    fil: str
+    sammanfattning: str
+    rapport: str
+    indata: str
+
+
+def current_user(request: Request) -> User:
+    """The request's user, or 401."""
+    user = request.app.state.auth.identify(request.headers, request.cookies)
+    if user is None:
+        raise Refused(401, problems_for(401))
+    return user
+
+
+def submitter(request: Request, user: User = Depends(current_user)) -> User:
+    if not user.may_submit:
+        raise Refused(403, problems_for(403, "Att skicka in kräver rollen handlaggare eller registrator.",
+                                        "Submitting needs the role handlaggare or registrator."))
+    return user
+
+
+def registrator(request: Request, user: User = Depends(current_user)) -> User:
+    if not user.registrator:
+        raise Refused(403, problems_for(403))
+    return user
+
+
+def case_url(dnr: str) -> str:
+    return f"/api/arenden/{quote(dnr, safe='')}"
+
+
+def file_url(dnr: str, lopnummer: int, typ: str, version: int | None = None) -> str:
+    return f"{case_url(dnr)}/handlingar/{lopnummer}/{typ}" + (f"?version={version}" if version else "")
+
+
+async def json_body(request: Request) -> bytes:
+    """The request body, refused as 415 unless JSON and 413 when larger than ``[granser] max_filstorlek``."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise Refused(415, problems_for(415, f"Fick {kind or '(ingen)'}.", f"Got {kind or '(none)'}."))
+    limit = request.app.state.config.limits["max_filstorlek"]
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise too_large(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            break
+    return bytes(body)
+
+
+INPUT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "description": "En indata som i en fil i inkorgen (`docgen schema TYP`, GET /api/typer). / "
+                                     "An input as in an inbox file."}}}}}
+
+
+@router.post("/dokument", status_code=202, response_model=Accepted, responses=errors(400, 403, 413, 415, 422),
+             openapi_extra=INPUT_BODY, summary="Skicka in ett dokument / submit a document")
+async def post_document(request: Request, user: User = Depends(submitter)):
+    """Checked exactly like a file in the inbox (422 with the report if refused, and no number is taken), then
+    put in the inbox for the watcher: numbering, rendering, registration and distribution follow as for any file."""
+    raw = await json_body(request)
+    parse_json(raw, request.app.state.config.limits["max_filstorlek"])
+    sid = await run_in_threadpool(submit, request.app.state.engine, user, raw)
+    url = f"/api/dokument/{sid}"
+    return Response(Accepted(id=sid, status_url=url).model_dump_json(), status_code=202, media_type="application/json",
+                    headers={"Location": url})
+
+
+@router.get("/dokument/{sid}", response_model=StatusBody, responses=errors(404), summary="Status för inskickat / status")
+def get_status(request: Request, sid: str, user: User = Depends(current_user)):
+    """väntar (in the inbox), pågår (being processed), registrerad (with its number and files), fel (with the problems)."""
+    engine = request.app.state.engine
+    if ID.fullmatch(sid):
+        with engine.store.read() as conn:
+            owner = users.submitter(conn, sid)
+    if not ID.fullmatch(sid) or owner is None or (owner != user.namn and not user.registrator):
+        raise Refused(404, problems_for(404))
+    st = status(engine, sid)
+    files = Files(pdf=file_url(st.diarienummer, st.lopnummer, "pdf"),
+                  docx=file_url(st.diarienummer, st.lopnummer, "docx")) if st.diarienummer else None
+    return StatusBody(id=sid, status=st.status, diarienummer=st.diarienummer, lopnummer=st.lopnummer, filer=files,
+                      problem=st.problem, rapport=st.rapport)
+
+
+@router.post("/utkast", responses={200: {"content": {"application/pdf": {}}, "description": "Utkastet som PDF."},
+                                   **errors(400, 403, 413, 415, 422)},
+             openapi_extra=INPUT_BODY, response_class=Response, summary="Förhandsgranska / preview a draft")
+async def post_draft(request: Request, user: User = Depends(submitter)):
+    """The input rendered as a draft (UTKAST watermark, no number, nothing registered or kept)."""
+    raw = await json_body(request)
+    data = parse_json(raw, request.app.state.config.limits["max_filstorlek"])
+    pdf = await run_in_threadpool(draft, request.app.state.engine, data)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="utkast.pdf"'})
+
+
+def document_rows(request: Request, user: User, **filters) -> list[dict]:
+    with request.app.state.engine.store.read() as conn:
+        rows = access.documents(conn, user.roll, user.namn, **filters)
+    return [dict(r, sekretess=_secret(r["sekretess"]), extern=bool(r["extern"]), url=case_url(r["diarienummer"]),
+                 pdf=file_url(r["diarienummer"], r["lopnummer"], "pdf") if r["status"] != DocStatus.VOIDED else None)
+            for r in rows]
+
+
+def _secret(value: str | None) -> dict | None:
+    import json
+
+    return json.loads(value) if value else None
+
+
+DATE = Query(None, description="ÅÅÅÅ-MM-DD")
+
+
+@router.get("/arenden", response_model=list[DocumentRow], responses=errors(), summary="Sök i diariet / search")
+def search(request: Request, user: User = Depends(current_user), typ: str | None = None, serie: str | None = None,
+           ar: int | None = Query(None, ge=1900, le=2100), fran: datetime.date | None = DATE,
+           till: datetime.date | None = DATE,
+           status: Literal["registrerad", "makulerad", "arkiverad"] | None = None,
+           text: str | None = Query(None, max_length=200), limit: int = Query(200, ge=1, le=1000)):
+    """The registrar's filters (as `docgen registry list`); confidential documents only for those who may see them."""
+    return document_rows(request, user, typ=typ, serie=serie, ar=ar, fran=fran.isoformat() if fran else None,
+                         till=till.isoformat() if till else None, status=status, text=text, limit=limit)
+
+
+def visible_case(request: Request, user: User, dnr: str, log_views: bool) -> dict:
+    """The case with the documents this user may see (404 if none); with ``log_views``, each confidential one
+    shown is logged."""
+    from ..cli.registrar import _from_slug
+
+    store = request.app.state.engine.store
+    case = show_case(store, dnr) or show_case(store, _from_slug(request.app.state.config, dnr))
+    if case is None:
+        raise Refused(404, problems_for(404))
+    with store.read() as conn:
+        ids = access.visible_ids(conn, user.roll, user.namn, [d["id"] for d in case["handlingar"]])
+    case["handlingar"] = [d for d in case["handlingar"] if d["id"] in ids]
+    if not case["handlingar"] and not user.registrator:
+        raise Refused(404, problems_for(404))
+    secret = [d for d in case["handlingar"] if d["sekretess"]]
+    if secret and log_views:
+        with store.tx() as conn:
+            for d in secret:
+                users.log(conn, user.namn, "visning", diarienummer=case["diarienummer"], handling_id=d["id"],
+                          detalj=request.url.path)
+    return case
+
+
+def case_body(case: dict) -> dict:
+    dnr = case["diarienummer"]
+    for d in case["handlingar"]:
+        for v in d["versioner"]:
+            for f in v["filer"]:
+                f["url"] = file_url(dnr, d["lopnummer"], f["typ"], v["version"]) if f["typ"] in ("pdf", "docx") else None
+    return dict(case, extern=bool(case["extern"]))
+
+
+@router.get("/arenden/{dnr}", response_model=CaseBody, responses=errors(404), summary="Ett ärende / one case")
+def get_case(request: Request, dnr: str, user: User = Depends(current_user)):
+    """The case, its documents, every version with checksums and files, deliveries."""
+    return case_body(visible_case(request, user, dnr, log_views=True))
+
+
+MEDIA = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+@router.get("/arenden/{dnr}/handlingar/{lopnummer}/{typ}", response_class=FileResponse,
+            responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "Filen."}, **errors(404)},
+            summary="Hämta en fil / download a file")
+def download(request: Request, dnr: str, typ: Literal["pdf", "docx"], lopnummer: int = PathParam(ge=1, le=99999),
+             version: int | None = Query(None, ge=1, le=99999), inline: bool = False,
+             user: User = Depends(current_user)):
+    """A document's PDF or DOCX (the latest version unless ``version`` is given); ``inline`` for showing in the browser."""
+    case = visible_case(request, user, dnr, log_views=False)
+    doc = next((d for d in case["handlingar"] if d["lopnummer"] == lopnummer), None)
+    versions = [v for v in (doc["versioner"] if doc else []) if version is None or v["version"] == version]
+    stored = next((f for f in (versions[-1]["filer"] if versions else []) if f["typ"] == typ), None)
+    outbox = request.app.state.config.outbox.resolve()
+    path = (outbox / stored["sokvag"]).resolve() if stored else None
+    if path is None or not path.is_relative_to(outbox) or not path.is_file():
+        raise Refused(404, problems_for(404))
+    if doc["sekretess"]:
+        with request.app.state.engine.store.tx() as conn:
+            users.log(conn, user.namn, "nedladdning", diarienummer=case["diarienummer"], handling_id=doc["id"],
+                      detalj=f"{typ} v{versions[-1]['version']}")
+    return FileResponse(path, media_type=MEDIA[typ], filename=Path(stored["sokvag"]).name,
+                        content_disposition_type="inline" if inline else "attachment")
+
+
+@router.get("/typer", response_model=list[TypeModel], responses=errors(), summary="Dokumenttyper / document types")
+def types(request: Request, user: User = Depends(current_user)):
+    return [TypeModel(namn=name, titel=t.cls.title, varianter=list(t.cls.variants or []),
+                      schema_url=f"/api/typer/{name}/schema") for name, t in request.app.state.engine.plugins.types.items()]
+
+
+@router.get("/typer/{typ}/schema", response_model=dict[str, Any], responses=errors(404),
+            summary="En typs JSON Schema / a type's JSON Schema")
+def type_schema(request: Request, typ: str, user: User = Depends(current_user)):
+    """The same schema as `docgen schema TYP`."""
+    t = request.app.state.engine.plugins.get(typ)
+    if t is None:
+        raise Refused(404, problems_for(404))
+    return t.cls.full_schema()
+
+
+@router.get("/fel", response_model=list[FailedModel], responses=errors(403), summary="Felkön / the failed queue")
+def failed(request: Request, user: User = Depends(registrator)):
+    """The inputs in fel/, newest first, each with its report (registrator only)."""
+    return failed_queue(request.app.state.engine)

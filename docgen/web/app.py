@@ -1,0 +1,133 @@
+"""The application: shared state (engine, authenticator, templates), the watcher thread of `docgen serve`,
+and error handling that answers every failure with ``{"problem": [...]}`` (API) or a Swedish page,
+never a traceback.
+"""
+import logging
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from .. import __version__
+from ..config import Config
+from ..errors import problem
+from ..pipeline import Engine
+from .auth import Authenticator, secret
+from .submit import Refused
+
+log = logging.getLogger("docgen.web")
+HERE = Path(__file__).parent
+
+#: What each HTTP error means, for answers that have nothing more specific to say.
+MEANING = {
+    400: ("felaktig begäran.", "bad request."),
+    401: ("inloggning krävs: ange en API-nyckel (Authorization: Bearer …) eller logga in.",
+          "authentication required: send an API token (Authorization: Bearer …) or log in."),
+    403: ("din roll får inte göra detta.", "your role may not do this."),
+    404: ("finns inte (eller så får du inte se det).", "not found (or not yours to see)."),
+    405: ("metoden stöds inte här.", "method not allowed here."),
+    413: ("för stor begäran.", "request too large."),
+    415: ("fel innehållstyp: skicka application/json.", "wrong content type: send application/json."),
+    422: ("indata kan inte användas.", "the input cannot be used."),
+}
+
+
+def problems_for(status: int, detail_sv: str | None = None, detail_en: str | None = None) -> list[dict]:
+    """The one problem an HTTP error answers with: what the status means, and what more there is to say."""
+    sv, en = MEANING.get(status, ("fel på servern; försök igen eller kontakta administratören.",
+                                  "server error; try again or contact the administrator."))
+    if detail_sv:
+        sv, en = f"{sv} {detail_sv}", f"{en} {detail_en or detail_sv}"
+    return [problem("", sv, en).to_dict()]
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def create_app(config: Config, engine: Engine | None = None, watch: bool = False, workers: int | None = None) -> FastAPI:
+    """The web application of one workspace; with ``watch``, the inbox watcher runs in a thread beside it."""
+    state: dict = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        own = engine is None
+        app.state.engine = engine or Engine(config, workers=1, role="serve")
+        app.state.auth = Authenticator(app.state.engine.store, secret(config.workspace),
+                                       config.section("webb")["betrodd_anvandarrubrik"],
+                                       config.section("webb")["session_timmar"])
+        if watch:
+            from ..service import Watcher
+
+            state["watcher"] = Watcher(config, workers=workers)
+            state["thread"] = threading.Thread(target=state["watcher"].run, name="docgen-watcher", daemon=True)
+            state["thread"].start()
+        try:
+            yield
+        finally:
+            if watch:
+                state["watcher"].stop()
+                state["thread"].join()
+            if own:
+                app.state.engine.close()
+
+    app = FastAPI(title="docgen", version=__version__, lifespan=lifespan,
+                  description="Dokument för diariet: skicka in indata (samma schema som filer i inkorgen), följ status, "
+                              "sök i diariet och hämta filer. Documents for the diarium: submit inputs (the same schema "
+                              "as inbox files), follow their status, search the diarium, download files.")
+    app.state.config = config
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused):
+        body = {"problem": exc.problems}
+        if exc.report:
+            body["rapport"] = exc.report
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") else None
+        if _wants_json(request):
+            headers = dict(exc.headers or {})
+            if exc.status_code == 401:
+                headers["WWW-Authenticate"] = "Bearer"
+            return JSONResponse({"problem": problems_for(exc.status_code, detail)}, status_code=exc.status_code,
+                                headers=headers)
+        return error_page(request, exc.status_code, detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
+            problems.append(problem(where, f"ogiltigt värde: {err.get('msg', '')}.", f"invalid value: {err.get('msg', '')}.").to_dict())
+        return JSONResponse({"problem": problems or problems_for(422)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception):
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        if _wants_json(request):
+            return JSONResponse({"problem": problems_for(500)}, status_code=500)
+        return error_page(request, 500)
+
+    from . import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def error_page(request: Request, status: int, detail: str | None = None) -> HTMLResponse:
+    sv = MEANING.get(status, ("fel på servern; försök igen eller kontakta administratören.",))[0]
+    return request.app.state.templates.TemplateResponse(
+        request, "fel_sida.html", {"status": status, "text": sv[:1].upper() + sv[1:], "detalj": detail, "user": None},
+        status_code=status)

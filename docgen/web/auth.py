@@ -1,0 +1,146 @@
+"""Who is asking: an API token (``Authorization: Bearer``), a trusted header set by a reverse proxy
+(``[webb] betrodd_anvandarrubrik``, off by default), or the signed login cookie of the web pages.
+
+Tokens and passwords are stored hashed (SHA-256 for the random tokens, argon2 for passwords). The
+cookie is ``<name, expiry>`` signed with HMAC-SHA256 under a secret kept in the workspace
+(``.docgen/webb-hemlighet``, created 0600 on first use).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ..store import Store, users
+
+COOKIE = "docgen_inloggning"
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    namn: str
+    roll: str
+
+    @property
+    def registrator(self) -> bool:
+        return self.roll == "registrator"
+
+    @property
+    def may_submit(self) -> bool:
+        return self.roll in ("handlaggare", "registrator")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def password_hash(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(store: Store, namn: str, roll: str, password: str | None) -> str:
+    """Add a user; returns the API token (shown once, stored only as its hash)."""
+    token = new_token()
+    with store.tx() as conn:
+        users.add(conn, namn, roll, token_hash(token), password_hash(password) if password else None)
+    return token
+
+
+def secret(workspace: Path) -> bytes:
+    """The workspace's cookie-signing secret, created (0600) on first use."""
+    path = workspace / ".docgen" / "webb-hemlighet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+class Authenticator:
+    """Finds the user of a request, and signs and checks login cookies."""
+
+    def __init__(self, store: Store, key: bytes, trusted_header: str, session_hours: float):
+        self.store = store
+        self.key = key
+        self.trusted_header = trusted_header.strip().lower()
+        self.session_seconds = session_hours * 3600
+
+    def _user(self, row: dict | None) -> User | None:
+        return User(row["namn"], row["roll"]) if row else None
+
+    def from_token(self, token: str) -> User | None:
+        with self.store.read() as conn:
+            return self._user(users.by_token(conn, token_hash(token)))
+
+    def from_name(self, namn: str) -> User | None:
+        with self.store.read() as conn:
+            return self._user(users.by_name(conn, namn))
+
+    def login(self, namn: str, password: str) -> User | None:
+        """The user, if the password is theirs (always one argon2 verification, so timing says nothing)."""
+        with self.store.read() as conn:
+            row = users.by_name(conn, namn)
+        stored = row["losenord"] if row and row["losenord"] else _DUMMY
+        try:
+            ok = _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        return self._user(row) if ok and row and row["losenord"] else None
+
+    def _sign(self, payload: bytes) -> str:
+        return hmac.new(self.key, payload, hashlib.sha256).hexdigest()
+
+    def cookie(self, user: User) -> str:
+        payload = base64.urlsafe_b64encode(json.dumps({"n": user.namn, "e": int(time.time() + self.session_seconds)},
+                                                      ensure_ascii=False).encode("utf-8"))
+        return f"{payload.decode()}.{self._sign(payload)}"
+
+    def from_cookie(self, value: str) -> User | None:
+        payload, _, sig = value.partition(".")
+        if not sig or not hmac.compare_digest(sig, self._sign(payload.encode())):
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("n"), str) or not isinstance(data.get("e"), int) \
+                or data["e"] < time.time():
+            return None
+        return self.from_name(data["n"])
+
+    def csrf(self, cookie: str) -> str:
+        """The form token that goes with a login cookie (forms that change something carry it)."""
+        return self._sign(b"csrf|" + cookie.encode())
+
+    def identify(self, headers, cookies) -> User | None:
+        """The request's user: API token, then the proxy's trusted header, then the login cookie."""
+        auth = headers.get("authorization", "")
+        if auth[:7].lower() == "bearer ":
+            return self.from_token(auth[7:].strip())
+        if self.trusted_header and headers.get(self.trusted_header):
+            return self.from_name(headers[self.trusted_header].strip())
+        if cookies.get(COOKIE):
+            return self.from_cookie(cookies[COOKIE])
+        return None
+
+
+_DUMMY = _hasher.hash(secrets.token_hex(16))

@@ -1,0 +1,210 @@
+"""The web pages (server-rendered, Swedish): log in, search the diarium, a case, a new document from its
+type's form, the status of what was submitted, and the failed queue with corrected resubmission."""
+import hmac
+import re
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ..service import folders_of
+from ..store import users
+from .api import case_body, document_rows, visible_case
+from .auth import COOKIE, User
+from .forms import form_schema
+from .submit import ID, Refused, failed_queue, status, submit
+
+router = APIRouter(include_in_schema=False)
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def who(request: Request) -> User | None:
+    return request.app.state.auth.identify(request.headers, request.cookies)
+
+
+def csrf(request: Request, user: User) -> str:
+    return request.app.state.auth.csrf(user.namn)
+
+
+def page(request: Request, name: str, user: User | None, status_code: int = 200, **ctx) -> HTMLResponse:
+    ctx.update(user=user, csrf=csrf(request, user) if user else "", path=request.url.path)
+    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/logga-in?nasta={quote(target, safe='')}", status_code=303)
+
+
+def forbidden(request: Request, user: User) -> HTMLResponse:
+    return page(request, "fel_sida.html", user, 403, status=403, text="Din roll får inte se den här sidan.", detalj=None)
+
+
+def not_found(request: Request, user: User) -> HTMLResponse:
+    return page(request, "fel_sida.html", user, 404, status=404, text="Sidan finns inte, eller så får du inte se den.",
+                detalj=None)
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") and "\\" not in target else "/sok"
+
+
+@router.get("/")
+def home():
+    return RedirectResponse("/sok", status_code=303)
+
+
+@router.get("/logga-in")
+def login_form(request: Request, nasta: str = "/sok"):
+    return page(request, "logga_in.html", None, nasta=_safe_next(nasta), fel=None)
+
+
+@router.post("/logga-in")
+async def login(request: Request):
+    form = await request.form()
+    namn, password = str(form.get("namn", "")).strip(), str(form.get("losenord", ""))
+    target = _safe_next(str(form.get("nasta", "")))
+    user = await run_in_threadpool(request.app.state.auth.login, namn, password) if namn and password else None
+    if user is None:
+        return page(request, "logga_in.html", None, 401, nasta=target,
+                    fel="Fel namn eller lösenord, eller så har kontot inget lösenord för webben.")
+    resp = RedirectResponse(target, status_code=303)
+    webb = request.app.state.config.section("webb")
+    resp.set_cookie(COOKIE, request.app.state.auth.cookie(user), max_age=int(webb["session_timmar"] * 3600),
+                    httponly=True, samesite="strict", secure=webb["sakra_kakor"], path="/")
+    return resp
+
+
+@router.post("/logga-ut")
+async def logout(request: Request):
+    resp = RedirectResponse("/logga-in", status_code=303)
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+@router.get("/sok")
+def search_page(request: Request):
+    user = who(request)
+    if user is None:
+        return to_login(request)
+    q = {k: request.query_params.get(k, "").strip() for k in ("text", "typ", "serie", "ar", "fran", "till", "status")}
+    problems = []
+    if q["ar"] and not (q["ar"].isdigit() and 1900 <= int(q["ar"]) <= 2100):
+        problems.append("År ska vara ett årtal mellan 1900 och 2100.")
+    for key, label in (("fran", "Från"), ("till", "Till")):
+        if q[key] and not DATE.fullmatch(q[key]):
+            problems.append(f"{label} ska vara ett datum, ÅÅÅÅ-MM-DD.")
+    if q["status"] not in ("", "registrerad", "makulerad", "arkiverad"):
+        problems.append("Okänd status.")
+    rows = [] if problems else document_rows(
+        request, user, text=q["text"] or None, typ=q["typ"] or None, serie=q["serie"] or None,
+        ar=int(q["ar"]) if q["ar"] else None, fran=q["fran"] or None, till=q["till"] or None, status=q["status"] or None,
+        limit=200)
+    return page(request, "sok.html", user, q=q, rader=rows, problem=problems, sokt=bool(request.query_params),
+                typer=list(request.app.state.engine.plugins.types))
+
+
+@router.get("/arende/{dnr}")
+def case_page(request: Request, dnr: str):
+    user = who(request)
+    if user is None:
+        return to_login(request)
+    try:
+        case = case_body(visible_case(request, user, dnr, log_views=True))
+    except Refused:
+        return not_found(request, user)
+    return page(request, "arende.html", user, arende=case)
+
+
+@router.get("/ny")
+def new_index(request: Request):
+    user = who(request)
+    if user is None:
+        return to_login(request)
+    if not user.may_submit:
+        return forbidden(request, user)
+    types = [(name, t.cls.title, list(t.cls.variants or [])) for name, t in request.app.state.engine.plugins.types.items()]
+    return page(request, "ny.html", user, typer=types)
+
+
+@router.get("/ny/{typ}")
+def new_form(request: Request, typ: str, variant: str | None = None):
+    user = who(request)
+    if user is None:
+        return to_login(request)
+    if not user.may_submit:
+        return forbidden(request, user)
+    t = request.app.state.engine.plugins.get(typ)
+    if t is None or (variant and variant not in (t.cls.variants or {})):
+        return not_found(request, user)
+    if t.cls.variants and not variant:
+        variant = next(iter(t.cls.variants))
+    return page(request, "ny_form.html", user, typ=typ, titel=t.cls.title, variant=variant,
+                schema=form_schema(t.cls.full_schema(), variant))
+
+
+@router.get("/inskickat/{sid}")
+def submitted(request: Request, sid: str):
+    user = who(request)
+    if user is None:
+        return to_login(request)
+    engine = request.app.state.engine
+    owner = None
+    if ID.fullmatch(sid):
+        with engine.store.read() as conn:
+            owner = users.submitter(conn, sid)
+    if owner is None or (owner != user.namn and not user.registrator):
+        return not_found(request, user)
+    return page(request, "inskickat.html", user, sid=sid, st=status(engine, sid))
+
+
+@router.get("/fel")
+def failed_page(request: Request):
+    user = who(request)
+    if user is None:
+        return to_login(request)
+    if not user.registrator:
+        return forbidden(request, user)
+    return page(request, "felko.html", user, poster=failed_queue(request.app.state.engine))
+
+
+def _failed_item(request: Request, folder: str) -> dict | None:
+    return next((f for f in failed_queue(request.app.state.engine) if f["mapp"] == folder), None)
+
+
+@router.get("/fel/{mapp}")
+def failed_one(request: Request, mapp: str):
+    user = who(request)
+    if user is None:
+        return to_login(request)
+    if not user.registrator:
+        return forbidden(request, user)
+    item = _failed_item(request, mapp)
+    if item is None:
+        return not_found(request, user)
+    return page(request, "fel_post.html", user, post=item, indata=item["indata"], problem=None)
+
+
+@router.post("/fel/{mapp}")
+async def failed_resubmit(request: Request, mapp: str) -> Response:
+    user = who(request)
+    if user is None:
+        return to_login(request)
+    if not user.registrator:
+        return forbidden(request, user)
+    item = _failed_item(request, mapp)
+    if item is None:
+        return not_found(request, user)
+    form = await request.form()
+    if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
+        return page(request, "fel_sida.html", user, 400, status=400, detalj=None,
+                    text="Formuläret hade gått ut. Ladda om sidan och försök igen.")
+    text = str(form.get("indata", ""))
+    suffix = (folders_of(request.app.state.config).failed / mapp / item["fil"]).suffix.lower()
+    try:
+        sid = await run_in_threadpool(submit, request.app.state.engine, user, text.encode("utf-8"), suffix)
+    except Refused as exc:
+        return page(request, "fel_post.html", user, 422, post=item, indata=text, problem=exc.problems)
+    return RedirectResponse(f"/inskickat/{sid}", status_code=303)
+

@@ -1,0 +1,14 @@
+/* The status page of a submitted document: ask the API until the document is registered or refused. */
+(function () {
+  'use strict';
+  var box = document.getElementById('status');
+  function ask() {
+    fetch('/api/dokument/' + box.dataset.id, {credentials: 'same-origin'})
+      .then(function (resp) { return resp.json(); })
+      .then(function (body) {
+        if (body.status === 'registrerad' || body.status === 'fel') { window.location.reload(); }
+        else { window.setTimeout(ask, 1000); }
+      }, function () { window.setTimeout(ask, 3000); });
+  }
+  window.setTimeout(ask, 1000);
+})();

@@ -1,0 +1,186 @@
+"""Inputs from the web: checked with exactly the checks `docgen validate` runs, then dropped into the
+inbox as ``api-<id>.json`` for the watcher, so they take the same path as any inbox file. Their status
+is read from where the file is; drafts are rendered without a number for previews.
+"""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import problem
+from ..files import atomic_write
+from ..model import Job
+from ..pipeline import CHECK, Engine
+from ..load import INPUT_SUFFIXES
+from ..service import folders_of, status as inbox_status
+from ..service.reports import report_text
+from ..steps import convert, load, render, validate
+from ..store import access, users
+from .auth import User
+
+ID = re.compile(r"[0-9a-f]{32}")
+
+
+class Refused(Exception):
+    """An input the API does not accept: HTTP status, problems (Problem dicts) and the report text, if any."""
+
+    def __init__(self, status: int, problems: list[dict], report: str | None = None):
+        super().__init__(problems[0]["sv"] if problems else str(status))
+        self.status, self.problems, self.report = status, problems, report
+
+
+def refusal(status: int, sv: str, en: str, fix_sv: str = "", fix_en: str = "", field: str = "") -> Refused:
+    return Refused(status, [problem(field, sv, en, fix_sv, fix_en).to_dict()])
+
+
+def too_large(limit: int) -> Refused:
+    return refusal(413, f"indata är större än gränsen {limit} byte ([granser] max_filstorlek, som för filer i inkorgen).",
+                   f"the input is larger than the limit of {limit} bytes ([granser] max_filstorlek, as for inbox files).",
+                   "korta texten.", "shorten the text.")
+
+
+def parse_json(body: bytes, limit: int) -> dict:
+    """The body as a JSON object, or a Refused saying what is wrong (413, 400, 422)."""
+    if len(body) > limit:
+        raise too_large(limit)
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise refusal(400, "indata är inte UTF-8.", "the input is not UTF-8.", "skicka JSON i UTF-8.", "send UTF-8 JSON.") from None
+    except ValueError as exc:
+        raise refusal(400, f"indata är inte giltig JSON: {exc}.", f"the input is not valid JSON: {exc}.",
+                      "rätta JSON-texten.", "correct the JSON text.") from None
+    if not isinstance(data, dict):
+        raise refusal(422, "indata ska vara ett JSON-objekt med fälten dokumenttyp, rubrik, datum …",
+                      "the input must be a JSON object with the fields dokumenttyp, rubrik, datum …")
+    if data.get("bilagor"):
+        raise refusal(422, "bilagor kan inte skickas via webben än.", "attachments cannot be sent through the API yet.",
+                      "lägg indatafilen med bilagorna i inkorgen i stället.",
+                      "drop the input file with its attachments into the inbox instead.", field="bilagor")
+    return data
+
+
+def as_json(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _check(engine: Engine, name: str, raw: bytes, folder: Path) -> Job:
+    """Write the input into ``folder`` and run every check made before a number is taken; Refused (422) if any fails."""
+    path = folder / name
+    path.write_bytes(raw)
+    job = Job(name, path)
+    outcome = engine.run(job, CHECK)
+    if not outcome.ok:
+        problems = outcome.problems or [problem("", outcome.error or "okänt fel", outcome.error or "unknown error").to_dict()]
+        raise Refused(422, problems, report_text(outcome, name))
+    return job
+
+
+def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json") -> str:
+    """Check an input (JSON, or YAML with ``suffix`` .yaml) and drop it into the inbox for the watcher; returns its id.
+
+    A draft is refused: it would be rendered but never registered (previews use ``draft``)."""
+    sid = secrets.token_hex(16)
+    name = f"{access.API_PREFIX}{sid}{suffix}"
+    with tempfile.TemporaryDirectory(prefix="docgen-api-") as tmp:
+        job = _check(engine, name, raw, Path(tmp))
+        if job.doc.is_draft:
+            raise refusal(422, "ett utkast registreras inte; förhandsgranska det i stället (POST /api/utkast).",
+                          "a draft is not registered; preview it instead (POST /api/utkast).", "ta bort status: utkast.",
+                          "remove status: utkast.", field="status")
+        with engine.store.tx() as conn:
+            users.log(conn, user.namn, users.SUBMITTED, detalj=sid)
+        atomic_write(engine.config.inbox / name, raw)
+    return sid
+
+
+class _KeepPdf:
+    """A last step that keeps the built PDF before the staging folder is removed."""
+
+    def __init__(self):
+        self.pdf: bytes | None = None
+
+    def run(self, job: Job, engine) -> Job:
+        self.pdf = job.built["pdf"].read_bytes()
+        return job
+
+
+def draft(engine: Engine, data: dict) -> bytes:
+    """The input rendered as a draft (UTKAST watermark, no number, nothing registered or written to the outbox)."""
+    data = dict(data, status="utkast")
+    keep = _KeepPdf()
+    with tempfile.TemporaryDirectory(prefix="docgen-utkast-") as tmp:
+        name = "utkast.json"
+        path = _check(engine, name, as_json(data), Path(tmp)).path
+        outcome = engine.run(Job(name, path), [load, validate, render, convert, keep])
+    if not outcome.ok or keep.pdf is None:
+        raise Refused(422, outcome.problems or [problem("", outcome.error or "okänt fel", outcome.error or "unknown error").to_dict()],
+                      report_text(outcome, name))
+    return keep.pdf
+
+
+@dataclass
+class Status:
+    status: str  # väntar / pågår / registrerad / fel
+    diarienummer: str | None = None
+    lopnummer: int | None = None
+    problem: list[dict] = field(default_factory=list)
+    rapport: str | None = None
+
+
+def report_problems(text: str) -> list[dict]:
+    """The problems of a ``.fel.txt`` (Swedish block, then English): one per ``  - `` line, else one for the whole text."""
+    body = text.split("\n\n-- \n", 1)[0]
+    blocks = body.split("\n\n")
+    lines = [[ln[4:] for ln in b.splitlines() if ln.startswith("  - ")] for b in blocks]
+    if len(blocks) >= 2 and lines[0] and len(lines[0]) == len(lines[1]):
+        return [problem("", sv, en).to_dict() for sv, en in zip(lines[0], lines[1])]
+    sv, en = blocks[0], "\n\n".join(blocks[1:]) or blocks[0]
+    return [problem("", sv, en).to_dict()]
+
+
+def _named(folder: Path, pattern: str, sid: str) -> list[Path]:
+    """Input files of submission ``sid`` matched by ``pattern`` (``{name}`` is ``api-<id>.*``) under ``folder``."""
+    return [p for p in folder.glob(pattern.format(name=f"{access.API_PREFIX}{sid}.*")) if p.suffix.lower() in INPUT_SUFFIXES]
+
+
+def status(engine: Engine, sid: str) -> Status:
+    """Where the input with this id is: in the diarium, the inbox, a claim folder (in progress), fel/ or behandlade/.
+
+    Files only move forward (inbox, claim folder, then behandlade/ or fel/) and are looked for in that order."""
+    folders = folders_of(engine.config)
+
+    def registered() -> Status | None:
+        with engine.store.read() as conn:
+            row = access.by_source(conn, sid)
+        return Status("registrerad", row["diarienummer"], row["lopnummer"]) if row else None
+
+    found = registered()
+    if found:
+        return found
+    if _named(folders.inbox, "{name}", sid):
+        return Status("väntar")
+    if _named(folders.work_root, "*/*/{name}", sid):
+        return Status("pågår")
+    for inp in _named(folders.failed, "*/{name}", sid):
+        report = inp.with_name(inp.name + ".fel.txt")
+        if report.is_file():
+            text = report.read_text(encoding="utf-8")
+            return Status("fel", problem=report_problems(text), rapport=text)
+    return registered() or Status("pågår" if _named(folders.done, "*/{name}", sid) else "väntar")
+
+
+def failed_queue(engine: Engine) -> list[dict]:
+    """The failed inputs (fel/), newest first, as `docgen status` lists them, each with its report and input text."""
+    folders = folders_of(engine.config)
+    out = []
+    for item in reversed(inbox_status(engine.config)["failed"]):
+        inp = folders.failed / item["folder"] / item["file"]
+        out.append({"mapp": item["folder"], "fil": item["file"], "sammanfattning": item["summary"],
+                    "rapport": Path(item["report"]).read_text(encoding="utf-8"),
+                    "indata": inp.read_text(encoding="utf-8", errors="replace") if inp.is_file() else ""})
+    return out

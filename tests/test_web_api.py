@@ -1,0 +1,178 @@
+"""The HTTP API of `docgen serve`, against the real server (watcher, LibreOffice, diarium): inputs take the inbox's
+path, refusals take no number, roles and confidentiality hold, bad requests get clear answers, and the API keeps
+its own OpenAPI description (schemathesis)."""
+from __future__ import annotations
+
+import io
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from pypdf import PdfReader
+from schemathesis import GenerationMode, checks
+
+from docgen.config import load_config
+from docgen.store import Store
+from webutil import Server, add_user, input_of, make_workspace, wait_status
+
+SECRET = {"bestämmelse": "25 kap. 1 § OSL", "datum": "2026-03-10"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    ws = make_workspace(tmp_path_factory.mktemp("webapi"))
+    tokens = {name: add_user(ws, name, role) for name, role in
+              (("registrator", "registrator"), ("hanna", "handlaggare"), ("hugo", "handlaggare"), ("lars", "lasare"))}
+    server = Server(ws)
+    store = Store(load_config(ws).registry_url)
+    yield ws, server.url, tokens, store
+    store.close()
+    assert server.stop() in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has shut down
+    assert "stopped:" in server.log.read_text()  # the watcher finished in-flight work and stopped
+
+
+def call(site, method, path, who=None, **kw):
+    _, url, tokens, _ = site
+    headers = kw.pop("headers", {})
+    if who:
+        headers["Authorization"] = f"Bearer {tokens[who]}"
+    return requests.request(method, url + path, headers=headers, timeout=60, **kw)
+
+
+def cases(store) -> int:
+    return store.query("SELECT count(*) AS n FROM arende")[0]["n"]
+
+
+def test_submitted_input_takes_the_inbox_path_and_is_registered(site):
+    ws, url, tokens, store = site
+    r = call(site, "POST", "/api/dokument", "hanna", json=input_of("beslut", rubrik="Beslut via API"))
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert r.headers["location"] == body["status_url"] == f"/api/dokument/{body['id']}"
+    done = wait_status(url, tokens["hanna"], body["status_url"])
+    assert done["status"] == "registrerad", done
+    dnr = done["diarienummer"]
+    # the input went through the inbox like a dropped file: processed there, the document in the outbox
+    assert list((ws / "inbox" / "behandlade").glob(f"*/api-{body['id']}.json"))
+    pdf = call(site, "GET", done["filer"]["pdf"], "hanna")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    found = call(site, "GET", "/api/arenden", "lars", params={"text": "via API"}).json()
+    assert [(d["diarienummer"], d["rubrik"]) for d in found] == [(dnr, "Beslut via API")]
+    case = call(site, "GET", f"/api/arenden/{dnr}", "lars").json()
+    v1 = case["handlingar"][0]["versioner"][0]
+    assert {f["typ"] for f in v1["filer"]} == {"pdf", "docx"} and all(len(f["sha256"]) == 64 for f in v1["filer"])
+    assert [u["namn"] for u in v1["utskick"]][:1] == ["Lina Berg"]
+    # someone else's submission is not theirs to follow
+    assert call(site, "GET", body["status_url"], "hugo").status_code == 404
+    assert call(site, "GET", body["status_url"], "registrator").json()["diarienummer"] == dnr
+
+
+def test_refused_input_gets_the_watchers_report_and_takes_no_number(site):
+    ws, _, _, store = site
+    before = cases(store)
+    bad = input_of("uppdragshandling", datum="2026-02-30")
+    del bad["uppdragstagare"]
+    r = call(site, "POST", "/api/dokument", "hanna", json=bad)
+    assert r.status_code == 422
+    body = r.json()
+    fields = {p["field"] for p in body["problem"]}
+    assert {"datum", "uppdragstagare"} <= fields
+    assert all(p["sv"] and p["en"] and p["fix_sv"] and p["fix_en"] for p in body["problem"])
+    assert " fel\n" in body["rapport"] and "error(s)" in body["rapport"]  # Swedish, then English, as in .fel.txt
+    assert cases(store) == before
+    assert not list((ws / "inbox").glob("api-*"))
+
+
+def test_duplicate_fails_in_the_watcher_and_status_says_why(site):
+    _, url, tokens, _ = site
+    """Sent together, both pass the checks (neither is registered yet); the watcher registers one and reports the other."""
+    data = input_of("lagesrapport-program", rubrik="Lägesrapport dubblett")
+    with ThreadPoolExecutor(2) as ex:
+        sent = list(ex.map(lambda _: call(site, "POST", "/api/dokument", "hanna", json=data), range(2)))
+    assert [r.status_code for r in sent] == [202, 202]
+    states = sorted((wait_status(url, tokens["hanna"], r.json()["status_url"]) for r in sent), key=lambda s: s["status"])
+    failed, registered = states
+    assert (failed["status"], registered["status"]) == ("fel", "registrerad")
+    assert failed["diarienummer"] is None and registered["diarienummer"] in failed["problem"][0]["sv"]
+    assert "dubblett" in failed["problem"][0]["sv"] and "duplicate" in failed["problem"][0]["en"]
+    assert "Rätta filen" in failed["rapport"]
+
+
+def test_confidential_document_is_hidden_from_others_and_every_access_is_logged(site):
+    _, url, tokens, store = site
+    r = call(site, "POST", "/api/dokument", "hanna", json=input_of("beslut", rubrik="Sekretessbeslut", sekretess=SECRET))
+    st = wait_status(url, tokens["hanna"], r.json()["status_url"])
+    dnr, pdf = st["diarienummer"], st["filer"]["pdf"]
+    for other in ("lars", "hugo"):
+        assert call(site, "GET", "/api/arenden", other, params={"text": "Sekretessbeslut"}).json() == []
+        assert call(site, "GET", f"/api/arenden/{dnr}", other).status_code == 404
+        assert call(site, "GET", pdf, other).status_code == 404
+    for allowed in ("hanna", "registrator"):
+        assert [d["sekretess"] for d in call(site, "GET", "/api/arenden", allowed, params={"text": "Sekretessbeslut"}).json()] == [SECRET]
+        assert call(site, "GET", f"/api/arenden/{dnr}", allowed).status_code == 200
+        assert call(site, "GET", pdf, allowed).content.startswith(b"%PDF")
+    log = store.query("SELECT anvandare, atgard, diarienummer, tid FROM atkomst WHERE diarienummer = :d ORDER BY id", d=dnr)
+    assert [(x["anvandare"], x["atgard"]) for x in log] == [
+        ("hanna", "visning"), ("hanna", "nedladdning"), ("registrator", "visning"), ("registrator", "nedladdning")]
+    assert all(x["tid"] for x in log)
+
+
+def test_draft_preview_is_a_pdf_with_no_number(site):
+    ws, _, _, store = site
+    before = cases(store)
+    r = call(site, "POST", "/api/utkast", "hanna", json=input_of("lagesrapport-lagesbild", rubrik="Förhandsvisad lägesbild"))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert "Förhandsvisad lägesbild" in text and "Tilldelas vid registrering" in text
+    assert cases(store) == before and not (ws / "outbox" / "utkast").exists()
+    assert call(site, "POST", "/api/utkast", "lars", json=input_of("beslut")).status_code == 403
+
+
+@pytest.mark.parametrize("who, kwargs, status, says", [
+    (None, {"json": {}}, 401, "inloggning krävs"),
+    ("nobody", {"json": {}}, 401, "inloggning krävs"),
+    ("lars", {"json": {}}, 403, "handlaggare eller registrator"),
+    ("hanna", {"data": "dokumenttyp: beslut", "headers": {"Content-Type": "text/yaml"}}, 415, "application/json"),
+    ("hanna", {"data": '{"dokumenttyp": "beslut", ', "headers": {"Content-Type": "application/json"}}, 400, "inte giltig JSON"),
+    ("hanna", {"data": b"\xff\xfe{}", "headers": {"Content-Type": "application/json"}}, 400, "UTF-8"),
+    ("hanna", {"data": "[1, 2]", "headers": {"Content-Type": "application/json"}}, 422, "JSON-objekt"),
+    ("hanna", {"data": '{"rubrik": "' + "x" * 1_100_000 + '"}', "headers": {"Content-Type": "application/json"}}, 413, "max_filstorlek"),
+    ("hanna", {"json": input_of("beslut", bilagor=[{"fil": "plan.pdf"}])}, 422, "bilagor"),
+    ("hanna", {"json": input_of("beslut", status="utkast")}, 422, "utkast"),
+])
+def test_bad_requests_get_clear_answers(site, who, kwargs, status, says):
+    headers = {"Authorization": "Bearer fel-nyckel"} if who == "nobody" else {}
+    r = call(site, "POST", "/api/dokument", None if who == "nobody" else who, headers=headers | kwargs.pop("headers", {}), **kwargs)
+    assert r.status_code == status
+    assert r.headers["content-type"] == "application/json"
+    assert says in " ".join(p["sv"] + " " + p["field"] for p in r.json()["problem"])
+    assert "Traceback" not in r.text
+
+
+def test_failed_queue_is_for_registrators_only(site):
+    assert call(site, "GET", "/api/fel", "hanna").status_code == 403
+    queue = call(site, "GET", "/api/fel", "registrator").json()
+    assert queue and all(q["rapport"] and q["fil"].startswith("api-") for q in queue)
+
+
+def test_api_keeps_its_openapi_description(site):
+    """Generated requests, right (positive) and wrong (negative), to every operation the description lists: never a
+    server error, and every answer (status, content type, headers, body) is as described."""
+    _, url, tokens, _ = site
+    schema = schemathesis.openapi.from_url(url + "/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 8
+    for op in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            @given(case=op.as_strategy(generation_mode=mode))
+            @settings(max_examples=6, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            def check(case):
+                case.call_and_validate(base_url=url, headers={"Authorization": f"Bearer {tokens['registrator']}"},
+                                       checks=[checks.not_a_server_error, checks.status_code_conformance,
+                                               checks.content_type_conformance, checks.response_schema_conformance,
+                                               checks.response_headers_conformance])
+            check()

@@ -1,0 +1,82 @@
+"""Helpers of the web tests: a workspace, users made with `docgen user add`, the real server (`docgen serve`,
+with its watcher and LibreOffice) in a subprocess on a free port, and waiting for a submitted document."""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from click.testing import CliRunner
+
+from conftest import ROOT, as_loaded, example, set_setting
+from docgen.cli import cli
+
+
+def make_workspace(folder: Path) -> Path:
+    """A workspace like the ``workspace`` fixture's, with one watcher worker (the machine is shared)."""
+    ws = folder / "ws"
+    ws.mkdir()
+    shutil.copy(ROOT / "docgen.toml", ws / "docgen.toml")
+    (ws / "inbox").mkdir()
+    (ws / "outbox").mkdir()
+    set_setting(ws, "bevakning", "arbetare", 1)
+    return ws
+
+
+def add_user(ws: Path, name: str, role: str, password: str | None = None) -> str:
+    """`docgen user add`; returns the API token (the last line it prints)."""
+    args = ["-w", str(ws), "user", "add", name, "--role", role] + (["--losenord"] if password else [])
+    r = CliRunner().invoke(cli, args, input=f"{password}\n" if password else None, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return r.output.strip().splitlines()[-1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`docgen serve` on a free port, as a subprocess (its own watcher and LibreOffice)."""
+
+    def __init__(self, ws: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = ws / "serve.log"
+        self.proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "-w", str(ws), "serve", "--port", str(self.port)],
+                                     stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text()
+            try:
+                if requests.get(self.url + "/openapi.json", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise AssertionError("docgen serve did not start:\n" + self.log.read_text())
+
+    def stop(self) -> int:
+        self.proc.terminate()
+        return self.proc.wait(timeout=60)
+
+
+def input_of(name: str, **changes) -> dict:
+    """A built-in example input as JSON data, with changes."""
+    data = as_loaded(example(name)) | changes
+    return json.loads(json.dumps(data))
+
+
+def wait_status(url: str, token: str, status_url: str, timeout: float = 60) -> dict:
+    """The status of a submitted document once it is registrerad or fel."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = requests.get(url + status_url, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        if body["status"] in ("registrerad", "fel") or time.monotonic() > deadline:
+            return body
+        time.sleep(0.2)
