@@ -29,7 +29,7 @@ from .recipients import load_lists
 from .steps import convert, distribute, load, number, publish, register, render, send, validate
 from .steps.number import DuplicateInput
 from .steps.render import Renderer
-from .store import Store, documents
+from .store import Store, documents, transient
 
 log = logging.getLogger("docgen")
 
@@ -156,6 +156,10 @@ def failed(outcome: Outcome, exc: Exception, disks: list[Path] = ()) -> None:
     trouble = None if isinstance(exc, (InputError, DuplicateInput)) else disk_trouble(exc, list(disks))
     if trouble:
         outcome.error, outcome.error_kind = f"{outcome.source}: {trouble}", ErrorKind.RESOURCE
+    elif transient(exc):
+        outcome.error = (f"{outcome.source}: diariet svarar inte ({type(exc).__name__}); försöks igen. / the diarium "
+                         f"does not answer ({shorten(str(exc).splitlines()[0] if str(exc) else '', 200)}); tried again.")
+        outcome.error_kind = ErrorKind.RESOURCE
     elif isinstance(exc, InputError):
         outcome.error, outcome.error_kind = exc.report(), ErrorKind.INPUT
         outcome.problems = [p.to_dict() for p in exc.problems]

@@ -1,6 +1,6 @@
 """The ``docgen`` command line: the group and what its commands share. The commands live in
-``documents`` (workspace, types, validate, render), ``service`` (watch, status, send) and
-``registrar`` (registry, regenerate, verify, archive).
+``documents`` (workspace, types, validate, render), ``service`` (watch, status, send),
+``registrar`` (registry, regenerate, verify, archive), ``queue`` (submit, worker) and ``web`` (serve, user).
 """
 from __future__ import annotations
 

@@ -61,8 +61,8 @@ def outcome_json(outcome) -> str:
 
 
 def is_transient(outcome) -> bool:
-    """Whether a failed outcome is worth another attempt: LibreOffice failed, or the database was away."""
-    if outcome.error_kind == ErrorKind.CONVERSION:
+    """Whether a failed outcome is worth another attempt: LibreOffice failed, the database was away, a disk full."""
+    if outcome.error_kind in (ErrorKind.CONVERSION, ErrorKind.RESOURCE):
         return True
     return outcome.error_kind in (ErrorKind.INTERNAL, ErrorKind.ERROR) and any(n in (outcome.error or "") for n in _DB_AWAY)
 
