@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from pypdf import PdfReader
 from schemathesis import GenerationMode, checks
 
+from conftest import set_setting
 from docgen.config import load_config
 from docgen.store import Store
 from webutil import Server, add_user, input_of, make_workspace, wait_status
@@ -176,3 +177,24 @@ def test_api_keeps_its_openapi_description(site):
                                                checks.content_type_conformance, checks.response_schema_conformance,
                                                checks.response_headers_conformance])
             check()
+
+
+def test_trusted_proxy_header_signs_people_in_only_when_configured(site, tmp_path):
+    ws, url, tokens, _ = site
+    assert requests.get(url + "/api/fel", headers={"X-Remote-User": "registrator"}, timeout=10).status_code == 401, \
+        "off by default: the header is not trusted"
+    behind = make_workspace(tmp_path)
+    set_setting(behind, "webb", "betrodd_anvandarrubrik", "X-Remote-User")
+    add_user(behind, "Rut Registrator", "registrator")
+    add_user(behind, "Lars Läsare", "lasare")
+    server = Server(behind, "--utan-bevakning")
+    try:
+        def fel(name):
+            return requests.get(server.url + "/api/fel", headers={"X-Remote-User": name.encode("utf-8")}, timeout=10)
+        assert fel("Rut Registrator").status_code == 200
+        assert fel("Lars Läsare").status_code == 403
+        unknown = fel("Okänd Person")
+        assert unknown.status_code == 401 and unknown.json()["problem"]
+        assert requests.get(server.url + "/api/fel", timeout=10).status_code == 401
+    finally:
+        server.stop()

@@ -45,11 +45,11 @@ def free_port() -> int:
 class Server:
     """`docgen serve` on a free port, as a subprocess (its own watcher and LibreOffice)."""
 
-    def __init__(self, ws: Path):
+    def __init__(self, ws: Path, *args: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = ws / "serve.log"
-        self.proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "-w", str(ws), "serve", "--port", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "-w", str(ws), "serve", "--port", str(self.port), *args],
                                      stdout=self.log.open("w"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -137,10 +137,19 @@ class Authenticator:
         if auth[:7].lower() == "bearer ":
             return self.from_token(auth[7:].strip())
         if self.trusted_header and headers.get(self.trusted_header):
-            return self.from_name(headers[self.trusted_header].strip())
+            return self.from_name(_header_text(headers[self.trusted_header]).strip())
         if cookies.get(COOKIE):
             return self.from_cookie(cookies[COOKIE])
         return None
+
+
+def _header_text(value: str) -> str:
+    """A header value as the proxy meant it: HTTP servers decode headers as Latin-1, proxies send names
+    such as "Lars Läsare" as UTF-8 bytes."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
 
 
 _DUMMY = _hasher.hash(secrets.token_hex(16))
