@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .config import Config
 
 log = logging.getLogger("docgen.office")
+_UNO_SETUP = threading.Lock()
 
 #: Seconds a started instance may take to accept a UNO connection (it takes about 1 s).
 START_TIMEOUT = 30.0
@@ -241,8 +242,9 @@ class OfficeInstance:
         """Connect to the process just spawned, within ``start_timeout``; its exit code if it exits first."""
         uno = import_uno()
         from com.sun.star.connection import NoConnectException  # type: ignore  # (available once uno is imported)
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        with _UNO_SETUP:  # pyuno's first use is not thread-safe (instances start in parallel)
+            local = uno.getComponentContext()
+            resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
         with self._deadline("starting", self.start_timeout):
             while self.proc.poll() is None:
                 try:
@@ -250,7 +252,8 @@ class OfficeInstance:
                 except NoConnectException:  # until the pipe exists
                     time.sleep(0.05)
                     continue
-                self.desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+                with _UNO_SETUP:
+                    self.desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
                 self.conversions = 0
                 return None
         return self.proc.returncode

@@ -12,6 +12,7 @@ with the reason; anything that can refuse an input is checked by validate, befor
 """
 from __future__ import annotations
 
+import glob
 import logging
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from . import liveness
 from .config import Config
-from .files import disk_trouble
+from .files import disk_trouble, dnr_slug
 from .errors import ConversionError, DocgenError, InputError, shorten
 from .model import ErrorKind, Job, Outcome
 from .office import OfficePool
@@ -106,6 +107,8 @@ class Engine:
             job.outcome.ok = True
         except Exception as exc:  # never lose an input to a bug: report it like any failure
             failed(job.outcome, exc, self.disks())
+            if isinstance(exc, DuplicateInput) and exc.registered_from == job.source:
+                self._complete_earlier_attempt(exc)
         finally:
             if job.staging is not None:
                 shutil.rmtree(job.staging, ignore_errors=True)
@@ -129,6 +132,13 @@ class Engine:
                 res, reason = self._pending_voids[0]
                 number.void(self.store, res, reason)
                 self._pending_voids.pop(0)
+
+    def _complete_earlier_attempt(self, dup: DuplicateInput) -> None:
+        """The same input's earlier attempt registered its document and died before its record was in
+        place: put the record in place."""
+        for folder in self.config.outbox.glob(f"{glob.escape(dnr_slug(dup.diarienummer))}-{dup.lopnummer:02d} *"):
+            for final in register.complete_pending(folder):
+                log.info("completed %s, registered by an earlier attempt that stopped", final)
 
     @staticmethod
     def _unpublish(job: Job) -> None:

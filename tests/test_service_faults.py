@@ -423,3 +423,17 @@ def test_full_disk_is_survived_and_everything_comes_out_when_space_returns(small
 
 
 
+
+
+def test_record_left_pending_by_a_kill_after_the_commit_is_put_in_place_when_the_input_returns(workspace, engine):
+    from docgen.steps.register import pending_name
+
+    path = write_yaml(workspace / "inbox", "p.yaml", example("uppdragshandling"))
+    first = engine.process(path, source="claim-1/p.yaml")
+    assert first.ok, first.error
+    final = Path(first.files["json"])
+    os.rename(final, pending_name(final))  # what a kill between the diarium's commit and the rename leaves
+    again = engine.process(path, source="claim-1/p.yaml")  # the watcher's takeover of that claim
+    assert again.error_kind == "duplicate" and again.registered_from == "claim-1/p.yaml"
+    assert final.is_file() and not pending_name(final).exists()
+    assert json.loads(final.read_text(encoding="utf-8"))["diarienummer"] == first.diarienummer

@@ -199,6 +199,7 @@ def test_kill_9_mid_batch_then_restart_processes_every_input_exactly_once(worksp
     assert sorted(r["rubrik"] for r in rows) == sorted(f"Uppdrag nummer {i + 1}" for i in range(n))
     records = list((workspace / "outbox").glob("*/*.json"))
     assert len(records) == n, "one complete output set per input"
+    assert not list((workspace / "outbox").rglob("*.registreras")), "no record left pending"
     assert not list((workspace / "outbox").glob("*/.tmp-*"))
     assert not list((workspace / "inbox" / "arbete").rglob("*.yaml"))
     log = (workspace / "watch.log").read_text()

@@ -1,9 +1,10 @@
 """Step: register. Record the document: for a numbered document, its version in the diarium — the
 input snapshot, the template's identity, who produced it, the SHA-256 of every file, its deliveries —
-and its JSON record in the outbox. The record is written in full to a temporary file first, put in
-place only after the diarium's transaction committed (a rename, which needs no disk space), so the
-record never says "registrerad" about a document the diarium does not hold, and its presence means
-the folder is complete."""
+and its JSON record in the outbox. The record is written in full under a hidden pending name first
+and renamed into place only after the diarium's transaction committed (a rename needs no disk
+space), so the record never says "registrerad" about a document the diarium does not hold, and its
+presence means the folder is complete. A process killed between the commit and the rename leaves
+the pending record, which is put in place when the same input comes back (``complete_pending``)."""
 from __future__ import annotations
 
 import getpass
@@ -16,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import __version__, attachments
-from ..files import json_bytes, prepare_write
+from ..files import atomic_write, json_bytes
 from ..model import DocStatus, Job
 from ..store import documents
 
@@ -58,16 +59,39 @@ def record(job: Job) -> dict:
     return out
 
 
+PENDING = ".registreras"
+
+
+def pending_name(final: Path) -> Path:
+    """Where a record waits, complete, for the diarium's commit: ``.<name>.registreras`` (hidden)."""
+    return final.with_name(f".{final.name}{PENDING}")
+
+
+def complete_pending(folder: Path) -> list[Path]:
+    """Put in place the records of a folder whose process died between the diarium's commit and the
+    rename (called when the same input comes back and the diarium says it is registered)."""
+    done = []
+    for pending in folder.glob(f".*.json{PENDING}") if folder.is_dir() else []:
+        final = folder / pending.name[1:-len(PENDING)]
+        if not final.exists():
+            os.replace(pending, final)
+            done.append(final)
+        else:
+            pending.unlink(missing_ok=True)
+    return done
+
+
 def run(job: Job, engine) -> Job:
     t = time.perf_counter()
     final = job.folder / f"{job.stem}.json"
-    pending = prepare_write(final, json_bytes(record(job)))
+    pending = pending_name(final)
+    atomic_write(pending, json_bytes(record(job)))  # whole or not at all, before the commit
     try:
         _register(job, engine)
-        os.replace(pending, final)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
+    os.replace(pending, final)  # a rename needs no space; a kill just before it is completed later
     job.outcome.version = job.version_no
     job.outcome.timings["register"] = round((time.perf_counter() - t) * 1000, 1)
     return job
