@@ -26,7 +26,7 @@ from .errors import ConversionError, DocgenError, InputError, shorten
 from .model import ErrorKind, Job, Outcome
 from .office import OfficePool
 from .plugins import Plugins
-from .recipients import load_lists
+from .recipients import ListsFile
 from .steps import convert, distribute, load, number, publish, register, render, send, validate
 from .steps.number import DuplicateInput
 from .steps.render import Renderer
@@ -55,10 +55,9 @@ class Engine:
         self.pool = pool or OfficePool.from_config(config, size=workers)
         self.renderer = Renderer(config, self.plugins)
         self.renderer.check_templates()  # a broken template is a configuration error, before any number
-        self._lists: tuple[float | None, dict] = (None, {})
+        self._lists = ListsFile(config)  # a broken distribution.yaml is a startup error
         self._pending_voids: list = []
         self._pending_lock = threading.Lock()
-        _ = self.lists  # a broken distribution.yaml is a startup error
         # This process's heartbeat (its reservations are its own while it beats); then void what dead
         # processes reserved and nobody will finish.
         self.heartbeat = liveness.Heartbeat(self.store, role, str(config.inbox) if role == "watch" else None).start()
@@ -67,11 +66,7 @@ class Engine:
     @property
     def lists(self) -> dict:
         """The named distribution lists, re-read when their file changes."""
-        path = self.config.path("sandlistor")
-        mtime = path.stat().st_mtime if path and path.exists() else None
-        if mtime != self._lists[0]:
-            self._lists = (mtime, load_lists(path) if mtime is not None else {})
-        return self._lists[1]
+        return self._lists.lists
 
     def next_version(self, handling_id: int) -> int:
         with self.store.read() as conn:

@@ -66,6 +66,24 @@ def expand(doc, lists: dict | None = None) -> list[Group]:
 
 # -- named lists ---------------------------------------------------------------------------------
 
+class ListsFile:
+    """The workspace's named distribution lists (``[sokvagar] sandlistor``), re-read when the file changes;
+    a broken file is an error at creation (a startup error)."""
+
+    def __init__(self, config):
+        self.config = config
+        self._cached: tuple[float | None, dict] = (None, {})
+        _ = self.lists
+
+    @property
+    def lists(self) -> dict:
+        path = self.config.path("sandlistor")
+        mtime = path.stat().st_mtime if path and path.exists() else None
+        if mtime != self._cached[0]:
+            self._cached = (mtime, load_lists(path) if mtime is not None else {})
+        return self._cached[1]
+
+
 def load_lists(path: Path | None) -> dict:
     """Named distribution lists from the workspace file, with included lists expanded.
 

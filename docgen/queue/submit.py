@@ -28,24 +28,18 @@ class _Checker:
 
     def __init__(self, config, store: Store):
         from ..plugins import Plugins
+        from ..recipients import ListsFile
         from ..steps.render import Renderer
 
         self.config, self.store = config, store
         self.plugins = Plugins(config)
         self.renderer = Renderer(config, self.plugins)
         self.renderer.check_templates()
-        self._lists: tuple[float | None, dict] = (None, {})
-        _ = self.lists
+        self._lists = ListsFile(config)
 
     @property
     def lists(self) -> dict:
-        from ..recipients import load_lists
-
-        path = self.config.path("sandlistor")
-        mtime = path.stat().st_mtime if path and path.exists() else None
-        if mtime != self._lists[0]:
-            self._lists = (mtime, load_lists(path) if mtime is not None else {})
-        return self._lists[1]
+        return self._lists.lists
 
 
 class Submitter:
