@@ -60,10 +60,9 @@ class StatusBody(BaseModel):
     rapport: str | None = None
 
 
-class DocumentRow(BaseModel):
-    diarienummer: str
+class _DocumentFields(BaseModel):
+    """What every description of a document carries."""
     lopnummer: int
-    version: int | None
     dokumenttyp: str
     rubrik: str
     datum: str
@@ -73,6 +72,11 @@ class DocumentRow(BaseModel):
     beskrivning: str | None
     enhet: str | None
     sekretess: dict | None
+
+
+class DocumentRow(_DocumentFields):
+    diarienummer: str
+    version: int | None
     extern: bool
     url: str
     pdf: str | None
@@ -104,17 +108,7 @@ class VersionModel(BaseModel):
     utskick: list[DeliveryModel]
 
 
-class CaseDocument(BaseModel):
-    lopnummer: int
-    dokumenttyp: str
-    rubrik: str
-    datum: str
-    status: str
-    registrerad: str | None
-    motpart: str | None
-    beskrivning: str | None
-    enhet: str | None
-    sekretess: dict | None
+class CaseDocument(_DocumentFields):
     makulerad_orsak: str | None
     arkivpaket: str | None
     versioner: list[VersionModel]

@@ -173,29 +173,30 @@ def _failed_item(request: Request, folder: str) -> dict | None:
     return next((f for f in failed_queue(request.app.state.engine) if f["mapp"] == folder), None)
 
 
-@router.get("/fel/{mapp}")
-def failed_one(request: Request, mapp: str):
+def _failed_post(request: Request, mapp: str):
+    """(user, the failed-queue entry, None), or (user, None, the page to answer with instead)."""
     user = who(request)
     if user is None:
-        return to_login(request)
+        return None, None, to_login(request)
     if not user.registrator:
-        return forbidden(request, user)
+        return user, None, forbidden(request, user)
     item = _failed_item(request, mapp)
-    if item is None:
-        return not_found(request, user)
+    return user, item, (not_found(request, user) if item is None else None)
+
+
+@router.get("/fel/{mapp}")
+def failed_one(request: Request, mapp: str):
+    user, item, refusal = _failed_post(request, mapp)
+    if refusal is not None:
+        return refusal
     return page(request, "fel_post.html", user, post=item, indata=item["indata"], problem=None)
 
 
 @router.post("/fel/{mapp}")
 async def failed_resubmit(request: Request, mapp: str) -> Response:
-    user = who(request)
-    if user is None:
-        return to_login(request)
-    if not user.registrator:
-        return forbidden(request, user)
-    item = _failed_item(request, mapp)
-    if item is None:
-        return not_found(request, user)
+    user, item, refusal = _failed_post(request, mapp)
+    if refusal is not None:
+        return refusal
     form = await request.form()
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return page(request, "fel_sida.html", user, 400, status=400, detalj=None,
