@@ -34,6 +34,26 @@ def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf:
     return msg
 
 
+class DeliveryUncertain(Exception):
+    """The whole message was handed to the server, which then did not answer: it may have been delivered."""
+
+
+class _Smtp(smtplib.SMTP):
+    """smtplib's client, noting when the message content itself has gone out (after DATA's 354)."""
+
+    content_sent = False
+    _in_data = False
+
+    def putcmd(self, cmd, args=""):
+        self._in_data = cmd.lower() == "data"
+        super().putcmd(cmd, args)
+
+    def send(self, s):
+        if self._in_data and not (isinstance(s, str) and s.lower().startswith("data")):
+            self.content_sent = True
+        super().send(s)
+
+
 class SmtpSender:
     """Sends messages through the configured server: STARTTLS, login from environment variables, retries."""
 
@@ -54,7 +74,8 @@ class SmtpSender:
         return bool(self.host)
 
     def _once(self, msg: Message) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        smtp = _Smtp(self.host, self.port, timeout=self.timeout)
+        try:
             smtp.ehlo()
             if self.starttls:
                 ctx = ssl.create_default_context(cafile=self.ca_file)
@@ -62,7 +83,17 @@ class SmtpSender:
                 smtp.ehlo()
             if self.user:
                 smtp.login(self.user, self.password)
-            smtp.send_message(msg)
+            try:
+                smtp.send_message(msg)
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                if smtp.content_sent:  # no answer after the whole message went out: it may have been taken
+                    raise DeliveryUncertain(f"{type(exc).__name__}: {exc}") from exc
+                raise
+        finally:
+            try:
+                smtp.quit()  # the message was accepted (or refused) before this: a failing QUIT changes nothing
+            except Exception:
+                smtp.close()
 
     def send(self, msg: Message) -> str:
         """Send with retries on temporary failures; returns the outcome text or raises the last error."""
@@ -71,6 +102,8 @@ class SmtpSender:
             try:
                 self._once(msg)
                 return f"skickat via {self.host}:{self.port} (försök {attempt})"
+            except DeliveryUncertain:
+                raise  # never sent again without a person checking
             except smtplib.SMTPResponseException as exc:
                 if exc.smtp_code < 400 or exc.smtp_code >= 500 or attempt == self.attempts:
                     raise

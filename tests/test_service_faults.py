@@ -437,3 +437,65 @@ def test_record_left_pending_by_a_kill_after_the_commit_is_put_in_place_when_the
     assert again.error_kind == "duplicate" and again.registered_from == "claim-1/p.yaml"
     assert final.is_file() and not pending_name(final).exists()
     assert json.loads(final.read_text(encoding="utf-8"))["diarienummer"] == first.diarienummer
+
+
+class _RawSmtp(threading.Thread):
+    """A minimal SMTP server on a socket: takes whole messages, then misbehaves as told ("slow": no answer
+    after the message; "quit421": a 421 to QUIT)."""
+
+    def __init__(self, mode: str):
+        import socket
+        super().__init__(daemon=True)
+        self.mode, self.messages = mode, 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.port = self.sock.getsockname()[1]
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                f = conn.makefile("rb")
+                conn.sendall(b"220 test\r\n")
+                for line in f:
+                    cmd = line.strip().upper()
+                    if cmd.startswith((b"EHLO", b"HELO", b"MAIL", b"RCPT")):
+                        conn.sendall(b"250 ok\r\n")
+                    elif cmd == b"DATA":
+                        conn.sendall(b"354 go\r\n")
+                        for body in f:
+                            if body == b".\r\n":
+                                break
+                        self.messages += 1
+                        if self.mode == "slow":
+                            time.sleep(3)
+                            break
+                        conn.sendall(b"250 queued\r\n")
+                    elif cmd == b"QUIT":
+                        conn.sendall(b"421 bye\r\n" if self.mode == "quit421" else b"221 bye\r\n")
+                        break
+
+
+@pytest.mark.parametrize("mode, status, messages", [("slow", "oklar", 1), ("quit421", "skickad", 1)])
+def test_a_message_handed_over_whole_is_never_sent_twice(workspace, engine, mode, status, messages):
+    server = _RawSmtp(mode)
+    server.start()
+    for key, value in (("server", "127.0.0.1"), ("port", server.port), ("starttls", False), ("timeout", 1.0), ("forsok", 3)):
+        set_setting(workspace, "smtp", key, value)
+    (workspace / "distribution.yaml").write_text("listor: {}\n", encoding="utf-8")
+    from docgen.config import load_config
+    from docgen.pipeline import Engine
+
+    data = example("beslut") | {"skickas_till": [{"syfte": "för kännedom", "mottagare": [
+        {"namn": "Eva Strand", "epost": "eva.strand@example.se"}]}]}
+    with Engine(load_config(workspace), pool=engine.pool) as eng:
+        assert eng.process(write_yaml(workspace / "inbox", "s.yaml", data)).ok
+    r = subprocess.run(DOCGEN + ["-w", str(workspace), "send"], capture_output=True, text=True, timeout=60)
+    assert server.messages == messages, "the server got the message once, and no run sent it again"
+    [row] = store_of(workspace).query("select status from leverans where epost is not null")
+    assert row["status"] == status, r.stdout
+    server.sock.close()

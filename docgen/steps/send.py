@@ -14,7 +14,7 @@ from email import policy
 from email.parser import BytesParser
 
 from .. import liveness
-from ..mail import SmtpSender
+from ..mail import DeliveryUncertain, SmtpSender
 from ..model import DeliveryStatus, Job
 from ..owners import owner_id
 from ..store import Store, deliveries
@@ -41,6 +41,10 @@ def send_unsent(store: Store, config: Config, only_version: int | None = None, d
             with path.open("rb") as f:
                 msg = BytesParser(policy=policy.SMTP).parse(f)
             result, status = sender.send(msg), DeliveryStatus.SENT
+        except DeliveryUncertain as exc:  # taken or not: a person checks, then `docgen send --again ID`
+            result, status = (f"servern svarade inte efter att ha fått hela meddelandet ({exc}); kontrollera med "
+                              "mottagaren, skicka sedan igen med `docgen send --again ID` / the server did not answer "
+                              "after receiving the whole message; check with the recipient"), DeliveryStatus.UNCERTAIN
         except Exception as exc:  # the message file stays; the next run tries again
             result, status = f"{type(exc).__name__}: {exc}", DeliveryStatus.FAILED
         store.transact(lambda conn: deliveries.record(conn, row["id"], str(status), result, owner=me))
