@@ -75,6 +75,9 @@ def test_fifo_in_the_inbox_is_left_alone_and_render_refuses_it(workspace, servic
     assert "FIFO" in (workspace / "watch.log").read_text()
     r = subprocess.run(DOCGEN + ["-w", str(workspace), "render", str(fifo)], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "ror.yaml" in r.stdout + r.stderr
+    st = json.loads(subprocess.run(DOCGEN + ["-w", str(workspace), "status", "--json"], capture_output=True, text=True,
+                                   timeout=60, check=True).stdout)
+    assert st["waiting"] == [], "a FIFO is never taken, so it is not listed as waiting"
 
 
 # 4. A drop can never make the watcher move a file from outside the inbox or out of its own folders.

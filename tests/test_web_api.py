@@ -120,6 +120,18 @@ def test_confidential_document_is_hidden_from_others_and_every_access_is_logged(
     assert [(x["anvandare"], x["atgard"]) for x in log] == [
         ("hanna", "visning"), ("hanna", "nedladdning"), ("registrator", "visning"), ("registrator", "nedladdning")]
     assert all(x["tid"] for x in log)
+    # a public document joins the confidential case: others see it, never the case's confidential title
+    public = input_of("uppdragshandling", rubrik="Offentlig handling i samma ärende", diarienummer=dnr)
+    public.pop("serie", None)
+    r = call(site, "POST", "/api/dokument", "hugo", json=public)
+    assert wait_status(url, tokens["hugo"], r.json()["status_url"])["status"] == "registrerad"
+    for other in ("lars", "hugo"):
+        case = call(site, "GET", f"/api/arenden/{dnr}", other).json()
+        assert [d["rubrik"] for d in case["handlingar"]] == ["Offentlig handling i samma ärende"]
+        assert "Sekretessbeslut" not in case["rubrik"] and "withheld" in case["rubrik"]
+        page = requests.get(url + f"/arende/{dnr}", headers={"Authorization": f"Bearer {tokens[other]}"}, timeout=10)
+        assert "Offentlig handling i samma ärende" in page.text and "Sekretessbeslut" not in page.text
+    assert call(site, "GET", f"/api/arenden/{dnr}", "registrator").json()["rubrik"] == "Sekretessbeslut"
 
 
 def test_draft_preview_is_a_pdf_with_no_number(site):
@@ -198,3 +210,25 @@ def test_trusted_proxy_header_signs_people_in_only_when_configured(site, tmp_pat
         assert requests.get(server.url + "/api/fel", timeout=10).status_code == 401
     finally:
         server.stop()
+
+
+def test_a_login_cookie_dies_with_its_account(site):
+    ws, url, _, _ = site
+    add_user(ws, "Vera Växling", "lasare", password="första-lösenordet")
+    s = requests.Session()
+    r = s.post(url + "/logga-in", data={"namn": "Vera Växling", "losenord": "första-lösenordet", "nasta": "/sok"},
+               allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and s.cookies.get("docgen_inloggning")
+    assert s.get(url + "/api/typer", timeout=10).status_code == 200
+    from click.testing import CliRunner
+    from docgen.cli import cli
+    assert CliRunner().invoke(cli, ["-w", str(ws), "user", "remove", "Vera Växling"]).exit_code == 0
+    add_user(ws, "Vera Växling", "registrator", password="andra-lösenordet")  # re-added: a new account
+    assert s.get(url + "/api/fel", timeout=10).status_code == 401, "the old cookie must not carry the new role"
+
+
+def test_deeply_nested_json_is_refused_not_a_server_error(site):
+    body = "[" * 100_000 + "]" * 100_000
+    for path in ("/api/dokument", "/api/utkast"):
+        r = call(site, "POST", path, "hanna", data=body.encode(), headers={"Content-Type": "application/json"})
+        assert r.status_code in (400, 413, 422) and r.json()["problem"], (path, r.status_code)

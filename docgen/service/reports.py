@@ -13,7 +13,7 @@ from .. import liveness, owners
 from ..store import processes, reservations
 from ..load import INPUT_SUFFIXES
 from .claims import folders_of
-from .scan import ignored
+from .scan import ignored, signature
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -105,8 +105,9 @@ def status(config: Config, store=None) -> dict:
     also the numbers reserved and not yet registered, and the docgen processes that beat."""
     f = folders_of(config)
     alive = (lambda owner: liveness.alive(store, owner)) if store is not None else owners.owner_alive
-    waiting = sorted(p.name for p in f.inbox.iterdir()
-                     if p.is_file() and not ignored(p.name) and p.suffix.lower() in INPUT_SUFFIXES) if f.inbox.is_dir() else []
+    waiting = sorted(p.name for p in f.inbox.iterdir()  # regular files only: links and FIFOs are never taken
+                     if signature(p) is not None and not ignored(p.name) and p.suffix.lower() in INPUT_SUFFIXES) \
+        if f.inbox.is_dir() else []
     in_progress = []
     if f.work_root.is_dir():
         for d in sorted(f.work_root.iterdir()):

@@ -258,6 +258,10 @@ def search(request: Request, user: User = Depends(current_user), typ: str | None
                          till=till.isoformat() if till else None, status=status, text=text, limit=limit)
 
 
+#: The case title shown to someone who may not see every document of the case (it may name a confidential one).
+WITHHELD_TITLE = "[ärendemeningen visas inte: ärendet har handlingar du inte får se] / [case title withheld]"
+
+
 def visible_case(request: Request, user: User, dnr: str, log_views: bool) -> dict:
     """The case with the documents this user may see (404 if none); with ``log_views``, each confidential one
     shown is logged."""
@@ -269,7 +273,10 @@ def visible_case(request: Request, user: User, dnr: str, log_views: bool) -> dic
         raise Refused(404, problems_for(404))
     with store.read() as conn:
         ids = access.visible_ids(conn, user.roll, user.namn, [d["id"] for d in case["handlingar"]])
-    case["handlingar"] = [d for d in case["handlingar"] if d["id"] in ids]
+    shown = [d for d in case["handlingar"] if d["id"] in ids]
+    if len(shown) < len(case["handlingar"]):  # the case's title came from a document this user may not see
+        case["rubrik"] = WITHHELD_TITLE
+    case["handlingar"] = shown
     if not case["handlingar"] and not user.registrator:
         raise Refused(404, problems_for(404))
     secret = [d for d in case["handlingar"] if d["sekretess"]]

@@ -110,8 +110,12 @@ class Authenticator:
         return hmac.new(self.key, payload, hashlib.sha256).hexdigest()
 
     def cookie(self, user: User) -> str:
-        payload = base64.urlsafe_b64encode(json.dumps({"n": user.namn, "e": int(time.time() + self.session_seconds)},
-                                                      ensure_ascii=False).encode("utf-8"))
+        """A signed login cookie, bound to the account as it is now (a removed and re-added user, or a new
+        password, makes it worthless)."""
+        with self.store.read() as conn:
+            row = users.by_name(conn, user.namn)
+        payload = base64.urlsafe_b64encode(json.dumps({"n": user.namn, "e": int(time.time() + self.session_seconds),
+                                                       "k": _account_key(row)}, ensure_ascii=False).encode("utf-8"))
         return f"{payload.decode()}.{self._sign(payload)}"
 
     def from_cookie(self, value: str) -> User | None:
@@ -125,7 +129,11 @@ class Authenticator:
         if not isinstance(data, dict) or not isinstance(data.get("n"), str) or not isinstance(data.get("e"), int) \
                 or data["e"] < time.time():
             return None
-        return self.from_name(data["n"])
+        with self.store.read() as conn:
+            row = users.by_name(conn, data["n"])
+        if row is None or not hmac.compare_digest(str(data.get("k", "")), _account_key(row)):
+            return None
+        return self._user(row)
 
     def csrf(self, cookie: str) -> str:
         """The form token that goes with a login cookie (forms that change something carry it)."""
@@ -141,6 +149,13 @@ class Authenticator:
         if cookies.get(COOKIE):
             return self.from_cookie(cookies[COOKIE])
         return None
+
+
+def _account_key(row: dict | None) -> str:
+    """What a login cookie is bound to: the account's id, creation time and password hash."""
+    if row is None:
+        return ""
+    return hashlib.sha256(f"{row['id']}|{row['skapad']}|{row['losenord'] or ''}".encode()).hexdigest()[:32]
 
 
 def _header_text(value: str) -> str:

@@ -24,7 +24,8 @@ def who(request: Request) -> User | None:
 
 
 def csrf(request: Request, user: User) -> str:
-    return request.app.state.auth.csrf(user.namn)
+    """The form token of this login (of the person, when signed in by token or proxy header)."""
+    return request.app.state.auth.csrf(request.cookies.get(COOKIE) or user.namn)
 
 
 def page(request: Request, name: str, user: User | None, status_code: int = 200, **ctx) -> HTMLResponse:

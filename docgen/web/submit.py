@@ -54,6 +54,10 @@ def parse_json(body: bytes, limit: int) -> dict:
     except ValueError as exc:
         raise refusal(400, f"indata är inte giltig JSON: {exc}.", f"the input is not valid JSON: {exc}.",
                       "rätta JSON-texten.", "correct the JSON text.") from None
+    except RecursionError:
+        raise refusal(422, "indata är för djupt nästlat.", "the input is nested too deeply.",
+                      "skriv indata med färre nivåer (som i exemplen, `docgen new TYP`).",
+                      "write the input with fewer levels (as in the examples, `docgen new TYPE`).") from None
     if not isinstance(data, dict):
         raise refusal(422, "indata ska vara ett JSON-objekt med fälten dokumenttyp, rubrik, datum …",
                       "the input must be a JSON object with the fields dokumenttyp, rubrik, datum …")
