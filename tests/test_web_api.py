@@ -232,3 +232,14 @@ def test_deeply_nested_json_is_refused_not_a_server_error(site):
     for path in ("/api/dokument", "/api/utkast"):
         r = call(site, "POST", path, "hanna", data=body.encode(), headers={"Content-Type": "application/json"})
         assert r.status_code in (400, 413, 422) and r.json()["problem"], (path, r.status_code)
+
+
+def test_repeated_failed_logins_are_slowed_down(site):
+    ws, url, _, _ = site
+    add_user(ws, "Gustav Gissning", "lasare", password="rätt-lösenord")
+    codes = [requests.post(url + "/logga-in", data={"namn": "Gustav Gissning", "losenord": f"fel-{i}"},
+                           allow_redirects=False, timeout=10).status_code for i in range(6)]
+    assert codes == [401] * 5 + [429]
+    right = requests.post(url + "/logga-in", data={"namn": "Gustav Gissning", "losenord": "rätt-lösenord"},
+                          allow_redirects=False, timeout=10)
+    assert right.status_code == 429, "locked for the window even with the right password"

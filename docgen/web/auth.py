@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,13 @@ def secret(workspace: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
+#: Failed web logins: after 5 for one name from one address, or 30 from one address (whatever the
+#: names), within the window, that pair or address waits for the window to pass (others are not
+#: locked out by someone guessing); at most this many password checks run at once.
+MAX_FAILURES = {"namn": 5, "adress": 30}
+FAILURE_WINDOW, VERIFICATIONS_AT_ONCE = 900.0, 2
+
+
 class Authenticator:
     """Finds the user of a request, and signs and checks login cookies."""
 
@@ -83,6 +91,27 @@ class Authenticator:
         self.key = key
         self.trusted_header = trusted_header.strip().lower()
         self.session_seconds = session_hours * 3600
+        self._failures: dict[str, list[float]] = {}  # "namn:..." / "adress:..." -> times of failed logins
+        self._failures_lock = threading.Lock()
+        self._verifications = threading.BoundedSemaphore(VERIFICATIONS_AT_ONCE)
+
+    def locked_out(self, *keys: str) -> bool:
+        """Whether a key (``namn:…`` or ``adress:…``) failed ``MAX_FAILURES`` times within ``FAILURE_WINDOW`` s."""
+        now = time.time()
+        with self._failures_lock:
+            for key in keys:
+                recent = [t for t in self._failures.get(key, []) if now - t < FAILURE_WINDOW]
+                self._failures[key] = recent
+                if not recent:
+                    del self._failures[key]
+                if len(recent) >= MAX_FAILURES[key.split(":", 1)[0]]:
+                    return True
+        return False
+
+    def failed(self, *keys: str) -> None:
+        with self._failures_lock:
+            for key in keys:
+                self._failures.setdefault(key, []).append(time.time())
 
     def _user(self, row: dict | None) -> User | None:
         return User(row["namn"], row["roll"]) if row else None
@@ -100,10 +129,11 @@ class Authenticator:
         with self.store.read() as conn:
             row = users.by_name(conn, namn)
         stored = row["losenord"] if row and row["losenord"] else _DUMMY
-        try:
-            ok = _hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+        with self._verifications:  # argon2 costs ~90 ms of CPU: a burst of logins cannot take every core
+            try:
+                ok = _hasher.verify(stored, password)
+            except (VerificationError, InvalidHashError):
+                ok = False
         return self._user(row) if ok and row and row["losenord"] else None
 
     def _sign(self, payload: bytes) -> str:

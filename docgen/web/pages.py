@@ -66,8 +66,16 @@ async def login(request: Request):
     form = await request.form()
     namn, password = str(form.get("namn", "")).strip(), str(form.get("losenord", ""))
     target = _safe_next(str(form.get("nasta", "")))
-    user = await run_in_threadpool(request.app.state.auth.login, namn, password) if namn and password else None
+    auth = request.app.state.auth
+    address = request.client.host if request.client else ""
+    keys = (f"namn:{namn.casefold()}|{address}", f"adress:{address}")
+    if auth.locked_out(*keys):
+        return page(request, "logga_in.html", None, 429, nasta=target,
+                    fel="För många misslyckade inloggningar. Vänta en kvart och försök igen, eller be administratören "
+                        "om ett nytt lösenord.")
+    user = await run_in_threadpool(auth.login, namn, password) if namn and password else None
     if user is None:
+        auth.failed(*keys)
         return page(request, "logga_in.html", None, 401, nasta=target,
                     fel="Fel namn eller lösenord, eller så har kontot inget lösenord för webben.")
     resp = RedirectResponse(target, status_code=303)
