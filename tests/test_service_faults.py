@@ -502,3 +502,10 @@ def test_a_message_handed_over_whole_is_never_sent_twice(workspace, engine, mode
     [row] = store_of(workspace).query("select status from leverans where epost is not null")
     assert row["status"] == status, r.stdout
     server.sock.close()
+
+
+def test_status_prints_each_name_on_one_line(workspace):
+    write_yaml(workspace / "inbox", "ny\nrad.yaml", example("uppdragshandling"))
+    out = subprocess.run(DOCGEN + ["-w", str(workspace), "status"], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    assert "  ny\\nrad.yaml" in out.splitlines()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 
 import click
 
@@ -33,6 +34,11 @@ def watch(obj: Context, polling, workers, log_format, submit_only):
     sys.exit(watcher.run())
 
 
+def _one_line(text: str) -> str:
+    """A name as one printable line: control characters (a newline in a file name) written as escapes."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (on one line).")
 @click.pass_obj
@@ -49,14 +55,14 @@ def status(obj: Context, as_json):
         return
     click.echo(f"Väntar / waiting:        {len(st['waiting'])}")
     for name in st["waiting"]:
-        click.echo(f"  {name}")
+        click.echo(f"  {_one_line(name)}")
     click.echo(f"Pågår / in progress:     {len(st['in_progress'])}")
     for item in st["in_progress"]:
         state = "" if item["alive"] else "  (process stopped: taken over at next start)"
-        click.echo(f"  {item['file']}  [{item['owner']}]{state}")
+        click.echo(f"  {_one_line(item['file'])}  [{item['owner']}]{state}")
     click.echo(f"Fel / failed:            {len(st['failed'])}")
     for item in st["failed"]:
-        click.echo(f"  {item['file']}: {item['summary']}\n    {item['report']}")
+        click.echo(f"  {_one_line(item['file'])}: {_one_line(item['summary'])}\n    {_one_line(item['report'])}")
     click.echo(f"Behandlade / processed:  {st['processed']}")
     click.echo(f"Reserverade nummer / reserved numbers: {len(st['reserved'])}")
     for r in st["reserved"]:
