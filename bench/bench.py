@@ -252,25 +252,8 @@ def memory_child(n_small: int, n_large: int, tmp: Path) -> None:
 
 
 def bench_numbers(tmp: Path, per_run: int) -> None:
-    """Numbers allocated per second: every process imports first, then all start at one instant."""
-    ws = workspace(tmp)
-    cfg = load_config(ws)
-    from docgen.store import Store
-    Store(cfg.registry_url).close()
-    code = ("import sys, time; sys.path.insert(0, %r); from docgen.config import load_config; "
-            "from docgen.store import Store; from docgen.steps.number import allocate_number; "
-            "cfg = load_config(sys.argv[1]); reg = Store(cfg.registry_url); start = float(sys.argv[3]); "
-            "time.sleep(max(0, start - time.time())); "
-            "[allocate_number(reg, cfg, 'RS', 'bench', 2099) for _ in range(int(sys.argv[2]))]; print(time.time())"
-            % str(ROOT))
-    for procs in (1, 8):
-        start = time.time() + 3.0
-        ps = [subprocess.Popen([sys.executable, "-c", code, str(ws), str(per_run // procs), repr(start)],
-                               stdout=subprocess.PIPE, text=True) for _ in range(procs)]
-        ends = [float(p.communicate()[0].strip()) for p in ps]
-        assert all(p.returncode == 0 for p in ps)
-        rate = per_run / (max(ends) - start)
-        out(f"Numbering: {procs} process(es), numbers/s", f"{rate:.0f}", f"{per_run} numbers, one transaction each")
+    """Numbers allocated per second (SQLite): every process imports first, then all start at one instant."""
+    _numbers(workspace(tmp), per_run, "Numbering")
 
 
 def bench_sizes(tmp: Path) -> None:
@@ -448,6 +431,7 @@ def _pg_throughput(tmp: Path, server, n: int, procs: int) -> None:
 
 
 def _numbers(ws: Path, per_run: int, label: str, counts=(1, 8)) -> None:
+    """Numbers allocated per second in the workspace's diarium, by 1 and 8 processes started at one instant."""
     cfg = load_config(ws)
     from docgen.store import Store
     Store(cfg.registry_url).close()
