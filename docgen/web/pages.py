@@ -47,6 +47,17 @@ def not_found(request: Request, user: User) -> HTMLResponse:
                 detalj=None)
 
 
+def signed_in(request: Request, allowed=None) -> tuple[User | None, Response | None]:
+    """(the signed-in user, None), or the answer to give instead: the login page, or 403 when
+    ``allowed(user)`` is false."""
+    user = who(request)
+    if user is None:
+        return None, to_login(request)
+    if allowed is not None and not allowed(user):
+        return user, forbidden(request, user)
+    return user, None
+
+
 def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") and "\\" not in target else "/sok"
 
@@ -94,9 +105,9 @@ async def logout(request: Request):
 
 @router.get("/sok")
 def search_page(request: Request):
-    user = who(request)
-    if user is None:
-        return to_login(request)
+    user, refusal = signed_in(request)
+    if refusal is not None:
+        return refusal
     q = {k: request.query_params.get(k, "").strip() for k in ("text", "typ", "serie", "ar", "fran", "till", "status")}
     problems = []
     if q["ar"] and not (q["ar"].isdigit() and 1900 <= int(q["ar"]) <= 2100):
@@ -116,9 +127,9 @@ def search_page(request: Request):
 
 @router.get("/arende/{dnr}")
 def case_page(request: Request, dnr: str):
-    user = who(request)
-    if user is None:
-        return to_login(request)
+    user, refusal = signed_in(request)
+    if refusal is not None:
+        return refusal
     try:
         case = case_body(visible_case(request, user, dnr, log_views=True))
     except Refused:
@@ -128,22 +139,18 @@ def case_page(request: Request, dnr: str):
 
 @router.get("/ny")
 def new_index(request: Request):
-    user = who(request)
-    if user is None:
-        return to_login(request)
-    if not user.may_submit:
-        return forbidden(request, user)
+    user, refusal = signed_in(request, lambda u: u.may_submit)
+    if refusal is not None:
+        return refusal
     types = [(name, t.cls.title, list(t.cls.variants or [])) for name, t in request.app.state.engine.plugins.types.items()]
     return page(request, "ny.html", user, typer=types)
 
 
 @router.get("/ny/{typ}")
 def new_form(request: Request, typ: str, variant: str | None = None):
-    user = who(request)
-    if user is None:
-        return to_login(request)
-    if not user.may_submit:
-        return forbidden(request, user)
+    user, refusal = signed_in(request, lambda u: u.may_submit)
+    if refusal is not None:
+        return refusal
     t = request.app.state.engine.plugins.get(typ)
     if t is None or (variant and variant not in (t.cls.variants or {})):
         return not_found(request, user)
@@ -155,9 +162,9 @@ def new_form(request: Request, typ: str, variant: str | None = None):
 
 @router.get("/inskickat/{sid}")
 def submitted(request: Request, sid: str):
-    user = who(request)
-    if user is None:
-        return to_login(request)
+    user, refusal = signed_in(request)
+    if refusal is not None:
+        return refusal
     engine = request.app.state.engine
     owner = None
     if ID.fullmatch(sid):
@@ -170,11 +177,9 @@ def submitted(request: Request, sid: str):
 
 @router.get("/fel")
 def failed_page(request: Request):
-    user = who(request)
-    if user is None:
-        return to_login(request)
-    if not user.registrator:
-        return forbidden(request, user)
+    user, refusal = signed_in(request, lambda u: u.registrator)
+    if refusal is not None:
+        return refusal
     return page(request, "felko.html", user, poster=failed_queue(request.app.state.engine))
 
 
@@ -184,11 +189,9 @@ def _failed_item(request: Request, folder: str) -> dict | None:
 
 def _failed_post(request: Request, mapp: str):
     """(user, the failed-queue entry, None), or (user, None, the page to answer with instead)."""
-    user = who(request)
-    if user is None:
-        return None, None, to_login(request)
-    if not user.registrator:
-        return user, None, forbidden(request, user)
+    user, refusal = signed_in(request, lambda u: u.registrator)
+    if refusal is not None:
+        return user, None, refusal
     item = _failed_item(request, mapp)
     return user, item, (not_found(request, user) if item is None else None)
 
