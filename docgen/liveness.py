@@ -77,10 +77,11 @@ def alive(store: Store, owner: str | None, dead_after: float = DEAD_AFTER) -> bo
     return beat is not None and time.time() - beat < dead_after
 
 
-def void_dead_reservations(store: Store, keep=lambda owner: False, starter: str = "") -> list[dict]:
-    """Void the reservations of processes that died before registering (with the reason), except those
-    ``keep(owner)`` leaves to be taken over (a dead watcher's claims wait for the next watcher, which
-    finishes them under the same number). Returns what was voided."""
+def void_dead_reservations(config, store: Store, starter: str = "") -> list[dict]:
+    """What every docgen start does: void the reservations of processes that died before registering
+    (with the reason), except those someone will finish under the same number (``_taken_over_later``).
+    Returns what was voided."""
+    keep = _taken_over_later(config, store)
     with store.read() as conn:
         rows = reservations.in_progress(conn)
     voided = []
@@ -101,9 +102,9 @@ def void_dead_reservations(store: Store, keep=lambda owner: False, starter: str 
     return voided
 
 
-def claims_waiting(config, store: Store):
-    """``keep`` for void_dead_reservations: an owner whose claim folder is still in this inbox's work
-    folder (the next watcher takes it over and finishes the document under the same number), or, on
+def _taken_over_later(config, store: Store):
+    """Whether a dead owner's reservation will be taken over: its claim folder is still in this inbox's
+    work folder (the next watcher takes it over and finishes the document under the same number), or, on
     PostgreSQL, a worker whose submission is still running (the queue retries its job, which takes the
     reservation over)."""
     work_root = config.inbox / config.section("bevakning")["arbete"]

@@ -61,7 +61,7 @@ class Engine:
         # This process's heartbeat (its reservations are its own while it beats); then void what dead
         # processes reserved and nobody will finish.
         self.heartbeat = liveness.Heartbeat(self.store, role, str(config.inbox) if role == "watch" else None).start()
-        liveness.void_dead_reservations(self.store, keep=liveness.claims_waiting(config, self.store), starter=role)
+        liveness.void_dead_reservations(config, self.store, starter=role)
 
     @property
     def lists(self) -> dict:

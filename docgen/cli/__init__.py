@@ -71,11 +71,11 @@ class Context:
     def store(self):
         """The diarium; opening it voids what dead processes reserved and nobody will finish."""
         if self._store is None:
-            from ..liveness import claims_waiting, void_dead_reservations
+            from ..liveness import void_dead_reservations
             from ..store import Store
 
             self._store = Store(self.config.registry_url)
-            void_dead_reservations(self._store, keep=claims_waiting(self.config, self._store), starter="registrar")
+            void_dead_reservations(self.config, self._store, starter="registrar")
         return self._store
 
 
