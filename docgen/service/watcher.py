@@ -355,11 +355,7 @@ class Watcher:
             self.engine.pool.start()
         # Two threads per warm LibreOffice: one renders the next document while the other converts.
         self._executor = ThreadPoolExecutor(max_workers=self.workers * THREADS_PER_WORKER, thread_name_prefix="docgen-worker")
-        recovered = self.recover()
-        if recovered:
-            log.info("taking over %d file(s) left by a stopped process", len(recovered), extra={"doc": {"recovered": len(recovered)}})
-        for f in recovered:
-            self.submit(f, recovered=True)
+        self._take_over_dead_peers()  # at start: a previous run of this service, or a peer, that died
         log.info("watching %s (%s, %d workers)", self.folders.inbox, "polling" if self.polling else "inotify", self.workers)
         log.info("lägg indatafiler (YAML/JSON) i / drop input files into %s; dokument / documents: %s; "
                  "behandlade indata / processed inputs: %s; fel med rapporter / failures with reports: %s. "
@@ -448,14 +444,15 @@ class Watcher:
             self.submit(claimed)
 
     def _take_over_dead_peers(self) -> None:
-        """Claims of another watcher on this inbox that stopped (killed, or its host went down)."""
+        """Claims of a watcher on this inbox that stopped (killed, or its host went down), at start and
+        every ``PEER_CHECK_EVERY`` seconds."""
         try:
             taken = self.recover()
         except OSError as exc:
             self._complain("peers", "cannot take over a stopped watcher's files (%s)", exc)
             return
         if taken:
-            log.info("taking over %d file(s) of a stopped watcher", len(taken), extra={"doc": {"recovered": len(taken)}})
+            log.info("taking over %d file(s) of a stopped process", len(taken), extra={"doc": {"recovered": len(taken)}})
         for f in taken:
             self.submit(f, recovered=True)
 
