@@ -85,9 +85,8 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()
 
 
-def prepare_write(path: Path, data: bytes) -> Path:
-    """Write ``data`` completely (fsynced) to a temporary file beside ``path``; ``os.replace`` it into place
-    later. Whatever fails here (a full disk) fails before anything is in place."""
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a temporary file beside it, fsynced, then renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{owners.as_name()}~", dir=path.parent)
     try:
@@ -96,22 +95,12 @@ def prepare_write(path: Path, data: bytes) -> Path:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        raise
-    return Path(tmp)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all (temporary name, then rename)."""
-    tmp = prepare_write(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -125,12 +114,8 @@ def atomic_move(src: Path, dest: Path) -> None:
         os.unlink(src)
 
 
-def json_bytes(record: dict) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
 def write_json(path: Path, record: dict) -> None:
-    atomic_write(path, json_bytes(record))
+    atomic_write(path, (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
 #: Below this much free space a file system counts as full (LibreOffice reports a full disk only as

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import __version__, attachments
-from ..files import atomic_write, json_bytes
+from ..files import write_json
 from ..model import DocStatus, Job
 from ..store import documents
 
@@ -85,7 +85,7 @@ def run(job: Job, engine) -> Job:
     t = time.perf_counter()
     final = job.folder / f"{job.stem}.json"
     pending = pending_name(final)
-    atomic_write(pending, json_bytes(record(job)))  # whole or not at all, before the commit
+    write_json(pending, record(job))  # whole or not at all, before the commit
     try:
         _register(job, engine)
     except BaseException:
