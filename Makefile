@@ -1,27 +1,41 @@
 # docgen: `make run` starts the inbox watcher, `make test` runs the whole suite.
 # Both install whatever is missing first (Debian packages, the virtualenv, the package) and skip what is there.
+# Python packages come from the lock (requirements/*.txt, exported from uv.lock): exact versions, checked
+# hashes, no resolver at install time, so every machine gets what the suite passed with.
 
 PYTHON ?= python3
 VENV   := .venv
+PIP    := $(VENV)/bin/python -m pip
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito \
                 fonts-dejavu-core poppler-utils python3-venv
 # The suite also starts its own PostgreSQL server and drives Debian's chromium
 APT_TEST_PACKAGES := postgresql chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# `make lock` runs this uv (installed into its own virtualenv); the lock it writes is committed.
+UV_VERSION := 0.13.9
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+LATEST_VENV := .venv-latest
+# `make test-quick`: the edit loop, without the browser, PostgreSQL and the long LibreOffice runs
+QUICK := not browser and not postgres and not slow
 
-.PHONY: run test bench setup system system-test venv clean-venv
+.PHONY: run test test-quick test-latest bench lock setup setup-test system system-test venv venv-test clean-venv
 
 run: setup
 	$(VENV)/bin/docgen watch
 
-test: setup system-test
+test: setup-test
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+
+test-quick: setup-test
+	$(VENV)/bin/python -m pytest -q -m "$(QUICK)" $(PYTEST_ARGS)
 
 bench: setup
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
 	$(VENV)/bin/python bench/memory.py --documents 600 --out bench/memory.json
 
 setup: system venv
+setup-test: system system-test venv-test
 
 # Debian packages: installed only when one of them is missing.
 system:
@@ -38,13 +52,47 @@ system-test:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(APT_TEST_PACKAGES); \
 	fi
 
-venv: $(VENV)/.installed
+# The virtualenv belongs to one lock: a new uv.lock makes a new virtualenv, so nothing unlocked stays behind.
+# run.txt (runtime + PostgreSQL) and test.txt (everything) come from the same uv.lock: same versions in both.
+venv: $(VENV)/.installed-run
+venv-test: $(VENV)/.installed-test
 
-$(VENV)/.installed: pyproject.toml
-	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -e '.[test]'
+$(VENV)/.lock: uv.lock
+	@echo "Creating $(VENV) from the lock"
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	cp uv.lock $@
+
+$(VENV)/.installed-%: requirements/%.txt $(VENV)/.lock pyproject.toml
+	$(PIP) install -q --no-deps --require-hashes -r requirements/$*.txt
+	$(PIP) install -q --no-deps --no-build-isolation --no-index -e .
 	@touch $@
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LATEST_VENV) $(UV_VENV)
+
+# Refresh the lock to the newest versions the ranges in pyproject.toml allow. Commit it only after `make test`.
+lock: $(UV)
+	$(UV) lock --upgrade
+	$(MAKE) requirements/run.txt requirements/test.txt
+
+$(UV):
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install -q uv==$(UV_VERSION)
+
+requirements/run.txt: uv.lock
+	$(UV) export --frozen --no-emit-project --extra postgres --group setup --format requirements.txt -q -o $@
+requirements/test.txt: uv.lock
+	$(UV) export --frozen --no-emit-project --all-extras --group setup --format requirements.txt -q -o $@
+
+# Before an upgrade: the suite against the newest releases the ranges in pyproject.toml allow (no lock), in a
+# throw-away virtualenv. Not part of CI: it tells an administrator what tomorrow's releases would break.
+test-latest: system system-test
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LATEST_VENV)/bin/python -m pip install -q -e '.[postgres,test]'
+	$(LATEST_VENV)/bin/python -m pip freeze --exclude-editable > $(LATEST_VENV)/freeze.txt
+	DOCGEN_UNLOCKED=1 $(LATEST_VENV)/bin/python -m pytest -q $(PYTEST_ARGS); status=$$?; \
+	  cp $(LATEST_VENV)/freeze.txt .test-latest-versions.txt; rm -rf $(LATEST_VENV); \
+	  echo "Versions tried: .test-latest-versions.txt"; exit $$status

@@ -128,3 +128,19 @@ def as_loaded(value):
     if isinstance(value, dict):
         return {k: as_loaded(v) for k, v in value.items()}
     return value
+
+
+# --- `make test-quick` leaves out what these markers name (see pyproject.toml)
+_SLOW_MODULES = {"test_properties", "test_service_faults", "test_office_faults", "test_wheel"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that need PostgreSQL or the browser, and the long LibreOffice runs, by what they use."""
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2]
+        if "pg_server" in item.fixturenames or "pg_url" in item.fixturenames or module.startswith("test_postgres"):
+            item.add_marker(pytest.mark.postgres)
+        if hasattr(item.module, "sync_playwright"):
+            item.add_marker(pytest.mark.browser)
+        if module in _SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
