@@ -30,7 +30,7 @@ test: setup-test
 test-quick: setup-test
 	$(VENV)/bin/python -m pytest -q -m "$(QUICK)" $(PYTEST_ARGS)
 
-bench: setup
+bench: setup-test
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
 	$(VENV)/bin/python bench/memory.py --documents 600 --out bench/memory.json
 
