@@ -83,7 +83,7 @@ $(UV):
 requirements/run.txt: uv.lock
 	$(UV) export --frozen --no-emit-project --extra postgres --group setup --format requirements.txt -q -o $@
 requirements/test.txt: uv.lock
-	$(UV) export --frozen --no-emit-project --all-extras --group setup --format requirements.txt -q -o $@
+	$(UV) export --frozen --no-emit-project --all-extras --group setup --group archive-check --format requirements.txt -q -o $@
 
 # Before an upgrade: the suite against the newest releases the ranges in pyproject.toml allow (no lock), in a
 # throw-away virtualenv. Not part of CI: it tells an administrator what tomorrow's releases would break.
@@ -92,6 +92,7 @@ test-latest: system system-test
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install -q --upgrade pip
 	$(LATEST_VENV)/bin/python -m pip install -q -e '.[postgres,test]'
+	$(LATEST_VENV)/bin/python -m pip install -q --no-deps eark-validator importlib-resources  # see pyproject.toml
 	$(LATEST_VENV)/bin/python -m pip freeze --exclude-editable > $(LATEST_VENV)/freeze.txt
 	DOCGEN_UNLOCKED=1 $(LATEST_VENV)/bin/python -m pytest -q $(PYTEST_ARGS); status=$$?; \
 	  cp $(LATEST_VENV)/freeze.txt .test-latest-versions.txt; rm -rf $(LATEST_VENV); \

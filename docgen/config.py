@@ -138,6 +138,15 @@ SETTINGS: list[Setting] = [
     S("libreoffice", "omstart_efter", 200, "Restart an instance after this many conversions (bounds memory); 0 = never.",
       min=0),
     S("libreoffice", "instanser", 0, "Warm instances in the pool; 0 = one per worker.", min=0, max=64),
+    S("sigill", "pkcs12", "", "The organisation's seal: a PKCS#12 file (certificate and key) every registered PDF is "
+      "sealed with (PAdES); empty: PDFs are not sealed."),
+    S("sigill", "losenord_miljo", "DOCGEN_SIGILL_LOSENORD", "Environment variable holding the PKCS#12 file's password "
+      "(never this file)."),
+    S("sigill", "tidsstampel_url", "", "An RFC 3161 timestamp authority's URL: the seal gets a timestamp (PAdES B-T, "
+      "B-LT when revocation information can be embedded); empty: B-B, no timestamp."),
+    S("sigill", "betrodda_rotcertifikat", [], "PEM files of the root certificates the seal (and its timestamp) must "
+      "chain to: checked at start and by `docgen verify`.", item=str),
+    S("sigill", "timeout", 30.0, "Seconds to wait for the timestamp authority.", min=0.1, max=600),
     S("webb", "betrodd_anvandarrubrik", "", "`docgen serve` behind a reverse proxy that authenticates people: the request "
       "header naming the user (e.g. X-Remote-User), trusted as is; empty: off (people log in with a password)."),
     S("webb", "session_timmar", 8.0, "Hours a web login lasts.", min=0.1, max=720),

@@ -180,6 +180,7 @@ class Job:
     kept: list[Path] = field(default_factory=list)  # attachments kept beside the document
     files: list[OutputFile] = field(default_factory=list)  # (publish)
     deliveries: list[Delivery] = field(default_factory=list)  # (distribute)
+    sealed: dict | None = None  # how the PDF was sealed (seal)
     version_id: int | None = None  # (register)
 
     def __post_init__(self):

@@ -1,8 +1,8 @@
 """The path of an input, as lists of steps (``docgen.steps``), and the engine that runs them.
 
-A new input: load → validate → number → render → convert → publish → distribute → register → send.
+A new input: load → validate → number → render → convert → seal → publish → distribute → register → send.
 A regeneration (a new version of a registered document, same number, not distributed again):
-validate → render → convert → publish → register.
+validate → render → convert → seal → publish → register.
 
 For crash safety, files are built in a staging folder, published to the outbox (atomic renames),
 and only then is the document registered. A crash before registration leaves a reservation whose
@@ -27,16 +27,17 @@ from .model import ErrorKind, Job, Outcome
 from .office import OfficePool
 from .plugins import Plugins
 from .recipients import ListsFile
-from .steps import convert, distribute, load, number, publish, register, render, send, validate
+from . import seal as sealing
+from .steps import convert, distribute, load, number, publish, register, render, seal, send, validate
 from .steps.number import DuplicateInput
 from .steps.render import Renderer
 from .store import Store, documents, transient
 
 log = logging.getLogger("docgen")
 
-NEW_INPUT = [load, validate, number, render, convert, publish, distribute, register, send]
+NEW_INPUT = [load, validate, number, render, convert, seal, publish, distribute, register, send]
 CHECK = [load, validate]  # `docgen validate`: every check before a number is taken
-REGENERATION = [validate, render, convert, publish, register]
+REGENERATION = [validate, render, convert, seal, publish, register]
 #: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document
 #: (load, render, register) overlaps LibreOffice converting another.
 THREADS_PER_WORKER = 2
@@ -56,6 +57,9 @@ class Engine:
         self.renderer = Renderer(config, self.plugins)
         self.renderer.check_templates()  # a broken template is a configuration error, before any number
         self._lists = ListsFile(config)  # a broken distribution.yaml is a startup error
+        self.seal = sealing.from_config(config)  # an expired or untrusted seal certificate is a startup error
+        if self.seal is not None:
+            log.info("%s", self.seal.describe())
         self._pending_voids: list = []
         self._pending_lock = threading.Lock()
         # This process's heartbeat (its reservations are its own while it beats); then void what dead

@@ -80,6 +80,10 @@ def config_cmd(obj: Context, as_json):
         if len(value) > 100:
             value = value[:97] + "..."
         click.echo(f"{r['nyckel']} = {value}    # {r['kalla']}")
+    if not as_json:
+        from ..seal import describe
+
+        click.echo(f"\n# {describe(obj.config)}")
 
 
 def _type_or_fail(obj: Context, name: str):

@@ -145,11 +145,14 @@ def regenerate(obj: Context, typ, serie, ar, fran, till, text, dnr, jobs, dry_ru
               help="Also check the archival packages in this folder.")
 @click.pass_obj
 def verify(obj: Context, archive_dir):
-    """Recompute the checksum of every output file (and package file) and compare with the registry."""
+    """Recompute the checksum of every output file (and package file) and compare with the registry; validate
+    every sealed PDF's seal (integrity, certificate chain to [sigill] betrodda_rotcertifikat, timestamp)."""
     from ..registrar.verify import verify_archive, verify_outbox
 
+    from ..seal import trust_roots
+
     reg = obj.store
-    problems, checked = verify_outbox(reg, obj.config.outbox)
+    problems, checked = verify_outbox(reg, obj.config.outbox, trust_roots(obj.config))
     if archive_dir:
         more, n = verify_archive(reg, Path(archive_dir))
         problems += more

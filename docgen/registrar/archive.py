@@ -30,6 +30,7 @@ from lxml import etree
 from .. import __version__
 from ..errors import PluginError, RegistryError
 from ..files import dnr_slug
+from ..seal import check_pdf, trust_roots
 from ..store import Store, documents, now, search
 
 if TYPE_CHECKING:
@@ -137,7 +138,8 @@ def type_metadata(plugins, dokumenttyp: str, data: dict) -> dict:
 
 def _descriptive(case: dict, docs: list[dict], config: Config, files_by_doc: dict[int, list[tuple[str, Path]]],
                  package: Path, digests: _Digests) -> etree._Element:
-    """Case and document metadata: identifiers, titles, types, dates, agents, confidentiality."""
+    """Case and document metadata: identifiers, titles, types, dates, agents, confidentiality, seals."""
+    roots = trust_roots(config)
     org = config.organisation
     orgnr = organisation_number(config)
     root = _el(None, "erms:arende", {"diarienummer": case["diarienummer"]}, nsmap={"erms": ERMS_NS})
@@ -169,8 +171,25 @@ def _descriptive(case: dict, docs: list[dict], config: Config, files_by_doc: dic
             s = data.get("sekretess") or {}
             _el(h, "erms:sekretess", {"bestammelse": s.get("bestämmelse", ""), "datum": s.get("datum", "")})
         for rep, path in files_by_doc.get(d["id"], []):
-            _el(h, "erms:fil", {"representation": rep, "href": href(path, package), "sha256": digests(path)})
+            attrs = {"representation": rep, "href": href(path, package), "sha256": digests(path)}
+            if path.suffix.lower() == ".pdf":
+                attrs |= _seal_attrs(path, roots)
+            _el(h, "erms:fil", attrs)
     return root
+
+
+def _seal_attrs(pdf: Path, roots: list) -> dict:
+    """The seal's validation result at packaging time, for arende.xml (nothing for an unsealed PDF)."""
+    check = check_pdf(pdf, roots)
+    if not check.sealed:
+        return {}
+    attrs = {"sigill": "ogiltigt" if check.problems else "giltigt", "sigill_niva": f"PAdES {check.level}",
+             "sigill_certifikat": check.signer}
+    if check.signed_at:
+        attrs["sigill_tidpunkt"] = check.signed_at
+    if check.problems:
+        attrs["sigill_avvikelse"] = "; ".join(check.problems)[:2000]
+    return attrs
 
 
 def organisation_number(config: Config) -> str:

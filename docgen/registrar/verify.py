@@ -12,8 +12,11 @@ METS = "{http://www.loc.gov/METS/}"
 XLINK = "{http://www.w3.org/1999/xlink}"
 
 
-def verify_outbox(store: Store, outbox: Path) -> tuple[list[str], int]:
-    """Every file the diarium lists for a version: present, and with the recorded SHA-256."""
+def verify_outbox(store: Store, outbox: Path, roots: list | None = None) -> tuple[list[str], int]:
+    """Every file the diarium lists for a version: present, and with the recorded SHA-256; every sealed PDF's
+    seal valid (chained to ``roots`` when there are any)."""
+    from ..seal import check_pdf
+
     problems, checked = [], 0
     with store.read() as conn:
         rows = search.all_files(conn)
@@ -25,6 +28,8 @@ def verify_outbox(store: Store, outbox: Path) -> tuple[list[str], int]:
             problems.append(f"{where}: saknas / missing")
         elif sha256_file(path) != r["sha256"]:
             problems.append(f"{where}: kontrollsumman stämmer inte / checksum differs")
+        if r["typ"] == "pdf" and path.is_file():
+            problems += [f"{where}: {p}" for p in check_pdf(path, roots or []).problems]
     return problems, checked
 
 

@@ -53,6 +53,8 @@ def record(job: Job) -> dict:
         "varningar": job.outcome.warnings,
         "skickas_till": [{"syfte": g.syfte, "mottagare": [m.rad for m in g.mottagare]} for g in job.distribution],
     }
+    if job.sealed:
+        out["sigill"] = job.sealed
     if res is not None and not job.regenerating:
         out["utskick"] = [{"syfte": d.syfte, "namn": d.namn, "epost": d.epost, "status": str(d.status),
                            "resultat": d.resultat, "meddelande": d.meddelande} for d in job.deliveries]
