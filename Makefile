@@ -19,7 +19,7 @@ LATEST_VENV := .venv-latest
 # `make test-quick`: the edit loop, without the browser, PostgreSQL and the long LibreOffice runs
 QUICK := not browser and not postgres and not slow
 
-.PHONY: run test test-quick test-latest bench lock setup setup-test system system-test venv venv-test clean-venv
+.PHONY: run test test-quick test-latest bench lock lock-export setup setup-test system system-test venv venv-test clean-venv
 
 run: setup
 	$(VENV)/bin/docgen watch
@@ -72,18 +72,21 @@ clean-venv:
 	rm -rf $(VENV) $(LATEST_VENV) $(UV_VENV)
 
 # Refresh the lock to the newest versions the ranges in pyproject.toml allow. Commit it only after `make test`.
+# After editing pyproject.toml's dependencies: `make lock-export` alone keeps every other pin.
 lock: $(UV)
 	$(UV) lock --upgrade
-	$(MAKE) requirements/run.txt requirements/test.txt
+	$(MAKE) lock-export
+
+lock-export: $(UV)
+	$(UV) lock
+	$(UV) export --frozen --no-emit-project --extra postgres --group setup --format requirements.txt -q \
+	  -o requirements/run.txt
+	$(UV) export --frozen --no-emit-project --all-extras --group setup --group archive-check \
+	  --format requirements.txt -q -o requirements/test.txt
 
 $(UV):
 	$(PYTHON) -m venv $(UV_VENV)
 	$(UV_VENV)/bin/python -m pip install -q uv==$(UV_VERSION)
-
-requirements/run.txt: uv.lock
-	$(UV) export --frozen --no-emit-project --extra postgres --group setup --format requirements.txt -q -o $@
-requirements/test.txt: uv.lock
-	$(UV) export --frozen --no-emit-project --all-extras --group setup --group archive-check --format requirements.txt -q -o $@
 
 # Before an upgrade: the suite against the newest releases the ranges in pyproject.toml allow (no lock), in a
 # throw-away virtualenv. Not part of CI: it tells an administrator what tomorrow's releases would break.
