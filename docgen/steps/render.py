@@ -193,7 +193,7 @@ class RenderedDocx:
     def _save(self, subject: str, number_keyword: str | None) -> "RenderedDocx":
         for part in self._tpl.docx.part.package.iter_parts():
             element = getattr(part, "_element", None)
-            if element is not None:
+            if element is not None and str(part.partname).startswith(("/word/document", "/word/header", "/word/footer")):
                 nobreak.keep_together(element, [number_keyword] if number_keyword else [])
         props = self._tpl.docx.core_properties
         props.subject = subject
