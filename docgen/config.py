@@ -86,8 +86,8 @@ SETTINGS: list[Setting] = [
       item=str),
     S("organisation", "organisationsnummer", "", "Organisationsnummer (e.g. 232100-0000): in every document's footer; "
       "archival packages name the archival creator by it."),
-    S("organisation", "logotyp", "", "The logo in every page header: a PNG, JPEG or SVG file (its alternative text is "
-      "the organisation's name); empty for none."),
+    S("organisation", "logotyp", "", "The logo in the first page's letterhead: a PNG, JPEG or SVG file (decorative: the "
+      "organisation's name stands beside it); empty for none."),
     S("organisation", "postadress", "", "Postal address in every document's footer, e.g. \"Regionens hus, 123 45 Exempelby\"."),
     S("organisation", "telefon", "", "Telephone number in the footer."),
     S("organisation", "webbadress", "", "Web address in the footer."),

@@ -57,14 +57,28 @@ class DocumentType:
     #: Whether a document of this type says, under its signatures, that it was decided digitally
     #: (the input's ``digital_underskrift`` chooses for one document).
     digital_signature: ClassVar[bool] = False
+    #: The document's own name (dokumentbenämning) in its letterhead and message, per variant where it differs
+    #: from ``title``; a workspace sets ``[<type>] dokumentnamn`` or ``dokumentnamn_<variant>``.
+    document_names: ClassVar[dict[str, str]] = {}
+    #: For a type that writes dates in running text (templates: ``|textdatum``): its form, "lang" (26 februari
+    #: 2025) or "kort" (26/2), which a workspace may change with ``[<type>] datumform``. None: no such dates.
+    date_form: ClassVar[str | None] = None
 
     @classmethod
     def all_settings(cls) -> list:
         """The type's own settings and one per label."""
         from .config import Setting
 
-        return list(cls.settings) + [Setting(cls.name, f"rubrik_{key}", text, f'The heading or label "{text}".')
-                                     for key, text in cls.labels.items()]
+        names = [Setting(cls.name, "dokumentnamn", cls.title or cls.name,
+                         "The document's own name (dokumentbenämning) in its letterhead, e.g. Regional rapport.")]
+        names += [Setting(cls.name, f"dokumentnamn_{v}", cls.document_names.get(v, ""),
+                          f"The document's own name for variant {v}; unset, a set dokumentnamn applies.") for v in cls.variants]
+        if cls.date_form:
+            names.append(Setting(cls.name, "datumform", cls.date_form,
+                                 "How the type writes dates in running text: lang (26 februari 2025) or kort (26/2).",
+                                 choices=("lang", "kort")))
+        return list(cls.settings) + names + [Setting(cls.name, f"rubrik_{key}", text, f'The heading or label "{text}".')
+                                             for key, text in cls.labels.items()]
 
     def label_texts(self) -> dict[str, str]:
         """Every label of the type, as this workspace has set it."""
@@ -112,6 +126,24 @@ class DocumentType:
             return default
         value = self.config.section(section).get(key)
         return default if value is None else value
+
+    def variant_of(self, data: dict) -> str | None:
+        """The input's variant (the first one if it names none), or None for a type without variants."""
+        return (data.get("variant") or next(iter(self.variants))) if self.variants else None
+
+    def document_name(self, data: dict) -> str:
+        """The document's own name as this workspace writes it: ``dokumentnamn_<variant>`` or ``dokumentnamn``
+        if docgen.toml sets them, else the variant's own name or the type's title."""
+        variant = self.variant_of(data)
+        for key in ([f"dokumentnamn_{variant}"] if variant else []) + ["dokumentnamn"]:
+            if self.config is not None and self.config.sources.get((self.name, key)) not in (None, "standard"):
+                if self.setting(self.name, key):
+                    return self.setting(self.name, key)
+        return self.document_names.get(variant) or self.title or self.name
+
+    def date_form_of(self) -> str:
+        """``lang`` or ``kort``: how this type writes dates in running text in this workspace."""
+        return self.setting(self.name, "datumform", self.date_form) if self.date_form else "lang"
 
     def template_for(self, data: dict) -> str:
         """The template file name for this input (its variant's, if the type has variants)."""

@@ -55,14 +55,16 @@ class Recipient:
     organisation: str | None = None
     epost: str | None = None
     intern: bool | None = None
-    via: str | None = None
+    via: str | None = None  # whom the document reaches the recipient through
     roll: str | None = None  # the party's role, for a party of the document
+    distribuerar_till: str | None = None  # the group the recipient passes the document on to
 
     @property
     def rad(self) -> str:
-        """``Namn, titel, organisation, e-post`` (what the document's distribution section shows)."""
-        line = ", ".join(p for p in (self.namn, self.titel, self.organisation, self.epost) if p)
-        return line + (f" (via {self.via})" if self.via else "")
+        """``Namn, titel, organisation[ via X], e-post[, för distribution till G]`` (the distribution section)."""
+        line = ", ".join(p for p in (self.namn, self.titel, self.organisation) if p) + (f" via {self.via}" if self.via else "")
+        line += f", {self.epost}" if self.epost else ""
+        return line + (f", för distribution till {self.distribuerar_till}" if self.distribuerar_till else "")
 
 
 @dataclass

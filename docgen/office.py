@@ -351,6 +351,9 @@ class OfficeInstance:
                 if doc is None:
                     raise ConversionError(f"LibreOffice could not open {docx.name}")
                 try:
+                    keywords = docx_keywords(docx)
+                    if keywords:  # LibreOffice reads a DOCX's keywords split at spaces; give it the phrases
+                        doc.DocumentProperties.Keywords = tuple(keywords)
                     doc.storeToURL(Path(pdf).resolve().as_uri(),
                                    _props(uno, FilterName="writer_pdf_Export", FilterData=filter_props))
                 finally:
@@ -359,6 +362,22 @@ class OfficeInstance:
             self.kill()
             raise
         self.conversions += 1
+
+
+def docx_keywords(docx: Path) -> list[str]:
+    """The keywords of a DOCX docgen rendered, as whole phrases (they are separated by "; ")."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import unescape
+
+    try:
+        with zipfile.ZipFile(docx) as z:
+            core = z.read("docProps/core.xml").decode("utf-8")
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
+    found = re.search(r"<cp:keywords>(.*?)</cp:keywords>", core, re.S)
+    text = unescape(found.group(1), {"&quot;": '"', "&apos;": "'"}) if found else ""
+    return [k.strip() for k in text.split(";") if k.strip()]
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

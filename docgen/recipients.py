@@ -8,6 +8,7 @@ unknown list refuses the input before a number is taken.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -16,7 +17,19 @@ from .errors import ConfigError, InputError, problem
 from .load import join_path
 from .model import Group, Recipient
 
-PERSON_KEYS = ("namn", "titel", "organisation", "epost", "intern", "via")
+PERSON_KEYS = ("namn", "titel", "organisation", "epost", "intern", "via", "distribuerar_till")
+#: A ``via`` written as an instruction ("för distribution till <grupp>", optionally after whom it goes through).
+_VIA_INSTRUCTION = re.compile(r"^(?P<via>.*?)[\s,]*\bför\s+(?:vidare\s*)?distribution\s+till\s+(?P<grupp>.+?)\s*\.?$",
+                              re.IGNORECASE | re.DOTALL)
+
+
+def read_via(person: dict) -> dict:
+    """A recipient's ``via`` split into whom it goes through and the group it is to be distributed to."""
+    found = _VIA_INSTRUCTION.match(person.get("via") or "")
+    if found:
+        person["via"] = found["via"].strip() or None
+        person.setdefault("distribuerar_till", found["grupp"].strip())
+    return person
 
 
 def email_address(value: str) -> str | None:
@@ -50,8 +63,10 @@ def expand(doc, lists: dict | None = None) -> list[Group]:
             else:
                 people = [{k: rec[k] for k in PERSON_KEYS if k in rec}]
             for person in people:
-                if rec.get("via") and "via" not in person:
-                    person["via"] = rec["via"]
+                for key in ("via", "distribuerar_till"):
+                    if rec.get(key) and key not in person:
+                        person[key] = rec[key]
+                read_via(person)
                 key = (person.get("epost") or "").lower()
                 if key and key in seen:
                     continue

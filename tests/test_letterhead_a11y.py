@@ -2,6 +2,7 @@
 the digital-signature line, and an accessible PDF (language, title, headings, lists, tables, links)."""
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -100,12 +101,21 @@ def test_lists_tables_and_links_are_tagged(produced):
     assert all(a.get("/Contents") for a in annots)  # every link has its text
 
 
-def test_letterhead_logo_with_alt_text_and_contact_footer(produced):
-    with zipfile.ZipFile(produced["uppdrag"].files["docx"]) as z:
-        header = next(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("word/header") and
-                      "<wp:docPr" in z.read(n).decode("utf-8"))
-        assert 'descr="Region Norrskog"' in header
-        assert any(n.startswith("word/media/") for n in z.namelist())
+def test_letterhead_logo_is_decorative_in_docx_and_pdf_and_contact_footer(produced):
+    """The logo stands beside the organisation's name in the first page's header: decorative in the DOCX
+    (Word's mark, no description), a pagination artifact in the PDF (no Figure), the same decision in both."""
+    for name in ("uppdrag", "beslut"):
+        with zipfile.ZipFile(produced[name].files["docx"]) as z:
+            headers = {n: z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("word/header")}
+            assert any(n.startswith("word/media/") for n in z.namelist())
+        with_logo = [x for x in headers.values() if "<wp:docPr" in x]
+        assert len(with_logo) == 1 and 'descr=""' in with_logo[0] and "decorative" in with_logo[0]
+        assert re.search(r'<adec:decorative [^>]*val="1"', with_logo[0])
+        reader = PdfReader(produced[name].files["pdf"])
+        assert "/Figure" not in [s for _, s, _ in _tree(reader)]
+        content = reader.pages[0].get_contents().get_data().decode("latin-1")
+        drawn = [m.start() for m in re.finditer(r"/Im\w* Do", content)]
+        assert drawn and all(content.rfind("/Artifact", 0, at) > content.rfind("EMC", 0, at) for at in drawn)
     text = "\n".join(p.extract_text() for p in PdfReader(produced["uppdrag"].files["pdf"]).pages)
     for words in ("Regionens hus, 461 80 Exempelby", "Telefon 010-000 00 00", "www.norrskog.example",
                   "Organisationsnummer 232100-0999"):
@@ -113,7 +123,7 @@ def test_letterhead_logo_with_alt_text_and_contact_footer(produced):
     unit = "\n".join(p.extract_text() for p in PdfReader(produced["beslut"].files["pdf"]).pages)
     assert "Telefon 010-111 11 11" in unit and "010-000 00 00" not in unit  # the unit's own telephone
     with zipfile.ZipFile(produced["beslut"].files["docx"]) as z:
-        assert any('descr="Region Norrskog, Regionstyrelsens kansli"' in z.read(n).decode("utf-8")
+        assert any('name="Logotyp Region Norrskog, Regionstyrelsens kansli"' in z.read(n).decode("utf-8")
                    for n in z.namelist() if n.startswith("word/header"))
 
 

@@ -73,7 +73,8 @@ def test_lagesrapport_program(engine, workspace):
     r = render(engine, workspace, "l.yaml", example("lagesrapport-program"))
     text = pdf_text(r.files["pdf"])
     assert_in_order(text, [
-        "LÄGESRAPPORT", "Version", "1.0", "Program Vårdnära IT", "Lägesrapport november och december 2025",
+        "Program Vårdnära IT, Regionkansliet", "LÄGESRAPPORT", "Version", "1.0",
+        "Lägesrapport november och december 2025",
         "Inledning", "journalverktyg", "intranätet", "Sammanfattning november och december",
         "Lägessummering", "Utbildning", "Summering november och december", "240 medarbetare",
         "Planering januari 2026", "Teknisk plattform", "Summering november och december", "labbsvar", "remisser",
@@ -94,7 +95,8 @@ def test_lagesrapport_lagesbild(engine, workspace):
     assert_in_order(text, [
         "Regional lägesbild – driftstörning i telefonin", "Sammanställd:", "2 mars 2026 klockan 14.30",
         "Övergripande läge", "Reservnummer", "Kommunikationsläge", "Regionens kommentar",
-        "Kommunikationsinsatser", "2 mars 2026:", "Nyhet på webbplatsen", "Meddelande till chefer",
+        "Kommunikationsinsatser", "2 mars 2026:", "Nyhet på webbplatsen om reservnummer",
+        "2 mars 2026:", "Meddelande till chefer i västra området",
         "Samlad information", "Störningsinformation på intranätet", "Rutin för reservnummer",
         "Talesperson", "Karin Dahl, Kommunikationschef", "Lägesbilden sammanställs"])
     assert pdf_uris(r.files["pdf"]) == [

@@ -61,7 +61,7 @@ def registry_list(obj: Context, typ, serie, ar, fran, till, status, text, as_jso
 def registry_show(obj: Context, diarienummer, as_json):
     """Show a case: its documents, every version with checksums, deliveries.
 
-    DIARIENUMMER as written ("RS 2026-00042") or as in folder names and PDF keywords (RS-2026-00042)."""
+    DIARIENUMMER as written ("RS 2026-00042") or as in folder names (RS-2026-00042)."""
     from ..registrar.search import format_case, show_case
 
     reg = obj.store
@@ -72,7 +72,7 @@ def registry_show(obj: Context, diarienummer, as_json):
 
 
 def _from_slug(config: Config, text: str) -> str:
-    """``RS-2026-00042`` (folder names, PDF keywords) back to the configured form ``RS 2026-00042``."""
+    """``RS-2026-00042`` (folder names, and the keywords of older PDFs) back to the configured form ``RS 2026-00042``."""
     from ..steps.validate import dnr_regex
 
     fmt = config.numbering["format"]

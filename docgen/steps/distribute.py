@@ -33,20 +33,32 @@ def plan(doc, distribution, config: Config) -> list[Delivery]:
     return out
 
 
+def instruction(syfte: str, recipient) -> str:
+    """What the message asks of its recipient: why it is sent, through whom, and whom to pass it on to."""
+    line = f"Den skickas till dig {syfte}" + (f" via {recipient.via}" if recipient and recipient.via else "") + "."
+    if recipient and recipient.distribuerar_till:
+        line += (f" Du ombeds distribuera den vidare till {recipient.distribuerar_till}: "
+                 "skicka den till dem.")
+    return line
+
+
 def write_messages(job: Job, config: Config) -> None:
     """The message of every delivery to send, with the published PDF attached."""
     doc, dnr = job.doc, job.reservation.diarienummer
     sender = config.section("distribution")["avsandare"]
-    title = doc.type.cls.title or doc.type.name
+    title = doc.type.instance.document_name(doc.data)
     unit = doc.data.get("enhet") or config.units[0]
     pdf = job.folder / job.built["pdf"].name
-    for n, d in enumerate(job.deliveries, 1):
+    recipients = [m for g in job.distribution for m in g.mottagare]  # plan() made one delivery per recipient, in order
+    if len(recipients) != len(job.deliveries):
+        recipients = [None] * len(job.deliveries)
+    for n, (d, person) in enumerate(zip(job.deliveries, recipients), 1):
         if d.status != DeliveryStatus.CREATED:
             continue
         body = (
             f"Hej {d.namn},\n\n"
             f"Bifogat finns {title.lower()} \"{doc.data['rubrik']}\" med diarienummer {dnr}. "
-            f"Den skickas till dig {d.syfte}.\n\n"
+            f"{instruction(d.syfte, person)}\n\n"
             f"Med vänlig hälsning\n{config.organisation}, {unit}\n"
         )
         ascii_address = email_address(d.epost) or d.epost  # IDN domains as punycode: what SMTP carries

@@ -93,8 +93,26 @@ def _duplicate(conn, doc, prior) -> DuplicateInput:
                           numbers.first_source(conn, prior.id))
 
 
-def _case_problem(doc, case) -> InputError:
+def _case_problem(doc, case, config: Config) -> InputError:
+    from .validate import dnr_regex
+
     dnr = doc.data["diarienummer"]
+    m = dnr_regex(config.numbering["format"]).match(dnr)
+    series = m["serie"] if m else None
+    if case is None and series is not None and series not in config.numbering["serier"]:
+        # a series docgen does not allocate in: most often the records system's own, not yet configured
+        return InputError(doc.source, [problem(
+            "diarienummer", f"ärendet {dnr} finns inte i diariet, och serien {series} är okänd för docgen: den finns "
+            "varken i [numrering] serier eller i [numrering] externa_serier.",
+            f"the case {dnr} is not in the diarium, and the series {series} is unknown to docgen: it is in neither "
+            "[numrering] serier nor [numrering] externa_serier.",
+            f"om numret kommer från diariet (ärendet finns där), lägg till serien i docgen.toml: "
+            f"`externa_serier = [\"{series}\"]` under [numrering]; då ansluter dokumentet till det ärendet. "
+            "Ta inte bort diarienumret: med serie i stället får dokumentet ett nytt ärende.",
+            f"if the number comes from the records system (the case exists there), add the series to docgen.toml: "
+            f"`externa_serier = [\"{series}\"]` under [numrering]; the document then joins that case. "
+            "Do not remove the diarienummer: with serie instead, the document gets a new case.",
+            doc.loaded.line_of("diarienummer"))])
     what_sv = "är makulerat" if case is not None else "finns inte i diariet"
     what_en = "is voided" if case is not None else "is not in the diarium"
     return InputError(doc.source, [problem(
@@ -120,7 +138,7 @@ def precheck(store: Store, doc, config: Config) -> None:
             if case is None and external_case(config, doc.data["diarienummer"]):
                 return  # a case of the records system docgen has not seen: opened when the number is reserved
             if case is None or case.status == CaseStatus.VOIDED:
-                raise _case_problem(doc, case)
+                raise _case_problem(doc, case, config)
 
 
 def reserve(store: Store, doc, config: Config) -> Reservation:
@@ -144,7 +162,7 @@ def reserve(store: Store, doc, config: Config) -> Reservation:
             if ext is not None:
                 case_id = numbers.open_external_case(conn, dnr, data["rubrik"], **ext)
             elif case is None or case.status == CaseStatus.VOIDED:
-                raise _case_problem(doc, case)
+                raise _case_problem(doc, case, config)
             else:
                 case_id = case.id
         else:

@@ -13,22 +13,30 @@ import uuid
 from datetime import date, datetime
 from pathlib import Path
 
-from babel.dates import format_date
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateError, pass_context
 from jinja2.utils import missing
 
+from ..datefmt import datum, kort_datum, langt_datum, text_date  # noqa: F401 - filters
 from ..errors import ConfigError
 from ..model import Job
+from .. import nobreak
 from ..richtext import RichTextWriter, WordXml
 
 DRAFT_NUMBER = "Tilldelas vid registrering"
+#: Between the DOCX's keywords (a phrase may hold spaces and commas; docgen.office splits at this).
+KEYWORD_SEPARATOR = "; "
 LOCALE = "sv_SE"
 LANGUAGE = "sv-SE"
 LOGO_HEIGHT_CM = 1.6
+#: Word's "decorative" mark of a picture (Office 2019+; LibreOffice reads it too).
+DECORATIVE = ('<a:extLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+              '<a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
+              '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
+              '</a:ext></a:extLst>')
 #: The line under the signatures of a decision made digitally (Swedish practice).
 DIGITAL_SIGNATURE = "Beslutet har fattats digitalt och saknar därför namnunderskrift."
 #: What a document is rendered with before its number is taken; replaced in the DOCX once it is.
@@ -82,28 +90,6 @@ class OptionalUndefined(StrictUndefined):
     __getitem__ = __getattr__
 
 
-def _as_date(value) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
-def datum(value) -> str:
-    """Swedish short date: 2024-03-05."""
-    d = _as_date(value)
-    return format_date(d, "short", locale=LOCALE) if d else ""
-
-
-def langt_datum(value) -> str:
-    """Swedish long date: 5 mars 2024."""
-    d = _as_date(value)
-    return format_date(d, "d MMMM y", locale=LOCALE) if d else ""
-
-
 def secrecy(data: dict) -> dict | None:
     """The confidentiality marking shown on the first page, or None."""
     s = data.get("sekretess")
@@ -116,6 +102,12 @@ def secrecy(data: dict) -> dict | None:
 @pass_context
 def _markdown(ctx, text, style=None) -> WordXml:
     return ctx["_richtext"].paragraphs(text, style)
+
+
+@pass_context
+def _textdatum(ctx, value) -> str:
+    """A date of running text in the form the document's type uses (``datumform``: lang or kort)."""
+    return text_date(value, ctx.get("datumform") or "lang")
 
 
 class CachingEnvironment(Environment):
@@ -166,7 +158,8 @@ def make_environment(plugins, config: Config) -> Environment:
     from ..richtext import xml_value
 
     env = CachingEnvironment(autoescape=True, undefined=OptionalUndefined, finalize=xml_value)
-    env.filters.update(datum=datum, langt_datum=langt_datum, markdown=_markdown)
+    env.filters.update(datum=datum, langt_datum=langt_datum, kort_datum=kort_datum, textdatum=_textdatum,
+                       markdown=_markdown)
     plugins.hook.docgen_jinja_environment(env=env, config=config)
     return env
 
@@ -191,19 +184,23 @@ class RenderedDocx:
             for t in element.iter(qn("w:t")):
                 if t.text and self._placeholder in t.text:
                     t.text = t.text.replace(self._placeholder, diarienummer)
-        # LibreOffice splits keywords at spaces, so the number goes in as RS-2024-00042 (subject has it exactly).
-        return self._save(diarienummer, diarienummer.replace(" ", "-"))
+        return self._save(diarienummer, diarienummer)
 
     def finish(self) -> "RenderedDocx":
         """A draft's DOCX bytes (no number)."""
         return self._save(DRAFT_NUMBER, None)
 
     def _save(self, subject: str, number_keyword: str | None) -> "RenderedDocx":
+        for part in self._tpl.docx.part.package.iter_parts():
+            element = getattr(part, "_element", None)
+            if element is not None and str(part.partname).startswith(("/word/document", "/word/header", "/word/footer")):
+                nobreak.keep_together(element, [number_keyword] if number_keyword else [])
         props = self._tpl.docx.core_properties
         props.subject = subject
         kw = list(self._keywords)
         kw.insert(1, number_keyword)
-        keywords = ", ".join(k for k in kw if k)
+        # whole phrases, as written; the converter hands them to the PDF one by one (docgen.office)
+        keywords = KEYWORD_SEPARATOR.join(k for k in kw if k)
         props.keywords = keywords if len(keywords) <= 255 else keywords[:254] + "…"  # the property's limit
         out = io.BytesIO()
         self._tpl.save(out)
@@ -251,17 +248,21 @@ def accessible_styles(document) -> None:
 
 
 class Logo(InlineImage):
-    """An inline image whose drawing carries alternative text (the tagged PDF's /Alt of its Figure)."""
+    """The letterhead's logo, marked decorative: the organisation's name stands as text beside it, and the
+    letterhead is a page header, which the tagged PDF (PDF/UA) carries as a pagination artifact. Word's
+    decorative mark and an empty description say the same in the DOCX (no alternative text to read twice)."""
 
-    def __init__(self, tpl, image_descriptor, width=None, height=None, alt: str = ""):
+    def __init__(self, tpl, image_descriptor, width=None, height=None, name: str = ""):
         super().__init__(tpl, image_descriptor, width, height)
-        self.alt = alt
+        self.name = name
 
     def _insert_image(self):
         inline = self.tpl.current_rendering_part.new_pic_inline(self.image_descriptor, self.width, self.height)
         for el in inline.xpath(".//wp:docPr") + inline.xpath(".//pic:cNvPr"):
-            el.set("descr", self.alt)
-            el.set("title", self.alt)
+            el.set("name", self.name)
+            el.set("descr", "")
+        for doc_pr in inline.xpath(".//wp:docPr"):
+            doc_pr.append(parse_xml(DECORATIVE))
         return ('</w:t></w:r><w:r><w:drawing>%s</w:drawing></w:r><w:r><w:t xml:space="preserve">' % inline.xml)
 
 
@@ -317,7 +318,7 @@ class Renderer:
         return cached[0], cached[1]
 
     def logo(self, tpl, unit: str) -> "Logo | None":
-        """The unit's (or organisation's) logo for the page header, with its alternative text."""
+        """The unit's (or organisation's) logo for the first page's letterhead (decorative: see ``Logo``)."""
         path = self.config.letterhead(unit)["logotyp"]
         if path is None:
             return None
@@ -333,8 +334,8 @@ class Renderer:
             cached = (data, "", mtime)
             with self._lock:
                 self._templates[key] = cached
-        alt = self.config.organisation if unit == self.config.units[0] else f"{self.config.organisation}, {unit}"
-        return Logo(tpl, io.BytesIO(cached[0]), height=Cm(LOGO_HEIGHT_CM), alt=alt)
+        name = self.config.organisation if unit == self.config.units[0] else f"{self.config.organisation}, {unit}"
+        return Logo(tpl, io.BytesIO(cached[0]), height=Cm(LOGO_HEIGHT_CM), name=f"Logotyp {name}")
 
     def check_templates(self) -> None:
         """Compile every template of every type and check it shows what the engine relies on.
@@ -375,7 +376,8 @@ class Renderer:
             rubriker=labels,
             digital_underskrift=(labels.get("digital_underskrift") or DIGITAL_SIGNATURE) if signed_digitally else None,
             dokumenttyp=doc.type.name,
-            dokumenttitel=doc.type.cls.title or doc.type.name,
+            dokumenttitel=doc.type.instance.document_name(data),
+            datumform=doc.type.instance.date_form_of(),
             rubrik=data["rubrik"],
             datum=data["datum"],
             diarienummer=diarienummer or DRAFT_NUMBER,
@@ -402,13 +404,12 @@ class Renderer:
         props = tpl.docx.core_properties
         props.title = doc.data["rubrik"]
         props.author = self.config.organisation
-        # Non-breaking spaces keep a multi-word keyword whole.
-        secret_kw = ("Sekretess " + doc.data["sekretess"]["bestämmelse"]).replace(" ", "\u00a0") if doc.data.get("sekretess") else None
+        secret_kw = ("Sekretess " + doc.data["sekretess"]["bestämmelse"]) if doc.data.get("sekretess") else None
         props.comments = "UTKAST" if doc.is_draft else ""
         props.language = LANGUAGE
         props.created = props.modified = datetime.now().replace(microsecond=0)
         accessible_styles(tpl.docx)
-        return RenderedDocx(tpl, path.name, sha, [doc.type.cls.title or doc.type.name, ctx["enhet"], secret_kw],
+        return RenderedDocx(tpl, path.name, sha, [ctx["dokumenttitel"], ctx["enhet"], secret_kw],
                             placeholder=number or NUMBER_PLACEHOLDER)
 
 

@@ -40,6 +40,7 @@ class Beslut(DocumentType):
     parties = {"föredragande": "Föredragande", "närvarande": "Närvarande"}
     distribution_heading = "Beslutet skickas till"
     digital_signature = True  # decisions are usually made digitally; `digital_underskrift: false` for one signed on paper
+    date_form = "lang"  # dates in running text; [beslut] datumform = "kort" writes 26/2
     labels = {"beslutsinstans": "Beslutsinstans:", "beslutstyp": "Typ av beslut:", "beslut": "Beslut",
               "beslutar_att": "beslutar att", "sammanfattning": "Sammanfattning", "skal": "Skäl för beslutet",
               "hanvisningar": "Hänvisningar", "foredragande": "Föredragande:", "narvarande": "Närvarande:",

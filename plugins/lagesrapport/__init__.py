@@ -13,6 +13,7 @@ from datetime import date, datetime
 from babel.dates import format_date
 
 from docgen import hookimpl
+from docgen.datefmt import text_date
 from docgen.doctype import DocumentType
 from docgen.errors import problem
 
@@ -51,8 +52,13 @@ def join_sv(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
 
 
+def md_text(text: str) -> str:
+    """Text as it is written, inside generated Markdown (its own markup characters escaped)."""
+    return "".join("\\" + c if c in "\\`*_[]()<>#+-.!|{}" else c for c in text)
+
+
 def md_link(text: str, url: str) -> str:
-    safe_text = text.replace("[", "\\[").replace("]", "\\]")
+    safe_text = md_text(text)
     safe_url = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
     return f"[{safe_text}]({safe_url})"
 
@@ -62,7 +68,11 @@ class Lagesrapport(DocumentType):
     title = "Lägesrapport"
     description = "Lägesrapport: program (period, arbetsområden) or lägesbild (kort regional sammanställning)."
     variants = {"program": "lagesrapport-program.docx", "lagesbild": "lagesrapport-lagesbild.docx"}
+    #: What each variant calls itself in its letterhead; a workspace may say e.g. "Regional rapport"
+    #: (``[lagesrapport] dokumentnamn_lagesbild``).
+    document_names = {"program": "Lägesrapport", "lagesbild": "Lägesbild"}
     parties = {"talesperson": "Talesperson"}
+    date_form = "lang"  # dates in running text; [lagesrapport] datumform = "kort" writes 26/2
     distribution_heading = "Rapporten skickas till"
     labels = {"rapport": "Lägesrapport", "version": "Version", "inledning": "Inledning", "sammanfattning": "Sammanfattning",
               "lagessummering": "Lägessummering", "summering": "Summering", "planering": "Planering",
@@ -126,11 +136,13 @@ class Lagesrapport(DocumentType):
     def context(self, data: dict) -> dict:
         ctx = dict(data)
         if data.get("variant") == "lagesbild":
+            form = self.date_form_of()
             when = datetime.fromisoformat(data["sammanstalld"].strip().replace(" ", "T"))
-            ctx["sammanstalld_text"] = f"{format_date(when.date(), 'd MMMM y', locale=LOCALE)} klockan {when:%H.%M}"
+            ctx["sammanstalld_text"] = f"{text_date(when.date(), form)} klockan {when:%H.%M}"
+            # the action itself is the link (its text is what a screen reader and a reader of the list see)
             ctx["kommunikation_md"] = "\n".join(
-                f"- **{format_date(date.fromisoformat(k['datum']), 'd MMMM y', locale=LOCALE)}:** {k['text']}"
-                + (f" ({md_link('länk', k['lank'])})" if k.get("lank") else "")
+                f"- **{text_date(date.fromisoformat(k['datum']), form)}:** "
+                + (md_link(k["text"], k["lank"]) if k.get("lank") else md_text(k["text"]))
                 for k in data.get("kommunikationsinsatser") or [])
             ctx["lankar_md"] = "\n".join(f"- {md_link(x['text'], x['url'])}" for x in data.get("lankar") or [])
             ctx.setdefault("talesperson", None)
