@@ -43,6 +43,8 @@ class DocumentType:
     schema: ClassVar[dict] = {"type": "object", "properties": {}}
     template: ClassVar[str] = ""
     variants: ClassVar[dict[str, str]] = {}
+    #: What the web pages call each variant (default: its name).
+    variant_titles: ClassVar[dict[str, str]] = {}
     example: ClassVar[str] = ""
     template_dirs: ClassVar[list[Path]] = []
     #: Party fields of the input (a person or a list of persons) that a distribution group may name with `part`.
@@ -57,6 +59,9 @@ class DocumentType:
     #: Whether a document of this type says, under its signatures, that it was decided digitally
     #: (the input's ``digital_underskrift`` chooses for one document).
     digital_signature: ClassVar[bool] = False
+    #: The web form's layout: ``avsnitt`` [(heading, [field, ...]), ...] in order, ``fler`` the fields behind
+    #: "Fler val", ``utan`` {variant: [field, ...]} the fields a variant does not use; fields it does not name follow last. Labels and help come from the schema's ``title``/``description``.
+    form_layout: ClassVar[dict] = {}
 
     @classmethod
     def all_settings(cls) -> list:

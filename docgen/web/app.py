@@ -119,10 +119,11 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
             return JSONResponse({"problem": problems_for(500)}, status_code=500)
         return error_page(request, 500)
 
-    from . import api, pages
+    from . import api, desk, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(desk.router)
     return app
 
 

@@ -1,0 +1,177 @@
+"""The officer's new-document pages: the type's form drawn on the server (``forms``), rows added and removed
+without losing what was typed, errors next to their fields with a summary at the top, a draft preview beside
+the form, and a "check your answers" step before the input is registered."""
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import threading
+from collections import OrderedDict
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from . import forms
+from .pages import csrf, not_found, page, signed_in
+from .submit import Refused, checked, draft, submit
+
+router = APIRouter(include_in_schema=False)
+#: Draft PDFs of recent previews (token -> (user, pdf)), the newest kept; a preview is shown once beside its form.
+PREVIEWS_KEPT = 32
+_previews: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+_previews_lock = threading.Lock()
+
+
+def _keep_preview(user: str, pdf: bytes) -> str:
+    token = secrets.token_urlsafe(18)
+    with _previews_lock:
+        _previews[token] = (user, pdf)
+        while len(_previews) > PREVIEWS_KEPT:
+            _previews.popitem(last=False)
+    return token
+
+
+def _type(request: Request, typ: str, variant: str | None):
+    """(the loaded type, the variant), or None when there is no such type or variant."""
+    t = request.app.state.engine.plugins.get(typ)
+    if t is None or (variant and variant not in (t.cls.variants or {})):
+        return None
+    return t, (variant or (next(iter(t.cls.variants)) if t.cls.variants else None))
+
+
+def type_title(t, variant: str | None) -> str:
+    """The type's title as officers read it, with the variant's own name."""
+    names = t.cls.variant_titles or {}
+    return t.cls.title + (f": {names.get(variant, variant)}" if variant else "")
+
+
+def _context(request: Request, t) -> forms.Context:
+    engine = request.app.state.engine
+    units = list(request.app.state.config.section("organisation").get("enheter") or [])
+    return forms.Context(lists=engine.lists, parties=dict(t.cls.parties), units=units)
+
+
+def _form_page(request: Request, user, t, typ: str, variant: str | None, data: dict, errors=(), status_code: int = 200,
+               preview: str | None = None):
+    schema = forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+    ctx = _context(request, t)
+    html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, list(errors))
+    action = f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
+    return page(request, "ny_form.html", user, status_code, typ=typ, titel=type_title(t, variant), falt=html,
+                sammanfattning=summary, action=action, forhandsvisning=preview, listor=ctx.lists)
+
+
+def _problems(schema: dict, data: dict, exc: Refused | None) -> list[forms.FieldError]:
+    own = forms.schema_errors(schema, data)
+    return forms.merge(own, exc.problems if exc else [])
+
+
+@router.get("/ny/{typ}")
+def new_form(request: Request, typ: str, variant: str | None = None):
+    user, refusal = signed_in(request, lambda u: u.may_submit)
+    if refusal is not None:
+        return refusal
+    found = _type(request, typ, variant)
+    if found is None:
+        return not_found(request, user)
+    t, variant = found
+    return _form_page(request, user, t, typ, variant, {})
+
+
+def _bad_token(request: Request, user):
+    return page(request, "fel_sida.html", user, 400, status=400, detalj=None,
+                text="Formuläret hade gått ut. Ladda om sidan och försök igen.")
+
+
+@router.post("/ny/{typ}")
+async def form_action(request: Request, typ: str, variant: str | None = None) -> Response:
+    """Every button of the form: add or remove a row, preview, or go on to "check and register"."""
+    user, refusal = signed_in(request, lambda u: u.may_submit)
+    if refusal is not None:
+        return refusal
+    found = _type(request, typ, variant)
+    if found is None:
+        return not_found(request, user)
+    t, variant = found
+    form = await request.form()
+    if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
+        return _bad_token(request, user)
+    schema = forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+    if form.get("indata"):  # back from the check page: the input as it was checked
+        try:
+            data = json.loads(str(form["indata"]))
+        except ValueError:
+            data = {}
+    else:
+        data = forms.read(schema, form, typ, variant)
+    action = str(form.get("atgard", ""))
+    if action.startswith("lagg_till:"):
+        forms.add_row(schema, data, action[10:])
+        return _form_page(request, user, t, typ, variant, data)
+    if action.startswith("ta_bort:"):
+        forms.remove_row(data, action[8:])
+        return _form_page(request, user, t, typ, variant, data)
+    if action == "andra":
+        return _form_page(request, user, t, typ, variant, data)
+    engine = request.app.state.engine
+    own = forms.schema_errors(schema, data)
+    if own:
+        return _form_page(request, user, t, typ, variant, data, own, 422)
+    if action == "forhandsgranska":
+        try:
+            pdf = await run_in_threadpool(draft, engine, data)
+        except Refused as exc:
+            return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422)
+        return _form_page(request, user, t, typ, variant, data, preview=_keep_preview(user.namn, pdf))
+    try:
+        job = await run_in_threadpool(checked, engine, data)
+    except Refused as exc:
+        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422)
+    return page(request, "granska.html", user, typ=typ, titel=type_title(t, variant), action=f"/ny/{quote(typ)}"
+                + (f"?variant={quote(variant)}" if variant else ""), indata=json.dumps(data, ensure_ascii=False),
+                rader=forms.answers(schema, t.cls.form_layout, data, _context(request, t)),
+                utskick=job.distribution, sekretess=data.get("sekretess"))
+
+
+@router.post("/ny/{typ}/registrera")
+async def register(request: Request, typ: str, variant: str | None = None) -> Response:
+    """Register the checked input: it goes to the inbox like any file; the officer follows it on its status page."""
+    user, refusal = signed_in(request, lambda u: u.may_submit)
+    if refusal is not None:
+        return refusal
+    found = _type(request, typ, variant)
+    if found is None:
+        return not_found(request, user)
+    t, variant = found
+    form = await request.form()
+    if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
+        return _bad_token(request, user)
+    schema = forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+    try:
+        data = json.loads(str(form.get("indata", "")))
+        if not isinstance(data, dict):
+            raise ValueError
+    except ValueError:
+        return _form_page(request, user, t, typ, variant, {}, [forms.FieldError((), "Formuläret kom inte fram. Fyll i det igen.")], 422)
+    data = dict(data, dokumenttyp=typ, **({"variant": variant} if variant else {}))
+    try:
+        sid = await run_in_threadpool(submit, request.app.state.engine, user, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    except Refused as exc:
+        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422)
+    return RedirectResponse(f"/inskickat/{sid}", status_code=303)
+
+
+@router.get("/forhandsvisning/{token}")
+def preview_pdf(request: Request, token: str):
+    user, refusal = signed_in(request, lambda u: u.may_submit)
+    if refusal is not None:
+        return refusal
+    with _previews_lock:
+        kept = _previews.get(token)
+    if kept is None or kept[0] != user.namn:
+        return not_found(request, user)
+    return Response(kept[1], media_type="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="utkast.pdf"', "Cache-Control": "no-store"})
