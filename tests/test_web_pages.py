@@ -282,3 +282,84 @@ def test_failed_queue_shows_the_report_and_takes_a_corrected_input(site):
     page.get_by_role("button", name="Skicka in rättad").click()
     expect(page.locator("#diarienummer")).to_be_visible(timeout=90_000)
     page.close()
+
+
+def test_a_draft_is_saved_resumed_registered_and_a_new_one_started_from_it(site):
+    _, url, browser = site
+    page = login(browser, url, "Hanna Handläggare")
+    page.goto(url + "/ny/beslut")
+    fill(page, {"rubrik": "Beslut om sparat utkast", "beslutsinstans": "Styrgruppen för e-arkiv"})
+    page.get_by_role("button", name="Spara utkast").click()
+    expect(page.get_by_role("status")).to_contain_text("Utkastet är sparat")
+    page.get_by_role("link", name="Mina dokument").first.click()
+    drafts = page.get_by_role("table", name=re.compile("sparade utkast"))
+    expect(drafts).to_contain_text("Beslut om sparat utkast")
+    check_page(page, "mina dokument med utkast")
+    page.screenshot(path=str(SHOTS / "14-mina-dokument-utkast.png"), full_page=True)
+    drafts.get_by_role("link", name=re.compile("Beslut om sparat utkast")).click()
+    expect(field(page, "beslutsinstans")).to_have_value("Styrgruppen för e-arkiv")  # resumed as it was saved
+    fill(page, {"datum": "2026-04-06", "beslutstyp": "projektplan", "beslutspunkter.0": "fastställa projektplanen.",
+                "underskrifter.0.namn": "Karin Ödman"})
+    page.get_by_role("button", name="Fortsätt till granskning").click()
+    page.get_by_role("button", name="Registrera").click()
+    expect(page.locator("#diarienummer")).to_be_visible(timeout=90_000)
+    dnr = page.locator("#diarienummer").inner_text()
+    page.get_by_role("link", name="Mina dokument").first.click()
+    expect(page.get_by_text("Inga sparade utkast")).to_be_visible()  # registered: the draft is gone
+    sent = page.get_by_role("table", name=re.compile("dokument du har skickat in"))
+    expect(sent.get_by_role("row").filter(has_text=dnr)).to_contain_text("Registrerad")
+    check_page(page, "mina dokument")
+    page.screenshot(path=str(SHOTS / "15-mina-dokument.png"), full_page=True)
+    sent.get_by_role("row").filter(has_text=dnr).get_by_role("link", name=re.compile("Ny från denna")).click()
+    expect(field(page, "beslutsinstans")).to_have_value("Styrgruppen för e-arkiv")
+    expect(field(page, "beslutspunkter.0")).to_have_value("fastställa projektplanen.")
+    assert field(page, "datum").input_value() != "2026-04-06"  # a new document gets today's date
+    page.close()
+
+
+def test_registrar_pages_logs_fixity_archive_and_dismissal(site):
+    ws, url, browser = site
+    broken = input_of("beslut", rubrik="Beslut som inte ska registreras", datum="2026-02-30")
+    (ws / "inbox" / "dubblett.json").write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+    page = login(browser, url, "Rut Registrator")
+    page.get_by_role("link", name="Registratur").click()
+    log = page.get_by_role("table", name=re.compile("händelser"))
+    expect(log).to_contain_text("Hanna Handläggare")
+    expect(log).to_contain_text("Skickade in")
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", page.locator("main").inner_text())  # no ISO time
+    check_page(page, "registratur")
+    page.screenshot(path=str(SHOTS / "16-registratur.png"), full_page=True)
+    page.get_by_role("button", name="Kontrollera alla filer").click()
+    expect(page.get_by_role("status")).to_contain_text("alla finns och har sina registrerade kontrollsummor")
+    check_page(page, "kontroll av filer")
+    page.screenshot(path=str(SHOTS / "17-kontroll.png"))
+    page.get_by_role("link", name="Tillbaka till registraturen").click()
+    dnr = page.get_by_label("Ärende att arkivera").locator("option").first.inner_text()
+    page.get_by_label("Ärende att arkivera").select_option(dnr)
+    page.get_by_role("button", name="Bygg arkivpaket").click()
+    link = page.get_by_role("link", name=re.compile(r"Ladda ned .*\(ZIP\)")).first
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    import zipfile
+    with zipfile.ZipFile(download.value.path()) as z:
+        assert any(n.endswith("/METS.xml") for n in z.namelist())
+    check_page(page, "registratur efter arkivering")
+    page.goto(url + f"/arende/{dnr}")
+    expect(page.locator(".handling").first).to_contain_text("Arkiverad")
+    # the failed queue: dismissed with a reason, kept aside, logged
+    page.get_by_role("link", name="Felkö").click()
+    expect(page.get_by_role("link", name="dubblett.json")).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="dubblett.json").click()
+    page.get_by_role("button", name="Ta bort ur felkön").click()
+    expect(page.get_by_role("alert")).to_contain_text("Skriv varför")
+    check_page(page, "avföra utan orsak")
+    page.get_by_label("Orsak").fill("Samma beslut kom in två gånger.")
+    page.get_by_role("button", name="Ta bort ur felkön").click()
+    expect(page.get_by_role("heading", name="Felkö")).to_be_visible()
+    expect(page.get_by_role("link", name="dubblett.json")).to_have_count(0)
+    kept = list((ws / "inbox" / "avforda").glob("*/dubblett.json"))
+    assert len(kept) == 1 and "Samma beslut kom in två gånger." in (kept[0].parent / "avford.txt").read_text(encoding="utf-8")
+    page.get_by_role("link", name="Registratur").click()
+    expect(page.get_by_role("table", name=re.compile("händelser"))).to_contain_text("Samma beslut kom in två gånger.")
+    page.close()

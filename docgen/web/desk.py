@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from ..store import desk
 from . import forms
 from .pages import csrf, not_found, page, signed_in
 from .submit import Refused, checked, draft, submit
@@ -55,13 +56,14 @@ def _context(request: Request, t) -> forms.Context:
 
 
 def _form_page(request: Request, user, t, typ: str, variant: str | None, data: dict, errors=(), status_code: int = 200,
-               preview: str | None = None):
+               preview: str | None = None, draft_id: int | None = None, saved: bool = False):
     schema = forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
     ctx = _context(request, t)
     html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, list(errors))
     action = f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
     return page(request, "ny_form.html", user, status_code, typ=typ, titel=type_title(t, variant), falt=html,
-                sammanfattning=summary, action=action, forhandsvisning=preview, listor=ctx.lists)
+                sammanfattning=summary, action=action, forhandsvisning=preview, listor=ctx.lists, utkast=draft_id,
+                sparat=saved)
 
 
 def _problems(schema: dict, data: dict, exc: Refused | None) -> list[forms.FieldError]:
@@ -70,7 +72,8 @@ def _problems(schema: dict, data: dict, exc: Refused | None) -> list[forms.Field
 
 
 @router.get("/ny/{typ}")
-def new_form(request: Request, typ: str, variant: str | None = None):
+def new_form(request: Request, typ: str, variant: str | None = None, utkast: int | None = None):
+    """The empty form, or one's saved draft (``utkast``) to go on with."""
     user, refusal = signed_in(request, lambda u: u.may_submit)
     if refusal is not None:
         return refusal
@@ -78,7 +81,19 @@ def new_form(request: Request, typ: str, variant: str | None = None):
     if found is None:
         return not_found(request, user)
     t, variant = found
-    return _form_page(request, user, t, typ, variant, {})
+    data = {}
+    if utkast is not None:
+        with request.app.state.engine.store.read() as conn:
+            kept = desk.draft(conn, user.namn, utkast)
+        if kept is None or kept["dokumenttyp"] != typ:
+            return not_found(request, user)
+        data = kept["data"]
+    return _form_page(request, user, t, typ, variant, data, draft_id=utkast)
+
+
+def _draft_id(form) -> int | None:
+    value = str(form.get("_utkast", ""))
+    return int(value) if value.isdigit() else None
 
 
 def _bad_token(request: Request, user):
@@ -108,32 +123,41 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
     else:
         data = forms.read(schema, form, typ, variant)
     action = str(form.get("atgard", ""))
+    engine = request.app.state.engine
+    draft_id = _draft_id(form)
+
+    def again(errors=(), status_code=200, **kw):
+        return _form_page(request, user, t, typ, variant, data, errors, status_code, draft_id=draft_id, **kw)
+
     if action.startswith("lagg_till:"):
         forms.add_row(schema, data, action[10:])
-        return _form_page(request, user, t, typ, variant, data)
+        return again()
     if action.startswith("ta_bort:"):
         forms.remove_row(data, action[8:])
-        return _form_page(request, user, t, typ, variant, data)
+        return again()
     if action == "andra":
-        return _form_page(request, user, t, typ, variant, data)
-    engine = request.app.state.engine
+        return again()
+    if action == "spara":
+        with engine.store.tx() as conn:
+            draft_id = desk.save_draft(conn, user.namn, typ, variant, data, draft_id)
+        return again(saved=True)
     own = forms.schema_errors(schema, data)
     if own:
-        return _form_page(request, user, t, typ, variant, data, own, 422)
+        return again(own, 422)
     if action == "forhandsgranska":
         try:
             pdf = await run_in_threadpool(draft, engine, data)
         except Refused as exc:
-            return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422)
-        return _form_page(request, user, t, typ, variant, data, preview=_keep_preview(user.namn, pdf))
+            return again(_problems(schema, data, exc), 422)
+        return again(preview=_keep_preview(user.namn, pdf))
     try:
         job = await run_in_threadpool(checked, engine, data)
     except Refused as exc:
-        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422)
+        return again(_problems(schema, data, exc), 422)
     return page(request, "granska.html", user, typ=typ, titel=type_title(t, variant), action=f"/ny/{quote(typ)}"
                 + (f"?variant={quote(variant)}" if variant else ""), indata=json.dumps(data, ensure_ascii=False),
                 rader=forms.answers(schema, t.cls.form_layout, data, _context(request, t)),
-                utskick=job.distribution, sekretess=data.get("sekretess"))
+                utskick=job.distribution, sekretess=data.get("sekretess"), utkast=draft_id)
 
 
 @router.post("/ny/{typ}/registrera")
@@ -160,7 +184,10 @@ async def register(request: Request, typ: str, variant: str | None = None) -> Re
     try:
         sid = await run_in_threadpool(submit, request.app.state.engine, user, json.dumps(data, ensure_ascii=False).encode("utf-8"))
     except Refused as exc:
-        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422)
+        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422, draft_id=_draft_id(form))
+    if _draft_id(form) is not None:  # submitted: the saved draft has served its purpose
+        with request.app.state.engine.store.tx() as conn:
+            desk.delete_draft(conn, user.namn, _draft_id(form))
     return RedirectResponse(f"/inskickat/{sid}", status_code=303)
 
 
