@@ -38,7 +38,7 @@ def resolve(node, defs: dict):
     out = {k: resolve(v, defs) for k, v in node.items() if k != "$ref"}
     ref = node.get("$ref", "")
     if ref.startswith("#/$defs/") and ref[8:] in defs:
-        target = resolve(defs[ref[8:]], defs)
+        target = {k: v for k, v in resolve(defs[ref[8:]], defs).items() if k != "title"}  # the field names itself
         out = {**target, **out, "x-ref": ref[8:]}
     return out
 
@@ -70,6 +70,8 @@ def kind(s: dict) -> str:
         return "array"
     if t == "boolean":
         return "bool"
+    if t in ("integer", "number"):
+        return "number"
     if "enum" in s:
         return "select"
     if s.get("format") == "date":
@@ -149,6 +151,11 @@ def _clean(s: dict, raw):
         return {"ja": True, "nej": False}.get(text)
     if k == "datetime":
         return text.replace("T", " ")
+    if k == "number":
+        try:
+            return int(text) if s.get("type") == "integer" else float(text.replace(",", "."))
+        except ValueError:
+            return text  # the schema's check says it is not a number, beside the field
     return text
 
 
@@ -221,6 +228,11 @@ def _officer_text(schema: dict, err) -> list[FieldError]:
         return [FieldError(path, f"{name} får ha högst {err.validator_value} tecken (nu {len(err.instance)}).")]
     if err.validator == "minItems":
         return _missing(here, path[-1] if path else "", path)
+    if err.validator == "type" and k == "number":
+        return [FieldError(path, f"{name} ska vara ett tal.")]
+    if err.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        word = {"minimum": "minst", "exclusiveMinimum": "mer än", "maximum": "högst", "exclusiveMaximum": "mindre än"}
+        return [FieldError(path, f"{name} ska vara {word[err.validator]} {err.validator_value}.")]
     if err.validator == "enum":
         return [FieldError(path, f"Välj ett av alternativen för {name.lower()}.")]
     return []
@@ -326,6 +338,8 @@ def _scalar(s: dict, key, path: tuple, value, required: bool, ctx: Context, labe
         control = f'<textarea {attrs} rows="5">{escape(val)}</textarea>'
     else:
         typ = {"date": "date", "month": "month", "datetime": "datetime-local", "email": "email"}.get(k, "text")
+        if k == "number":
+            attrs += ' inputmode="decimal"' 
         shown = str(val).replace(" ", "T") if k == "datetime" else val
         extra = ' autocomplete="off"' if typ == "text" else ""
         control = f'<input type="{typ}" {attrs} value="{escape(shown)}"{extra}>'
