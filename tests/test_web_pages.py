@@ -363,3 +363,32 @@ def test_registrar_pages_logs_fixity_archive_and_dismissal(site):
     page.get_by_role("link", name="Registratur").click()
     expect(page.get_by_role("table", name=re.compile("händelser"))).to_contain_text("Samma beslut kom in två gånger.")
     page.close()
+
+
+def test_an_officer_fills_a_form_with_the_keyboard_only(site):
+    """Tab from the top of the page, type into each field as it gets the focus, Enter to go on: the form needs no mouse."""
+    _, url, browser = site
+    page = login(browser, url, "Hanna Handläggare")
+    page.goto(url + "/ny/uppdragshandling")
+    # the test machine has no Swedish locale, so chromium draws date fields as mm/dd/yyyy: the keys for 2026-04-02
+    values = FORMS["uppdragshandling"] | {"rubrik": "Uppdrag skrivet med tangentbordet", "datum": "04022026"}
+    typed = set()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        name = page.evaluate("document.activeElement && document.activeElement.name")
+        if name in values and name not in typed:
+            text = values[name]
+            for i, part in enumerate(text.split("\n")):
+                if i:
+                    page.keyboard.press("Enter")  # a new line in a text area
+                page.keyboard.type(part)
+            typed.add(name)
+        if typed == set(values):
+            break
+    assert typed == set(values)
+    expect(field(page, "datum")).to_have_value("2026-04-02")
+    field(page, "uppdragstagare.0.namn").focus()
+    page.keyboard.press("Enter")  # Enter in a field goes on to the check page
+    expect(page.get_by_role("heading", name="Granska innan du registrerar")).to_be_visible(timeout=30_000)
+    expect(page.locator("main")).to_contain_text("Uppdrag skrivet med tangentbordet")
+    page.close()
