@@ -107,3 +107,17 @@ def test_every_field_of_the_built_in_types_has_a_swedish_title_and_an_english_on
         walk(full, "")
         for name, d in full["$defs"].items():
             walk(d, f"$defs.{name}.")
+
+
+def test_rows_are_added_one_at_a_time_whatever_a_post_names():
+    schema, _, _ = draw(Kvitto, {})
+    data: dict = {"rader": [{"vara": "Kursbok"}]}
+    forms.add_row(schema, data, "rader")
+    assert data["rader"] == [{"vara": "Kursbok"}, None]
+    forms.add_row(schema, data, "rader.99999999.vara")  # not a list: nothing happens
+    forms.add_row(schema, {"rader": "text"}, "rader")  # a value of the wrong shape: nothing happens
+    forms.remove_row(data, "rader.0")
+    assert data["rader"] == [None]
+    nested = {}
+    forms.add_row(forms.form_schema(Plugins().get("beslut").cls.full_schema()), nested, "skickas_till.5.mottagare")
+    assert nested in ({}, {"skickas_till": []})  # row 6 of a list with none is never made

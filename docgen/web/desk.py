@@ -118,8 +118,9 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
     if form.get("indata"):  # back from the check page: the input as it was checked
         try:
             data = json.loads(str(form["indata"]))
-        except ValueError:
+        except (ValueError, RecursionError):
             data = {}
+        data = data if isinstance(data, dict) else {}
     else:
         data = forms.read(schema, form, typ, variant)
     action = str(form.get("atgard", ""))
@@ -178,7 +179,7 @@ async def register(request: Request, typ: str, variant: str | None = None) -> Re
         data = json.loads(str(form.get("indata", "")))
         if not isinstance(data, dict):
             raise ValueError
-    except ValueError:
+    except (ValueError, RecursionError):
         return _form_page(request, user, t, typ, variant, {}, [forms.FieldError((), "Formuläret kom inte fram. Fyll i det igen.")], 422)
     data = dict(data, dokumenttyp=typ, **({"variant": variant} if variant else {}))
     try:

@@ -523,10 +523,14 @@ def _container(data: dict, path: tuple, make: bool = True):
     for i, p in enumerate(path):
         nxt = path[i + 1] if i + 1 < len(path) else None
         if isinstance(node, list):
-            while make and len(node) <= p:
+            if not isinstance(p, int) or p > len(node):  # only the next row can be made, never row 10 000
+                return None
+            if make and p == len(node):
                 node.append({})
             node = node[p] if p < len(node) else None
         else:
+            if not isinstance(node, dict):
+                return None
             if p not in node or node[p] is None:
                 if not make:
                     return None
