@@ -392,3 +392,21 @@ def test_an_officer_fills_a_form_with_the_keyboard_only(site):
     expect(page.get_by_role("heading", name="Granska innan du registrerar")).to_be_visible(timeout=30_000)
     expect(page.locator("main")).to_contain_text("Uppdrag skrivet med tangentbordet")
     page.close()
+
+
+def test_free_text_has_a_toolbar_and_a_live_preview_of_the_markdown(site):
+    _, url, browser = site
+    page = login(browser, url, "Hanna Handläggare")
+    page.goto(url + "/ny/uppdragshandling")
+    text = field(page, "avsnitt.0.text")
+    text.fill("Arkivet ska ")
+    page.get_by_role("toolbar", name="Formatera Text").get_by_role("button", name="Fetstil").click()
+    expect(text).to_have_value("Arkivet ska **fet text**")
+    text.press("End")
+    page.keyboard.type("\n\n- en plan\n- en tabell")
+    preview = page.get_by_role("region", name=re.compile("Så här blir text"))
+    expect(preview.locator("strong")).to_have_text("fet text")  # drawn by the server's own Markdown parser
+    expect(preview.get_by_role("listitem")).to_have_count(2)
+    check_page(page, "fritext med verktygsrad och förhandsvisning")
+    page.screenshot(path=str(SHOTS / "18-fritext.png"), full_page=True)
+    page.close()

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from ..mdparse import markdown
 from ..store import desk
 from . import forms
 from .pages import csrf, not_found, page, signed_in
@@ -190,6 +191,20 @@ async def register(request: Request, typ: str, variant: str | None = None) -> Re
         with request.app.state.engine.store.tx() as conn:
             desk.delete_draft(conn, user.namn, _draft_id(form))
     return RedirectResponse(f"/inskickat/{sid}", status_code=303)
+
+
+@router.post("/ny-text")
+async def text_preview(request: Request) -> Response:
+    """A free text as the document will show it (the same Markdown subset and parser as the templates), as HTML."""
+    user, refusal = signed_in(request, lambda u: u.may_submit)
+    if refusal is not None:
+        return refusal
+    form = await request.form()
+    if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
+        return Response(status_code=400)
+    text = str(form.get("text", ""))[:20_000]
+    html = await run_in_threadpool(lambda: markdown().render(text))
+    return Response(html, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/forhandsvisning/{token}")

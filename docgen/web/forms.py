@@ -335,7 +335,7 @@ def _scalar(s: dict, key, path: tuple, value, required: bool, ctx: Context, labe
         shown = {True: "ja", False: "nej"}.get(val, "")
         control = _select(attrs, [("ja", "Ja"), ("nej", "Nej")], shown, "Inget val (standard)")
     elif k == "textarea":
-        control = f'<textarea {attrs} rows="5">{escape(val)}</textarea>'
+        control = f'<textarea {attrs} rows="5" data-markdown="ja">{escape(val)}</textarea>'
     else:
         typ = {"date": "date", "month": "month", "datetime": "datetime-local", "email": "email"}.get(k, "text")
         if k == "number":
