@@ -47,7 +47,7 @@ def _type(request: Request, typ: str, variant: str | None):
 def type_title(t, variant: str | None) -> str:
     """The type's title as officers read it, with the variant's own name."""
     names = t.cls.variant_titles or {}
-    return t.cls.title + (f": {names.get(variant, variant)}" if variant else "")
+    return t.cls.title + (f" ({names.get(variant, variant)})" if variant else "")
 
 
 def _context(request: Request, t) -> forms.Context:

@@ -241,17 +241,22 @@ def _officer_text(schema: dict, err) -> list[FieldError]:
 def _missing(s: dict, key, path: tuple) -> list[FieldError]:
     """What to say of a required field left empty, on the first input the officer should fill in."""
     k = kind(s)
-    if k == "array":
+    if k == "array":  # on the first row's first required field: "Fyll i namn för undertecknare 1."
         items = s.get("items", {})
-        first = path + (0,)
-        if kind(items) == "object":
-            req = items.get("required") or list(items.get("properties", {}))[:1]
-            first += (req[0],) if req else ()
-        return [FieldError(first, f"Fyll i minst en {row_title(s, key).lower()}.")]
+        row = f"{row_title(s, key).lower()} 1"
+        req = (items.get("required") or list(items.get("properties", {}))[:1]) if kind(items) == "object" else []
+        if req:
+            sub = items["properties"].get(req[0], {})
+            return [FieldError(path + (0, req[0]), f"Fyll i {_lower(title_of(sub, req[0]))} för {row}.")]
+        return [FieldError(path + (0,), f"Fyll i {row}.")]
     if k == "object":
         return [fe for sub in s.get("required", []) for fe in _missing(s["properties"].get(sub, {}), sub, path + (sub,))]
     verb = "Välj" if k in ("select", "bool") else "Fyll i"
-    return [FieldError(path, f"{verb} {title_of(s, key)[:1].lower() + title_of(s, key)[1:]}.")]
+    return [FieldError(path, f"{verb} {_lower(title_of(s, key))}.")]
+
+
+def _lower(title: str) -> str:
+    return title[:1].lower() + title[1:]
 
 
 def schema_errors(schema: dict, data: dict) -> list[FieldError]:
