@@ -400,8 +400,14 @@ def test_free_text_has_a_toolbar_and_a_live_preview_of_the_markdown(site):
     page.goto(url + "/ny/uppdragshandling")
     text = field(page, "avsnitt.0.text")
     text.fill("Arkivet ska ")
-    page.get_by_role("toolbar", name="Formatera Text").get_by_role("button", name="Fetstil").click()
+    toolbar = page.get_by_role("toolbar", name="Formatera Text")
+    toolbar.get_by_role("button", name="Fetstil").click()
     expect(text).to_have_value("Arkivet ska **fet text**")
+    # one Tab stop per toolbar (WAI-ARIA toolbar): the arrow keys move between its buttons
+    assert [b.get_attribute("tabindex") for b in toolbar.get_by_role("button").all()] == ["0", "-1", "-1", "-1", "-1"]
+    toolbar.get_by_role("button", name="Fetstil").focus()
+    page.keyboard.press("ArrowRight")
+    expect(toolbar.get_by_role("button", name="Kursiv")).to_be_focused()
     text.press("End")
     page.keyboard.type("\n\n- en plan\n- en tabell")
     preview = page.get_by_role("region", name=re.compile("Så här blir text"))

@@ -39,13 +39,26 @@
     bar.setAttribute('role', 'toolbar');
     bar.setAttribute('aria-label', 'Formatera ' + name);
     bar.setAttribute('aria-controls', area.id);
-    TOOLS.forEach(function (tool) {
+    TOOLS.forEach(function (tool, i) {
       var b = document.createElement('button');
       b.type = 'button';
       b.className = 'liten';
       b.textContent = tool[0];
+      b.tabIndex = i === 0 ? 0 : -1;  // one Tab stop per toolbar; the arrow keys move within it
       b.addEventListener('click', function () { wrap(area, tool[1], tool[2], tool[3]); });
       bar.appendChild(b);
+    });
+    bar.addEventListener('keydown', function (ev) {
+      var buttons = Array.prototype.slice.call(bar.querySelectorAll('button'));
+      var at = buttons.indexOf(document.activeElement), to = null;
+      if (ev.key === 'ArrowRight') { to = (at + 1) % buttons.length; }
+      else if (ev.key === 'ArrowLeft') { to = (at - 1 + buttons.length) % buttons.length; }
+      else if (ev.key === 'Home') { to = 0; }
+      else if (ev.key === 'End') { to = buttons.length - 1; }
+      if (to === null || at < 0) { return; }
+      ev.preventDefault();
+      buttons.forEach(function (b, i) { b.tabIndex = i === to ? 0 : -1; });
+      buttons[to].focus();
     });
     area.parentNode.insertBefore(bar, area);
     var box = document.createElement('div');
