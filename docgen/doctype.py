@@ -43,6 +43,8 @@ class DocumentType:
     schema: ClassVar[dict] = {"type": "object", "properties": {}}
     template: ClassVar[str] = ""
     variants: ClassVar[dict[str, str]] = {}
+    #: What the web pages call each variant (default: its name).
+    variant_titles: ClassVar[dict[str, str]] = {}
     example: ClassVar[str] = ""
     template_dirs: ClassVar[list[Path]] = []
     #: Party fields of the input (a person or a list of persons) that a distribution group may name with `part`.
@@ -63,6 +65,9 @@ class DocumentType:
     #: For a type that writes dates in running text (templates: ``|textdatum``): its form, "lang" (26 februari
     #: 2025) or "kort" (26/2), which a workspace may change with ``[<type>] datumform``. None: no such dates.
     date_form: ClassVar[str | None] = None
+    #: The web form's layout: ``avsnitt`` [(heading, [field, ...]), ...] in order, ``fler`` the fields behind
+    #: "Fler val", ``utan`` {variant: [field, ...]} the fields a variant does not use; fields it does not name follow last. Labels and help come from the schema's ``title``/``description``.
+    form_layout: ClassVar[dict] = {}
 
     @classmethod
     def all_settings(cls) -> list:

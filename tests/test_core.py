@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from conftest import example, outbox_files, write_yaml
 from docgen.steps.number import allocate_number
+from docgen.steps.register import produced_by
 from docgen.store import Store
 
 
@@ -87,6 +88,7 @@ def test_example_renders_to_registered_pdfa(engine, workspace):
     # JSON record and registry agree with the files
     record = json.loads(Path(result.files["json"]).read_text(encoding="utf-8"))
     assert record["diarienummer"] == dnr
+    assert record["skapad_av"] == produced_by() and "@" in record["skapad_av"]  # the command line: the OS user
     for kind in ("pdf", "docx"):
         blob = Path(result.files[kind]).read_bytes()
         assert record["filer"][kind]["sha256"] == hashlib.sha256(blob).hexdigest()

@@ -161,12 +161,15 @@ FORMATS = {
     "email": st.one_of(st.emails(), _IDN_EMAILS),
 }
 _strategies: dict = {}
+#: The schemas' words for people (the form's labels and help, Swedish and English): no part of what is valid.
+ANNOTATIONS = ("title", "x-title-en", "x-description-en", "x-enum-titles")
 
 
 def strategy_for(schema: dict, defs: dict):
     """Inputs valid per ``schema``: objects and arrays built here (fixed dictionaries, lists), every
     other schema by hypothesis-jsonschema. Same values as ``from_schema`` on the whole, but its
     strategies for objects are built again at every draw, which made generation most of the run time."""
+    schema = {k: v for k, v in schema.items() if k not in ANNOTATIONS}  # labels say nothing about what is valid
     ref = schema.get("$ref", "")
     if ref.startswith("#/$defs/"):
         schema = {**defs[ref.rsplit("/", 1)[1]], **{k: v for k, v in schema.items() if k != "$ref"}}

@@ -3,6 +3,7 @@ with its watcher and LibreOffice) in a subprocess on a free port, and waiting fo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -80,3 +81,31 @@ def wait_status(url: str, token: str, status_url: str, timeout: float = 60) -> d
         if body["status"] in ("registrerad", "fel") or time.monotonic() > deadline:
             return body
         time.sleep(0.2)
+
+
+#: axe-core as the axe-playwright-python package ships it (installed from the lock by `make venv-test`).
+AXE_JS = Path(__import__("axe_playwright_python").__file__).with_name("axe.min.js")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: What an internal name looks like in an accessible name: the old form library's ids and row names.
+INTERNAL = re.compile(r"root\[|-opt-in|(?<![-\w])post \d")
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations of the page as it is now (rule id, impact, the nodes' targets)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+                           WCAG_TAGS)
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
+
+
+def accessible_names(page) -> list[str]:
+    """Every accessible name in the page's accessibility tree (Playwright's ARIA snapshot)."""
+    snapshot = page.locator("body").aria_snapshot()
+    return re.findall(r'^\s*- [\w-]+ "((?:[^"\\]|\\.)*)"', snapshot, flags=re.M)
+
+
+def bad_names(page, keys: set[str]) -> list[str]:
+    """Accessible names that show an internal name: a form library id, a row number name, or a bare schema key."""
+    return [n for n in accessible_names(page) if INTERNAL.search(n) or n.strip() in keys]

@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import __version__, attachments
 from ..files import write_json
 from ..model import DocStatus, Job
-from ..store import documents
+from ..store import access, documents, users
 
 
 def produced_by() -> str:
@@ -32,7 +32,19 @@ def produced_by() -> str:
     return f"{user}@{socket.gethostname()} ({cmd})"
 
 
-def record(job: Job) -> dict:
+def submitted_by(job: Job, engine) -> str:
+    """Who a version is recorded as made by: the person or system account that submitted it through the web
+    or the API (``api-<id>`` inputs), else the OS user and command (`produced_by`)."""
+    name = Path(job.source).name
+    if name.startswith(access.API_PREFIX) and not job.regenerating:
+        with engine.store.read() as conn:
+            person = users.submitter(conn, name[len(access.API_PREFIX):].split(".", 1)[0])
+        if person:
+            return f"{person} (webben/API:t)"
+    return produced_by()
+
+
+def record(job: Job, made_by: str | None = None) -> dict:
     """The JSON record of one version, beside its files."""
     doc, res, rendered = job.doc, job.reservation, job.rendered
     out = {
@@ -48,6 +60,7 @@ def record(job: Job) -> dict:
         "mall_sha256": rendered.template_sha256,
         "kalla": job.source,
         "skapad": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "skapad_av": made_by or produced_by(),
         "filer": {f.typ: {"namn": Path(f.path).name, "sha256": f.sha256, "storlek": f.size} for f in job.files},
         "bilagor": attachments.listing(doc.data),
         "varningar": job.outcome.warnings,
@@ -87,9 +100,10 @@ def run(job: Job, engine) -> Job:
     t = time.perf_counter()
     final = job.folder / f"{job.stem}.json"
     pending = pending_name(final)
-    write_json(pending, record(job))  # whole or not at all, before the commit
+    made_by = submitted_by(job, engine)
+    write_json(pending, record(job, made_by))  # whole or not at all, before the commit
     try:
-        _register(job, engine)
+        _register(job, engine, made_by)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
@@ -99,7 +113,7 @@ def run(job: Job, engine) -> Job:
     return job
 
 
-def _register(job: Job, engine) -> None:
+def _register(job: Job, engine, made_by: str) -> None:
     """The version in the diarium (drafts are not registered)."""
     res, doc = job.reservation, job.doc
     if res is not None:
@@ -112,6 +126,6 @@ def _register(job: Job, engine) -> None:
             conn, handling_id=res.handling_id, case_id=res.case_id, version_no=job.version_no,
             first=not job.regenerating, indata=json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
             source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
-            plugin=doc.type.source, docgen_version=__version__, made_by=produced_by(), files=job.files,
+            plugin=doc.type.source, docgen_version=__version__, made_by=made_by, files=job.files,
             deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
             sekretess=json.dumps(secret, ensure_ascii=False) if secret else None))

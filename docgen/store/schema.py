@@ -148,6 +148,18 @@ atkomst = Table(
     Column("detalj", Text),
 )
 
+# A form an officer saved on the web without submitting it (resumable from "Mina dokument").
+utkast = Table(
+    "utkast", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("anvandare", String(200), nullable=False, index=True),
+    Column("dokumenttyp", String(100), nullable=False),
+    Column("variant", String(100)),
+    Column("rubrik", Text),
+    Column("indata", Text, nullable=False),  # the form's input as JSON, as far as it was filled in
+    Column("andrad", String(40), nullable=False),
+)
+
 # An input submitted to the job queue (`docgen submit`, PostgreSQL): the input as it was read (its bytes,
 # so the worker loads exactly what was validated), its attachments, and what became of it.
 inlamning = Table(
@@ -179,7 +191,7 @@ inlamning_fil = Table(
     UniqueConstraint("inlamning_id", "namn"),
 )
 
-LATEST_VERSION = 4
+LATEST_VERSION = 5
 
 
 def _v1(conn: Connection) -> None:
@@ -227,8 +239,13 @@ def _v4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[inlamning, inlamning_fil])
 
 
+def _v5(conn: Connection) -> None:
+    """Drafts saved from the web form (idempotent: the table is made only where it is missing)."""
+    metadata.create_all(conn, tables=[utkast])
+
+
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def now() -> str:

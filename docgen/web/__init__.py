@@ -2,8 +2,8 @@
 
 ``app`` builds the application and turns every error into a clear answer, ``auth`` finds who is
 asking, ``submit`` takes inputs the same way as the inbox (checks, then the inbox file the watcher
-takes) and reads their status, ``api`` and ``pages`` are the two faces, ``forms`` adapts a type's
-JSON Schema for the browser's form library.
+takes) and reads their status, ``api`` and ``pages`` are the two faces, ``forms`` draws a type's
+form from its JSON Schema and layout, and ``desk`` serves it (errors by field, preview, check, register).
 """
 from .app import create_app
 

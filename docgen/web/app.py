@@ -18,6 +18,7 @@ from .. import __version__
 from ..config import Config
 from ..errors import problem
 from ..pipeline import Engine
+from . import fmt
 from .auth import Authenticator, secret
 from .submit import Refused
 
@@ -59,6 +60,7 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
     async def lifespan(app: FastAPI):
         own = engine is None
         app.state.engine = engine or Engine(config, workers=1, role="serve")
+        fmt.install(app.state.templates, app.state.engine.plugins)
         app.state.auth = Authenticator(app.state.engine.store, secret(config.workspace),
                                        config.section("webb")["betrodd_anvandarrubrik"],
                                        config.section("webb")["session_timmar"])
@@ -119,10 +121,12 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
             return JSONResponse({"problem": problems_for(500)}, status_code=500)
         return error_page(request, 500)
 
-    from . import api, pages
+    from . import api, desk, officer, pages, registry
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    for pages_router in (desk.router, officer.router, registry.router):
+        app.include_router(pages_router)
     return app
 
 

@@ -12,7 +12,6 @@ from ..service import folders_of
 from ..store import users
 from .api import case_body, document_rows, visible_case
 from .auth import COOKIE, User
-from .forms import form_schema
 from .submit import ID, Refused, failed_queue, status, submit
 
 router = APIRouter(include_in_schema=False)
@@ -142,22 +141,9 @@ def new_index(request: Request):
     user, refusal = signed_in(request, lambda u: u.may_submit)
     if refusal is not None:
         return refusal
-    types = [(name, t.cls.title, list(t.cls.variants or [])) for name, t in request.app.state.engine.plugins.types.items()]
+    types = [(name, t.cls.title, [(v, (t.cls.variant_titles or {}).get(v, v)) for v in t.cls.variants or []],
+              t.cls.description) for name, t in request.app.state.engine.plugins.types.items()]
     return page(request, "ny.html", user, typer=types)
-
-
-@router.get("/ny/{typ}")
-def new_form(request: Request, typ: str, variant: str | None = None):
-    user, refusal = signed_in(request, lambda u: u.may_submit)
-    if refusal is not None:
-        return refusal
-    t = request.app.state.engine.plugins.get(typ)
-    if t is None or (variant and variant not in (t.cls.variants or {})):
-        return not_found(request, user)
-    if t.cls.variants and not variant:
-        variant = next(iter(t.cls.variants))
-    return page(request, "ny_form.html", user, typ=typ, titel=t.cls.title, variant=variant,
-                schema=form_schema(t.cls.full_schema(), variant))
 
 
 @router.get("/inskickat/{sid}")

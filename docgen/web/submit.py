@@ -102,6 +102,13 @@ def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json") -> str
     return sid
 
 
+def checked(engine: Engine, data: dict) -> Job:
+    """The input after every check made before a number is taken (its ``doc`` and ``distribution``);
+    Refused (422) with the problems if a check fails."""
+    with tempfile.TemporaryDirectory(prefix="docgen-webb-") as tmp:
+        return _check(engine, "formular.json", as_json(data), Path(tmp))
+
+
 class _KeepPdf:
     """A last step that keeps the built PDF before the staging folder is removed."""
 

@@ -10,8 +10,9 @@ from docgen.doctype import DocumentType, person_line
 PERSON = {"$ref": "#/$defs/person"}
 #: A date as the engine accepts it: YYYY-MM-DD, a real day, years 1900-2100 (the pattern says the years).
 DATE = {"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
-        "description": "YYYY-MM-DD, years 1900-2100."}
-DNR_REF = {"type": "string", "minLength": 1, "description": "A diarienummer, e.g. RS 2024-00042."}
+        "x-description-en": "YYYY-MM-DD, years 1900-2100."}
+DNR_REF = {"type": "string", "minLength": 1, "title": "Diarienummer", "x-title-en": "Diarienummer",
+           "description": "Till exempel RS 2024-00042.", "x-description-en": "A diarienummer, e.g. RS 2024-00042."}
 
 BESLUTSTYPER = {
     "projektdirektiv": "Projektdirektiv",
@@ -46,30 +47,57 @@ class Beslut(DocumentType):
               "hanvisningar": "Hänvisningar", "foredragande": "Föredragande:", "narvarande": "Närvarande:",
               "overklagande": "Hur man överklagar", "bilagor": "Bilagor", "skickas_till": "Beslutet skickas till",
               "digital_underskrift": "Beslutet har fattats digitalt och saknar därför namnunderskrift."}
+    form_layout = {
+        "avsnitt": [("Beslutet", ["rubrik", "datum", "beslutsinstans", "beslutstyp", "beslutspunkter"]),
+                    ("Bakgrund och skäl", ["sammanfattning", "skäl"]),
+                    ("Underskrifter", ["underskrifter", "digital_underskrift", "föredragande", "närvarande"]),
+                    ("Sekretess och utskick", ["sekretess", "skickas_till"])],
+        "fler": ["överklagande", "hänvisningar", "ersätter", "enhet", "diarienummer", "serie"],
+    }
     settings = [Setting("beslut", "overklagande", DEFAULT_APPEAL,
                         "The standard appeal notice (\"Hur man överklagar\") a beslut carries when its input says överklagande: true.")]
     schema = {
         "required": ["beslutsinstans", "beslutstyp", "beslutspunkter", "underskrifter"],
         "properties": {
-            "beslutsinstans": {"type": "string", "minLength": 1,
-                               "description": "Who decides: a named steering group, the regional director, a delegated officer."},
-            "beslutstyp": {"enum": list(BESLUTSTYPER), "description": "The kind of decision."},
-            "beslutspunkter": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/text", "minLength": 1},
-                               "description": "The decision points, in order: \"<beslutsinstans> beslutar att 1. ... 2. ...\"."},
-            "sammanfattning": {"$ref": "#/$defs/text"},
-            "skäl": {"$ref": "#/$defs/text", "description": "Skäl för beslutet."},
-            "hänvisningar": {"type": "array", "items": {
-                "type": "object", "additionalProperties": False, "required": ["diarienummer"],
-                "properties": {"diarienummer": DNR_REF, "beskrivning": {"type": "string"}}}},
-            "föredragande": PERSON,
-            "närvarande": {"type": "array", "items": PERSON},
-            "underskrifter": {"type": "array", "minItems": 1, "items": PERSON},
-            "digital_underskrift": {"type": "boolean", "description": "Whether the line \"Beslutet har fattats digitalt och "
+            "beslutsinstans": {"type": "string", "minLength": 1, "title": "Beslutsinstans", "x-title-en": "Decision-maker",
+                               "description": "Vem som beslutar, t.ex. styrgruppen för e-arkiv, regiondirektören eller en delegat.",
+                               "x-description-en": "Who decides: a named steering group, the regional director, a delegated officer."},
+            "beslutstyp": {"enum": list(BESLUTSTYPER), "x-enum-titles": BESLUTSTYPER, "title": "Typ av beslut", "x-title-en": "Kind of decision",
+                           "x-description-en": "The kind of decision."},
+            "beslutspunkter": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/text", "minLength": 1, "title": "Beslutspunkt",
+                                                                     "x-title-en": "Decision point"},
+                               "title": "Beslutspunkter", "x-title-en": "Decision points",
+                               "description": "Det som beslutas, en punkt i taget. Dokumentet skriver \"… beslutar att\" och numrerar punkterna.",
+                               "x-description-en": "The decision points, in order: \"<beslutsinstans> beslutar att 1. ... 2. ...\"."},
+            "sammanfattning": {"$ref": "#/$defs/text", "title": "Sammanfattning", "x-title-en": "Summary"},
+            "skäl": {"$ref": "#/$defs/text", "title": "Skäl för beslutet", "x-title-en": "Reasons",
+                     "x-description-en": "Skäl för beslutet."},
+            "hänvisningar": {"type": "array", "title": "Hänvisningar", "x-title-en": "References",
+                             "description": "Andra ärenden som beslutet hänvisar till.", "items": {
+                "type": "object", "additionalProperties": False, "required": ["diarienummer"], "title": "Hänvisning",
+                "x-title-en": "Reference",
+                "properties": {"diarienummer": DNR_REF, "beskrivning": {"type": "string", "title": "Beskrivning",
+                                                                       "x-title-en": "Description"}}}},
+            "föredragande": {**PERSON, "title": "Föredragande", "x-title-en": "Rapporteur"},
+            "närvarande": {"type": "array", "items": {**PERSON, "title": "Närvarande", "x-title-en": "Present"},
+                           "title": "Närvarande", "x-title-en": "Present"},
+            "underskrifter": {"type": "array", "minItems": 1, "items": {**PERSON, "title": "Undertecknare", "x-title-en": "Signatory"},
+                              "title": "Underskrifter", "x-title-en": "Signatures",
+                              "description": "Vem eller vilka som undertecknar beslutet."},
+            "digital_underskrift": {"type": "boolean", "title": "Fattat digitalt", "x-title-en": "Decided digitally",
+                                    "description": "Ja (standard): under underskrifterna står att beslutet har fattats digitalt "
+                                    "och saknar namnunderskrift. Nej för ett beslut som skrivs under på papper.",
+                                    "x-description-en": "Whether the line \"Beslutet har fattats digitalt och "
                                     "saknar därför namnunderskrift\" stands under the signatures (default true)."},
-            "överklagande": {"type": "boolean", "description": "true: add the appeal notice from docgen.toml [beslut] overklagande."},
+            "överklagande": {"type": "boolean", "title": "Hur man överklagar", "x-title-en": "Appeal notice",
+                             "description": "Ja: beslutet får organisationens text om hur man överklagar.",
+                             "x-description-en": "true: add the appeal notice from docgen.toml [beslut] overklagande."},
             "ersätter": {"type": "object", "additionalProperties": False, "required": ["diarienummer", "datum"],
-                         "description": "The earlier decision this one supersedes.",
-                         "properties": {"diarienummer": DNR_REF, "datum": DATE}},
+                         "title": "Ersätter tidigare beslut", "x-title-en": "Supersedes",
+                         "description": "Fyll i om beslutet ersätter ett tidigare beslut.",
+                         "x-description-en": "The earlier decision this one supersedes.",
+                         "properties": {"diarienummer": DNR_REF, "datum": {**DATE, "title": "Det tidigare beslutets datum",
+                                                                          "x-title-en": "Date of the earlier decision"}}},
         },
     }
 

@@ -19,18 +19,24 @@ from docgen.errors import problem
 
 LOCALE = "sv_SE"
 MONTH = {"type": "string", "pattern": r"^(19[0-9][0-9]|20[0-9][0-9]|2100)-(0[1-9]|1[0-2])$",
-         "description": "A month, YYYY-MM (e.g. 2023-01), years 1900-2100."}
-URL = {"type": "string", "pattern": r"^https?://\S+$", "description": "A web address starting with https://"}
+         "x-description-en": "A month, YYYY-MM (e.g. 2023-01), years 1900-2100."}
+URL = {"type": "string", "pattern": r"^https?://\S+$", "title": "Länk", "x-title-en": "Link",
+       "description": "En webbadress som börjar med https://", "x-description-en": "A web address starting with https://"}
 _YEAR = r"(?:19[0-9]{2}|20[0-9]{2}|2100)"
 _LEAP_YEAR = r"(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][26]))"
 #: Every real day of the years 1900-2100 as YYYY-MM-DD (months of 30 and 31 days, 29 February in leap years),
 #: so that the schema says exactly what the engine accepts.
 _DAY = (rf"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
         rf"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)")
-DATE = {"type": "string", "format": "date", "pattern": rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$",
-        "description": "A date, YYYY-MM-DD, years 1900-2100."}
+DATE = {"type": "string", "format": "date", "pattern": rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$", "title": "Datum", "x-title-en": "Date",
+        "x-description-en": "A date, YYYY-MM-DD, years 1900-2100."}
 DATETIME = {"type": "string", "pattern": rf"^{_DAY}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]$",
-            "description": "When the briefing was compiled: YYYY-MM-DD HH:MM (a real day, years 1900-2100, 00:00-23:59)."}
+            "title": "Tidpunkt för sammanställningen", "x-title-en": "Compiled", "description": "Dag och klockslag då lägesbilden sammanställdes.",
+            "x-description-en": "When the briefing was compiled: YYYY-MM-DD HH:MM (a real day, years 1900-2100, 00:00-23:59)."}
+SECTION = {"type": "object", "additionalProperties": False, "required": ["rubrik", "text"], "title": "Avsnitt",
+           "x-title-en": "Section",
+           "properties": {"rubrik": {"type": "string", "minLength": 1, "title": "Avsnittets rubrik", "x-title-en": "Heading"},
+                          "text": {"$ref": "#/$defs/text"}}}
 TEXT = {"$ref": "#/$defs/text"}
 
 
@@ -71,6 +77,7 @@ class Lagesrapport(DocumentType):
     #: What each variant calls itself in its letterhead; a workspace may say e.g. "Regional rapport"
     #: (``[lagesrapport] dokumentnamn_lagesbild``).
     document_names = {"program": "Lägesrapport", "lagesbild": "Lägesbild"}
+    variant_titles = {"program": "programrapport", "lagesbild": "lägesbild"}  # what the web pages call the variants
     parties = {"talesperson": "Talesperson"}
     date_form = "lang"  # dates in running text; [lagesrapport] datumform = "kort" writes 26/2
     distribution_heading = "Rapporten skickas till"
@@ -78,37 +85,62 @@ class Lagesrapport(DocumentType):
               "lagessummering": "Lägessummering", "summering": "Summering", "planering": "Planering",
               "sammanstalld": "Sammanställd:", "kommunikation": "Kommunikationsinsatser", "lankar": "Samlad information",
               "talesperson": "Talesperson", "bilagor": "Bilagor", "skickas_till": "Rapporten skickas till"}
+    form_layout = {
+        "avsnitt": [("Rapporten", ["rubrik", "datum", "program", "version", "period", "sammanstalld"]),
+                    ("Innehåll", ["inledning", "sammanfattning", "arbetsomraden", "avsnitt", "kommunikationsinsatser",
+                                  "lankar", "talesperson", "avsnitt_efter", "avslutning"]),
+                    ("Sekretess och utskick", ["sekretess", "skickas_till"])],
+        "fler": ["enhet", "diarienummer", "serie"],
+        "utan": {"program": ["sammanstalld", "avsnitt", "kommunikationsinsatser", "lankar", "talesperson", "avsnitt_efter",
+                             "avslutning"],
+                 "lagesbild": ["program", "version", "period", "inledning", "sammanfattning", "arbetsomraden"]},
+    }
     schema = {
         "properties": {
             # variant program
-            "program": {"type": "string", "minLength": 1, "description": "The program or project reported on."},
-            "version": {"type": "string", "minLength": 1, "description": "The report's version, e.g. 1.0."},
+            "program": {"type": "string", "minLength": 1, "title": "Program eller projekt", "x-title-en": "Programme",
+                        "x-description-en": "The program or project reported on."},
+            "version": {"type": "string", "minLength": 1, "title": "Version", "x-title-en": "Version",
+                        "description": "Rapportens version, t.ex. 1.0.", "x-description-en": "The report's version, e.g. 1.0."},
             "period": {"type": "object", "additionalProperties": False, "required": ["från", "till"],
-                       "description": "The reporting period in months.",
-                       "properties": {"från": MONTH, "till": MONTH}},
-            "inledning": TEXT,
-            "sammanfattning": TEXT,
-            "arbetsomraden": {"type": "array", "minItems": 1, "description": "Per work area: summering and planering.",
+                       "title": "Period", "x-title-en": "Period", "description": "Månaderna rapporten gäller.",
+                       "x-description-en": "The reporting period in months.",
+                       "properties": {"från": {**MONTH, "title": "Från och med månad", "x-title-en": "From month"},
+                                      "till": {**MONTH, "title": "Till och med månad", "x-title-en": "To month"}}},
+            "inledning": {**TEXT, "title": "Inledning", "x-title-en": "Introduction"},
+            "sammanfattning": {**TEXT, "title": "Sammanfattning", "x-title-en": "Summary"},
+            "arbetsomraden": {"type": "array", "minItems": 1, "title": "Arbetsområden", "x-title-en": "Work areas",
+                              "description": "För varje arbetsområde: vad som gjorts under perioden och vad som planeras.",
+                              "x-description-en": "Per work area: summering and planering.",
                               "items": {"type": "object", "additionalProperties": False, "required": ["namn", "summering"],
-                                        "properties": {"namn": {"type": "string", "minLength": 1},
-                                                       "summering": TEXT, "planering": TEXT}}},
+                                        "title": "Arbetsområde", "x-title-en": "Work area",
+                                        "properties": {"namn": {"type": "string", "minLength": 1, "title": "Arbetsområdets namn",
+                                                                "x-title-en": "Name"},
+                                                       "summering": {**TEXT, "title": "Summering av perioden", "x-title-en": "Summary"},
+                                                       "planering": {**TEXT, "title": "Planering för nästa period",
+                                                                     "x-title-en": "Plans"}}}},
             # variant lagesbild
             "sammanstalld": DATETIME,
-            "avsnitt": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "additionalProperties": False, "required": ["rubrik", "text"],
-                "properties": {"rubrik": {"type": "string", "minLength": 1}, "text": TEXT}}},
-            "kommunikationsinsatser": {"type": "array", "items": {
+            "avsnitt": {"type": "array", "minItems": 1, "title": "Avsnitt", "x-title-en": "Sections", "items": SECTION},
+            "kommunikationsinsatser": {"type": "array", "title": "Kommunikationsinsatser", "x-title-en": "Communication",
+                                       "items": {
                 "type": "object", "additionalProperties": False, "required": ["datum", "text"],
-                "properties": {"datum": DATE, "text": {"type": "string", "minLength": 1},
+                "title": "Insats", "x-title-en": "Action",
+                "properties": {"datum": DATE, "text": {"type": "string", "minLength": 1, "title": "Vad som gjordes",
+                                                       "x-title-en": "What was done"},
                                "lank": URL}}},
-            "lankar": {"type": "array", "items": {
-                "type": "object", "additionalProperties": False, "required": ["text", "url"],
-                "properties": {"text": {"type": "string", "minLength": 1}, "url": URL}}},
-            "talesperson": {"$ref": "#/$defs/person"},
-            "avsnitt_efter": {"type": "array", "description": "Sections after the fixed blocks (after the spokesperson).",
-                              "items": {"type": "object", "additionalProperties": False, "required": ["rubrik", "text"],
-                                        "properties": {"rubrik": {"type": "string", "minLength": 1}, "text": TEXT}}},
-            "avslutning": TEXT,
+            "lankar": {"type": "array", "title": "Samlad information (länkar)", "x-title-en": "Links", "items": {
+                "type": "object", "additionalProperties": False, "required": ["text", "url"], "title": "Länk",
+                "x-title-en": "Link",
+                "properties": {"text": {"type": "string", "minLength": 1, "title": "Länktext", "x-title-en": "Link text"},
+                               "url": {**URL, "title": "Webbadress", "x-title-en": "Address"}}}},
+            "talesperson": {"$ref": "#/$defs/person", "title": "Talesperson", "x-title-en": "Spokesperson"},
+            "avsnitt_efter": {"type": "array", "title": "Avsnitt efter talespersonen", "x-title-en": "Closing sections",
+                              "description": "Avsnitt som står efter talespersonen.",
+                              "x-description-en": "Sections after the fixed blocks (after the spokesperson).",
+                              "items": SECTION},
+            "avslutning": {**TEXT, "title": "Avslutning", "x-title-en": "Closing",
+                           "description": "Ett avslutande stycke, skrivs i kursiv."},
         },
         "allOf": [{
             "if": {"properties": {"variant": {"const": "lagesbild"}}, "required": ["variant"]},

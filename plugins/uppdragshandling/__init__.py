@@ -20,29 +20,47 @@ class Uppdragshandling(DocumentType):
     labels = {"uppdragsgivare": "Uppdragsgivare:", "uppdragstagare": "Uppdragstagare:", "beslutsdatum": "Datum för beslut:",
               "bilagor": "Bilagor", "skickas_till": "Uppdraget skickas till",
               "digital_underskrift": "Uppdraget har beslutats digitalt och saknar därför namnunderskrift."}
+    form_layout = {
+        "avsnitt": [("Uppdraget", ["rubrik", "datum", "uppdragsgivare", "uppdragstagare"]),
+                    ("Innehåll", ["avsnitt"]),
+                    ("Beslut och underskrifter", ["beslutsdatum", "underskrifter", "digital_underskrift"]),
+                    ("Sekretess och utskick", ["sekretess", "skickas_till"])],
+        "fler": ["enhet", "diarienummer", "serie"],
+    }
     schema = {
         "required": ["uppdragsgivare", "uppdragstagare", "avsnitt"],
         "properties": {
-            "uppdragsgivare": {**PERSONS, "description": "Who gives the assignment (namn, titel)."},
-            "uppdragstagare": {**PERSONS, "description": "Who carries it out; one or several (namn, titel)."},
+            "uppdragsgivare": {**PERSONS, "items": {"$ref": "#/$defs/person", "title": "Uppdragsgivare"}, "title": "Uppdragsgivare", "x-title-en": "Assigned by",
+                               "description": "Den som ger uppdraget.", "x-description-en": "Who gives the assignment (namn, titel)."},
+            "uppdragstagare": {**PERSONS, "items": {"$ref": "#/$defs/person", "title": "Uppdragstagare"}, "title": "Uppdragstagare", "x-title-en": "Assigned to",
+                               "description": "Den eller de som ska utföra uppdraget.",
+                               "x-description-en": "Who carries it out; one or several (namn, titel)."},
             "avsnitt": {
                 "type": "array",
                 "minItems": 1,
-                "description": "The document's sections in order: Bakgrund, Uppdragsbeskrivning, Arbetsorganisation, ...",
+                "title": "Avsnitt", "x-title-en": "Sections",
+                "description": "Dokumentets avsnitt i ordning, t.ex. Bakgrund, Uppdragsbeskrivning, Arbetsorganisation.",
+                "x-description-en": "The document's sections in order: Bakgrund, Uppdragsbeskrivning, Arbetsorganisation, ...",
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["rubrik", "text"],
+                    "title": "Avsnitt", "x-title-en": "Section",
                     "properties": {
-                        "rubrik": {"type": "string", "minLength": 1},
+                        "rubrik": {"type": "string", "minLength": 1, "title": "Avsnittets rubrik", "x-title-en": "Heading"},
                         "text": {"$ref": "#/$defs/text", "minLength": 1},
                     },
                 },
             },
-            "beslutsdatum": {**DATE, "description": "Datum för beslut, YYYY-MM-DD (år 1900-2100)."},
-            "underskrifter": {**PERSONS, "description": "Who signs (namn, titel); default the uppdragsgivare."},
-            "digital_underskrift": {"type": "boolean",
-                                    "description": "true: a line under the signatures says the decision was made digitally."},
+            "beslutsdatum": {**DATE, "title": "Datum för beslut", "x-title-en": "Date of decision",
+                             "description": "Dagen då uppdraget beslutades, om den skiljer sig från dokumentets datum.",
+                             "x-description-en": "Datum för beslut, YYYY-MM-DD (år 1900-2100)."},
+            "underskrifter": {**PERSONS, "items": {"$ref": "#/$defs/person", "title": "Undertecknare"}, "title": "Underskrifter", "x-title-en": "Signatures",
+                              "description": "Vem som skriver under. Lämna tomt så skriver uppdragsgivaren under.",
+                              "x-description-en": "Who signs (namn, titel); default the uppdragsgivare."},
+            "digital_underskrift": {"type": "boolean", "title": "Beslutat digitalt", "x-title-en": "Decided digitally",
+                                    "description": "Ja: under underskrifterna står att uppdraget har beslutats digitalt.",
+                                    "x-description-en": "true: a line under the signatures says the decision was made digitally."},
         },
     }
 
