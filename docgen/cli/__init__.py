@@ -68,6 +68,18 @@ class Context:
         return self._plugins
 
     @property
+    def plugins_anywhere(self):
+        """The workspace's plugins, or outside any workspace the installed ones (for `new` and `schema`)."""
+        from ..config import find_workspace
+
+        if self._plugins is None and not self.workspace:
+            try:
+                find_workspace(None)
+            except DocgenError:
+                self._plugins = Plugins(None)
+        return self.plugins
+
+    @property
     def store(self):
         """The diarium; opening it voids what dead processes reserved and nobody will finish."""
         if self._store is None:

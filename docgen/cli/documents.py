@@ -82,10 +82,13 @@ def config_cmd(obj: Context, as_json):
         click.echo(f"{r['nyckel']} = {value}    # {r['kalla']}")
 
 
-def _type_or_fail(obj: Context, name: str):
-    dtype = obj.plugins.get(name)
+def _type_or_fail(obj: Context, name: str, anywhere: bool = False):
+    plugins = obj.plugins_anywhere if anywhere else obj.plugins
+    dtype = plugins.get(name)
     if dtype is None:
-        raise click.BadParameter(f"unknown document type {name!r}; known: {', '.join(obj.plugins.types)}", param_hint="TYPE")
+        known = ", ".join(plugins.types)
+        raise click.BadParameter(f"okänd dokumenttyp {name!r}; kända: {known}\nunknown document type {name!r}; known: {known}",
+                                 param_hint="TYPE")
     return dtype
 
 
@@ -101,13 +104,33 @@ def types(obj: Context):
 @cli.command()
 @click.argument("type_name", metavar="TYPE")
 @click.option("--variant", help="Layout variant, for types that have several.")
+@click.option("--json", "as_json", is_flag=True, help="The example as JSON (for the HTTP API: POST /api/dokument).")
 @click.pass_obj
-def new(obj: Context, type_name, variant):
-    """Print a commented example input for TYPE."""
-    dtype = _type_or_fail(obj, type_name)
+def new(obj: Context, type_name, variant, as_json):
+    """Print a commented example input for TYPE (works outside a workspace too).
+
+    A type without an example gets a skeleton of its schema's fields, with a note saying so on stderr."""
+    from ..skeleton import skeleton
+
+    dtype = _type_or_fail(obj, type_name, anywhere=True)
     if variant and variant not in dtype.cls.variants:
-        raise click.BadParameter(f"{type_name} has no variant {variant!r}; variants: {', '.join(dtype.cls.variants) or '(none)'}")
-    click.echo(dtype.instance.example_text(variant), nl=False)
+        _no_variant(type_name, variant, dtype)
+    text = dtype.instance.example_text(variant)
+    if not text.strip():
+        click.echo(f"{type_name} har inget exempel; här är ett skelett av schemat (`docgen schema {type_name}`).\n"
+                   f"{type_name} has no example; here is a skeleton of its schema.", err=True)
+        text = skeleton(dtype.cls, variant)
+    if as_json:
+        import yaml
+
+        text = json.dumps(yaml.safe_load(text), ensure_ascii=False, indent=2, default=str) + "\n"
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+def _no_variant(type_name: str, variant: str, dtype) -> None:
+    variants = ", ".join(dtype.cls.variants)
+    raise click.BadParameter(f"{type_name} har ingen variant {variant!r}; varianter: {variants or '(inga)'}\n"
+                             f"{type_name} has no variant {variant!r}; variants: {variants or '(none)'}")
 
 
 @cli.group()
@@ -125,7 +148,7 @@ def template_copy(obj: Context, type_name, variant):
     Edit the copy in Word; keep the tags docgen relies on (docgen checks them at every start)."""
     dtype = _type_or_fail(obj, type_name)
     if variant and variant not in dtype.cls.variants:
-        raise click.BadParameter(f"{type_name} has no variant {variant!r}; variants: {', '.join(dtype.cls.variants) or '(none)'}")
+        _no_variant(type_name, variant, dtype)
     name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
     source = dtype.cls.package_files() / name
     folder = obj.config.path("mallar")
@@ -144,7 +167,7 @@ def template_copy(obj: Context, type_name, variant):
 @click.pass_obj
 def schema(obj: Context, type_name):
     """Print the JSON Schema of TYPE's input (for editors' autocompletion)."""
-    click.echo(json.dumps(_type_or_fail(obj, type_name).cls.full_schema(), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(_type_or_fail(obj, type_name, anywhere=True).cls.full_schema(), ensure_ascii=False, indent=2))
 
 
 @cli.command("validate")

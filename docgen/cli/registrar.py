@@ -29,7 +29,7 @@ def registry():
 @click.option("--ar", type=click.IntRange(1900, 2100), help="Year of the diarienummer.")
 @click.option("--fran", type=DATE, help="Documents dated on or after YYYY-MM-DD.")
 @click.option("--till", type=DATE, help="Documents dated on or before YYYY-MM-DD.")
-@click.option("--status", type=click.Choice([DocStatus.REGISTERED, DocStatus.VOIDED, DocStatus.ARCHIVED]),
+@click.option("--status", type=click.Choice([DocStatus.REGISTERED.value, DocStatus.VOIDED.value, DocStatus.ARCHIVED.value]),
               help="Only documents with this status.")
 @click.option("--text", help="Words in the title.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document (the same keys as render --json).")
@@ -164,10 +164,15 @@ def verify(obj: Context, archive_dir):
 @_filters
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the packages.")
 @click.option("--docx/--no-docx", default=None, help="Add the DOCX files as a second representation (default: [arkiv] docx).")
+@click.option("--alla", "--all", "everything", is_flag=True,
+              help="Archive every registered document (without a filter, required when not asked on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per package.")
 @click.pass_obj
-def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, docx, as_json):
-    """Build archival packages (FGS Paketstruktur 2.0 / E-ARK SIP), one per case, and mark them archived."""
+def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, docx, everything, as_json):
+    """Build archival packages (FGS Paketstruktur 2.0 / E-ARK SIP), one per case, and mark them archived.
+
+    Archived documents are never changed again (no regeneration): without a filter, give --alla (or
+    confirm on a terminal)."""
     from ..registrar.archive import archive
     from ..registrar.search import list_documents
 
@@ -175,7 +180,22 @@ def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, do
     rows = list_documents(reg, typ=typ, serie=serie, ar=ar, fran=fran, till=till, status=DocStatus.REGISTERED, text=text, dnr=dnr)
     cases = sorted({r["diarienummer"] for r in rows})
     if not cases:
-        raise click.UsageError("no registered (not yet archived) documents match")
+        click.echo("Inget att arkivera: inga registrerade (ännu inte arkiverade) handlingar matchar.\n"
+                   "Nothing to archive: no registered (not yet archived) documents match.")
+        return
+    unfiltered = not any((typ, serie, ar, fran, till, text, dnr))
+    if unfiltered and not everything:
+        what_sv = f"hela diariet: {len(cases)} ärenden, {len(rows)} handlingar"
+        what_en = f"the whole diarium: {len(cases)} cases, {len(rows)} documents"
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise click.UsageError(f"utan filter arkiveras {what_sv}; arkiverade handlingar kan inte regenereras. "
+                                   "Ange ett filter (--dnr, --ar, --typ …) eller --alla.\n"
+                                   f"without a filter this archives {what_en}; archived documents can no longer be "
+                                   "regenerated. Give a filter (--dnr, --ar, --typ …) or --alla.")
+        if not click.confirm(f"Arkivera {what_sv}? Arkiverade handlingar kan inte regenereras.\n"
+                             f"Archive {what_en}? Archived documents can no longer be regenerated.", default=False):
+            click.echo("Inget arkiverades. / Nothing was archived.")
+            sys.exit(1)
     use_docx = obj.config.section("arkiv").get("docx", False) if docx is None else docx
     for p in archive(reg, obj.config, cases, Path(out_dir), docx=use_docx, plugins=obj.plugins):
         click.echo(json.dumps(p, ensure_ascii=False) if as_json else f"{p['diarienummer']}: {p['handlingar']} handling(ar) → {p['sokvag']}")

@@ -1,0 +1,169 @@
+"""What a new user trips on with nothing but the README (issue 27): each item, as the user meets it."""
+from __future__ import annotations
+
+import json
+import os
+from importlib.metadata import version
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import example, run, write_yaml
+from docgen.cli import cli
+
+BROKEN_LISTS = """listor:
+  ledningsgruppen:
+    namn: Ledningsgruppen
+    medlemmar:
+      - namn: Anna Berg
+        epost: anna.berg@example.se
+      - lista: kansliet
+  styrgruppen:
+    namn: Styrgruppen
+    medlemmar:
+      - namn: Per Ek
+        epost: per.ek@example.se
+"""
+
+
+def test_a_list_including_an_unknown_list_breaks_only_inputs_that_use_it(workspace):
+    (workspace / "distribution.yaml").write_text(BROKEN_LISTS, encoding="utf-8")
+    plain = write_yaml(workspace, "utan-lista.yaml", example("uppdragshandling"))
+    ok = run(workspace, "validate", str(plain))
+    assert ok.exit_code == 0, ok.output
+    assert run(workspace, "types").exit_code == 0
+    other = example("uppdragshandling") | {"skickas_till": [{"syfte": "för kännedom", "mottagare": [{"lista": "styrgruppen"}]}]}
+    assert run(workspace, "validate", str(write_yaml(workspace, "annan.yaml", other))).exit_code == 0
+    using = example("uppdragshandling") | {"skickas_till": [{"syfte": "för kännedom", "mottagare": [{"lista": "ledningsgruppen"}]}]}
+    bad = run(workspace, "validate", "--json", str(write_yaml(workspace, "med-lista.yaml", using)))
+    assert bad.exit_code == 1
+    [p] = json.loads(bad.output)["problem"]
+    assert p["field"] == "skickas_till[1].mottagare[1].lista"
+    assert "kansliet" in p["sv"] and "kansliet" in p["en"]
+    assert "sändlistan" in p["sv"] and "distribution list" in p["en"]
+    assert "unknown" not in p["sv"] and "okänd" not in p["en"]  # each text in one language
+
+
+def test_every_problem_of_an_input_is_reported_at_once(workspace):
+    """An unknown unit, an unknown case and an unknown distribution list, besides schema errors: one report."""
+    data = example("uppdragshandling")
+    data.pop("serie", None)
+    data |= {"enhet": "Finns inte-enheten", "diarienummer": "RS 2020-09999", "uppdragstagare": "inte en lista",
+             "skickas_till": [{"syfte": "för kännedom", "mottagare": [{"lista": "ingen-sadan-lista"}]}]}
+    r = run(workspace, "validate", "--json", str(write_yaml(workspace, "fel.yaml", data)))
+    assert r.exit_code == 1
+    fields = {p["field"] for p in json.loads(r.output)["problem"]}
+    assert {"enhet", "diarienummer", "uppdragstagare", "skickas_till[1].mottagare[1].lista"} <= fields
+
+
+def test_every_problem_without_schema_errors_too(workspace):
+    data = example("uppdragshandling")
+    data.pop("serie", None)
+    data |= {"enhet": "Finns inte-enheten", "diarienummer": "RS 2020-09999",
+             "skickas_till": [{"syfte": "för kännedom", "mottagare": [{"lista": "ingen-sadan-lista"}]}]}
+    r = run(workspace, "validate", "--json", str(write_yaml(workspace, "fel.yaml", data)))
+    fields = {p["field"] for p in json.loads(r.output)["problem"]}
+    assert fields == {"enhet", "diarienummer", "skickas_till[1].mottagare[1].lista"}
+
+
+def test_registry_list_status_takes_the_swedish_words_every_output_shows(workspace, registered):
+    r = run(workspace, "registry", "list", "--status", "registrerad", "--json")
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.output.splitlines()]
+    assert len(rows) == 3 and {x["status"] for x in rows} == {"registrerad"}
+    assert run(workspace, "registry", "list", "--status", "makulerad").exit_code == 0
+    assert run(workspace, "registry", "list", "--status", "REGISTERED").exit_code == 2
+
+
+def test_one_version_everywhere(workspace, registered):
+    """docgen --version, the diarium's records and the archive's software agent say the package's version."""
+    want = version("docgen-diarium")
+    out = CliRunner().invoke(cli, ["--version"]).output
+    assert out.strip().endswith(want)
+    case = json.loads(run(workspace, "registry", "show", registered[0]["diarienummer"], "--json").output)
+    assert {v["docgen_version"] for d in case["handlingar"] for v in d["versioner"]} == {want}
+
+
+def test_archive_without_a_filter_asks_for_alla_and_a_second_run_has_nothing_to_do(workspace, registered, tmp_path):
+    out = tmp_path / "arkiv"
+    r = run(workspace, "archive", "--out", str(out))
+    assert r.exit_code == 2 and "--alla" in r.output and not out.exists()
+    listed = [json.loads(line) for line in run(workspace, "registry", "list", "--json").output.splitlines()]
+    assert {x["status"] for x in listed} == {"registrerad"}
+    first = run(workspace, "archive", "--out", str(out), "--alla")
+    assert first.exit_code == 0, first.output
+    assert len(list(out.iterdir())) == 2
+    again = run(workspace, "archive", "--out", str(out), "--alla")
+    assert again.exit_code == 0 and "Nothing to archive" in again.output and "Inget att arkivera" in again.output
+    filtered = run(workspace, "archive", "--out", str(out), "--ar", "2026")
+    assert filtered.exit_code == 0 and "Nothing to archive" in filtered.output
+
+
+KVITTO = '''
+from docgen import hookimpl
+from docgen.doctype import DocumentType
+
+
+class Kvitto(DocumentType):
+    name = "kvitto"
+    title = "Kvitto"
+    template = "kvitto.docx"
+    schema = {"required": ["belopp", "mottagare_av"], "properties": {
+        "belopp": {"type": "integer", "minimum": 1},
+        "mottagare_av": {"type": "object", "required": ["namn"], "properties": {"namn": {"type": "string"}}}}}
+
+
+@hookimpl
+def docgen_document_types():
+    return [Kvitto]
+'''
+
+
+def test_new_for_a_type_without_an_example_prints_the_schema_skeleton(workspace):
+    import yaml
+
+    folder = workspace / "egna-plugins"
+    folder.mkdir()
+    (folder / "kvitto.py").write_text(KVITTO, encoding="utf-8")
+    toml = workspace / "docgen.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("[sokvagar]\n", '[sokvagar]\nplugins = "egna-plugins"\n', 1), encoding="utf-8")
+    r = run(workspace, "new", "kvitto")
+    assert r.exit_code == 0
+    assert "no example" in r.stderr and "inget exempel" in r.stderr
+    data = yaml.safe_load(r.stdout)
+    assert data["dokumenttyp"] == "kvitto" and data["belopp"] == 1 and set(data["mottagare_av"]) == {"namn"}
+    assert {"rubrik", "datum"} <= set(data)
+
+
+def test_new_works_outside_a_workspace_and_gives_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DOCGEN_WORKSPACE", raising=False)
+    r = CliRunner().invoke(cli, ["new", "beslut"])
+    assert r.exit_code == 0 and "dokumenttyp: beslut" in r.output
+    j = CliRunner().invoke(cli, ["new", "beslut", "--json"])
+    assert j.exit_code == 0 and json.loads(j.output)["dokumenttyp"] == "beslut"
+    assert list(tmp_path.iterdir()) == []
+    assert CliRunner().invoke(cli, ["render", "x.yaml"]).exit_code == 2  # the other commands still need one
+    assert os.listdir(tmp_path) == []
+
+
+def test_send_again_names_the_delivery_ids_that_registry_show_gives(workspace, registered):
+    from docgen.config import load_config
+    from docgen.store import Store, deliveries
+
+    toml = workspace / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[smtp]\n", '[smtp]\nserver = "127.0.0.1"\n', 1), encoding="utf-8")
+    case = json.loads(run(workspace, "registry", "show", registered[0]["diarienummer"], "--json").output)
+    sent = [u for d in case["handlingar"] for v in d["versioner"] for u in v["utskick"]]
+    assert sent and all(isinstance(u["id"], int) for u in sent)
+    shown = run(workspace, "registry", "show", registered[0]["diarienummer"]).output
+    assert f"utskick {sent[0]['id']} " in shown
+    unknown = run(workspace, "send", "--again", "999999")
+    assert unknown.exit_code == 2 and "no delivery 999999" in unknown.output and "inget utskick 999999" in unknown.output
+    not_uncertain = run(workspace, "send", "--again", str(sent[0]["id"]))
+    assert not_uncertain.exit_code == 2 and "not uncertain" in not_uncertain.output
+    store = Store(load_config(workspace).registry_url)
+    with store.tx() as conn:
+        assert deliveries.status_of(conn, sent[0]["id"]) == sent[0]["status"]
+    store.close()
