@@ -44,6 +44,17 @@ def test_a_list_including_an_unknown_list_breaks_only_inputs_that_use_it(workspa
     assert "unknown" not in p["sv"] and "okänd" not in p["en"]  # each text in one language
 
 
+def test_the_list_file_loads_with_a_broken_list_and_marks_it(tmp_path):
+    from docgen.recipients import load_lists
+
+    path = tmp_path / "distribution.yaml"
+    path.write_text(BROKEN_LISTS, encoding="utf-8")
+    lists = load_lists(path)
+    assert "fel" not in lists["styrgruppen"] and lists["styrgruppen"]["medlemmar"][0]["namn"] == "Per Ek"
+    sv, en = lists["ledningsgruppen"]["fel"]
+    assert "'kansliet'" in sv and "unknown list 'kansliet'" in en
+
+
 def test_every_problem_of_an_input_is_reported_at_once(workspace):
     """An unknown unit, an unknown case and an unknown distribution list, besides schema errors: one report."""
     data = example("uppdragshandling")
@@ -158,7 +169,7 @@ def test_send_again_names_the_delivery_ids_that_registry_show_gives(workspace, r
     sent = [u for d in case["handlingar"] for v in d["versioner"] for u in v["utskick"]]
     assert sent and all(isinstance(u["id"], int) for u in sent)
     shown = run(workspace, "registry", "show", registered[0]["diarienummer"]).output
-    assert f"utskick {sent[0]['id']} " in shown
+    assert f"[id {sent[0]['id']}]" in shown
     unknown = run(workspace, "send", "--again", "999999")
     assert unknown.exit_code == 2 and "no delivery 999999" in unknown.output and "inget utskick 999999" in unknown.output
     not_uncertain = run(workspace, "send", "--again", str(sent[0]["id"]))

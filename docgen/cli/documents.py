@@ -61,11 +61,15 @@ def init(obj: Context, directory, organisation):
                f"Nästa steg / next: cd {ws} && docgen types && docgen new TYP > inbox/ny.yaml")
 
 
-@cli.command("config")
+@cli.group("config", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per setting.")
-@click.pass_obj
-def config_cmd(obj: Context, as_json):
-    """Print the effective settings and where each came from (docgen.toml or the default)."""
+@click.pass_context
+def config_cmd(ctx, as_json):
+    """Print the effective settings and where each came from (docgen.toml or the default);
+    `docgen config set SECTION.KEY VALUE` changes one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj: Context = ctx.obj
     rows = effective(obj.config, obj.plugins.settings())
     click.echo(f"# {obj.config.file}" if not as_json else "", nl=not as_json)
     section = None
@@ -80,6 +84,19 @@ def config_cmd(obj: Context, as_json):
         if len(value) > 100:
             value = value[:97] + "..."
         click.echo(f"{r['nyckel']} = {value}    # {r['kalla']}")
+
+
+@config_cmd.command("set")
+@click.argument("name", metavar="SECTION.KEY")
+@click.argument("value")
+@click.pass_obj
+def config_set(obj: Context, name, value):
+    """Set one setting in docgen.toml, in its section (VALUE in TOML: "text", 3, true, ["A", "B"]; a bare
+    word is text). The file is checked first: a wrong value changes nothing."""
+    from ..configedit import set_setting
+
+    path, section, key = set_setting(obj.workspace, name, value)
+    click.echo(f"{path}: [{section}] {key} satt / set")
 
 
 def _type_or_fail(obj: Context, name: str, anywhere: bool = False):

@@ -50,6 +50,7 @@ def format_case(case: dict) -> str:
                 out.append(f"      {f['typ']:<5} sha256 {f['sha256']}  {f['storlek']} B  {f['sokvag']}")
             for u in v["utskick"]:
                 when = f" {u['expedierad']}" if u.get("expedierad") else ""
-                out.append(f"      utskick {u['id']} {u['status']:<12}{when} {u['syfte']}: {u['namn']} {u['epost'] or ''}"
-                           + (f" — {u['resultat']}" if u.get("resultat") and u["status"] != DeliveryStatus.SENT else ""))
+                out.append(f"      utskick {u['status']:<12}{when} {u['syfte']}: {u['namn']} {u['epost'] or ''}"
+                           + (f" — {u['resultat']}" if u.get("resultat") and u["status"] != DeliveryStatus.SENT else "")
+                           + f"  [id {u['id']}]")
     return "\n".join(out)
