@@ -12,7 +12,6 @@ import click
 from ..config import CONFIG_NAME, config_text, effective
 from ..errors import ConfigError
 from ..model import DocStatus, ErrorKind
-from ..pipeline import THREADS_PER_WORKER
 from ..plugins import Plugins
 from . import Context, cli, doc_json
 
@@ -194,7 +193,7 @@ def schema(obj: Context, type_name):
 def validate_cmd(obj: Context, files, as_json):
     """Check input files exactly as render does before it takes a number (schema, attachments,
     distribution, diarium, the DOCX itself), without numbering, converting or registering."""
-    from ..pipeline import Engine
+    from ..pipeline import THREADS_PER_WORKER, Engine  # imported when used: every command starts faster
 
     failed = 0
     with Engine(obj.config, obj.plugins) as engine:
@@ -222,7 +221,7 @@ def validate_cmd(obj: Context, files, as_json):
 @click.pass_obj
 def render(obj: Context, files, as_json, jobs):
     """Render input files: number, DOCX, PDF/A, register, write to the outbox."""
-    from ..pipeline import Engine
+    from ..pipeline import THREADS_PER_WORKER, Engine  # imported when used: every command starts faster
 
     def result_json(r) -> str:
         status = ("utkast" if r.draft else DocStatus.REGISTERED) if r.ok else ("dubblett" if r.error_kind == ErrorKind.DUPLICATE else "fel")

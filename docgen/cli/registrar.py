@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from ..model import DocStatus
-from ..pipeline import THREADS_PER_WORKER
 from . import DATE, Context, cli, doc_json
 
 if TYPE_CHECKING:
@@ -103,7 +102,7 @@ def _filters(f):
 @click.pass_obj
 def regenerate(obj: Context, typ, serie, ar, fran, till, text, dnr, jobs, dry_run, force):
     """Re-render registered documents from their input snapshots: same number, a new version."""
-    from ..pipeline import Engine
+    from ..pipeline import THREADS_PER_WORKER, Engine  # imported when used: every command starts faster
     from ..registrar.regenerate import plan, regenerate_one, select
 
     with Engine(obj.config, obj.plugins, workers=jobs) as engine:
