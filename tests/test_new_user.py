@@ -178,3 +178,78 @@ def test_send_again_names_the_delivery_ids_that_registry_show_gives(workspace, r
     with store.tx() as conn:
         assert deliveries.status_of(conn, sent[0]["id"]) == sent[0]["status"]
     store.close()
+
+
+def test_a_template_using_a_name_its_context_lacks_is_refused_at_start(workspace):
+    """A copied-and-edited template: the unknown name is a configuration error naming it, never a traceback."""
+    import docx
+
+    assert run(workspace, "template", "copy", "beslut").exit_code == 0
+    copy = workspace / "templates" / "beslut.docx"
+    d = docx.Document(copy)
+    d.add_paragraph("{{ beslutsinstanz }} och {{ rubriker.beslut }}")
+    d.save(copy)
+    good = write_yaml(workspace, "b.yaml", example("uppdragshandling"))
+    r = CliRunner().invoke(cli, ["-w", str(workspace), "validate", str(good)])
+    assert r.exit_code == 2, r.output
+    assert "beslutsinstanz" in r.output and "beslutsinstans" in r.output and "Traceback" not in r.output
+    assert "namn som dokumenttypen beslut inte har" in r.output and "names the document type beslut does not have" in r.output
+    d = docx.Document(copy)
+    d.paragraphs[-1].text = "{{ beslutsinstans }} {% if sammanfattning %}{{ sammanfattning }}{% endif %}"
+    d.save(copy)
+    assert run(workspace, "validate", str(good)).exit_code == 0
+
+
+def test_a_plugin_template_is_checked_against_its_types_context(workspace):
+    import docx
+
+    folder = workspace / "egna-plugins"
+    folder.mkdir()
+    (folder / "kvitto.py").write_text(KVITTO, encoding="utf-8")
+    d = docx.Document()
+    d.sections[0].header.paragraphs[0].text = "{{ diarienummer }}"
+    d.add_paragraph("{% if utkast %}UTKAST{% endif %}{% if sekretess %}{{ sekretess.markering }}{% endif %}")
+    d.add_paragraph("{{ mottagare_av.namn }}: {{ beloop }} kr")
+    d.add_paragraph("{% for b in bilagor %}{{ b.titel }}{% endfor %}{% for g in skickas_till %}{{ g.rubrik }}{% endfor %}")
+    d.save(folder / "kvitto.docx")
+    toml = workspace / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[sokvagar]\n", '[sokvagar]\nplugins = "egna-plugins"\n', 1),
+                    encoding="utf-8")
+    k = write_yaml(workspace, "k.yaml", {"dokumenttyp": "kvitto", "rubrik": "Kvitto", "datum": "2026-01-10", "belopp": 5,
+                                         "mottagare_av": {"namn": "Per Ek"}})
+    r = CliRunner().invoke(cli, ["-w", str(workspace), "validate", str(k)])
+    assert r.exit_code == 2 and "beloop" in r.output and "belopp" in r.output and "Traceback" not in r.output
+    d = docx.Document(folder / "kvitto.docx")
+    d.paragraphs[1].text = "{{ mottagare_av.namn }}: {{ belopp }} kr"
+    d.save(folder / "kvitto.docx")
+    ok = CliRunner().invoke(cli, ["-w", str(workspace), "validate", str(k)])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_config_set_edits_the_key_in_its_section_and_refuses_a_wrong_value(tmp_path):
+    ws = tmp_path / "ws"
+    init = CliRunner().invoke(cli, ["init", str(ws), "--organisation", "Region Exempel"])
+    assert init.exit_code == 0
+    appended = (ws / "docgen.toml").read_text(encoding="utf-8") + '\n[organisation]\ntelefon = "010-000 00 00"\n'
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "docgen.toml").write_text(appended, encoding="utf-8")
+    assert CliRunner().invoke(cli, ["-w", str(broken), "types"]).exit_code == 2  # why the README says: edit the section
+    r = run(ws, "config", "set", "organisation.telefon", '"010-000 00 00"')
+    assert r.exit_code == 0, r.output
+    r = run(ws, "config", "set", "organisation.enheter", '["Kansliet", "Regionstyrelsens kansli"]')
+    assert r.exit_code == 0, r.output
+    r = run(ws, "config", "set", "organisation.enhetsuppgifter", '{ "Regionstyrelsens kansli" = { telefon = "010-111 11 11" } }')
+    assert r.exit_code == 0, r.output
+    rows = {(x["sektion"], x["nyckel"]): x for x in map(json.loads, filter(str.strip, run(ws, "config", "--json").output.splitlines()))}
+    assert rows[("organisation", "telefon")]["varde"] == "010-000 00 00"
+    assert rows[("organisation", "enhetsuppgifter")]["varde"] == {"Regionstyrelsens kansli": {"telefon": "010-111 11 11"}}
+    text = (ws / "docgen.toml").read_text(encoding="utf-8")
+    assert text.count("[organisation]") == 1 and text.count("\ntelefon = ") == 1
+    before = text
+    bad = CliRunner().invoke(cli, ["-w", str(ws), "config", "set", "smtp.port", "99999"])
+    assert bad.exit_code == 2 and "nothing was changed" in bad.output and "inget ändrades" in bad.output
+    unknown_unit = CliRunner().invoke(cli, ["-w", str(ws), "config", "set", "organisation.enheter", '["Annan"]'])
+    assert unknown_unit.exit_code == 2
+    assert (ws / "docgen.toml").read_text(encoding="utf-8") == before
+    assert CliRunner().invoke(cli, ["-w", str(ws), "config", "set", "smtp", "1"]).exit_code == 2
