@@ -253,3 +253,39 @@ def test_config_set_edits_the_key_in_its_section_and_refuses_a_wrong_value(tmp_p
     assert unknown_unit.exit_code == 2
     assert (ws / "docgen.toml").read_text(encoding="utf-8") == before
     assert CliRunner().invoke(cli, ["-w", str(ws), "config", "set", "smtp", "1"]).exit_code == 2
+
+
+def test_one_document_row_in_render_registry_list_and_the_api(workspace):
+    """The same document: render --json, registry list --json and GET /api/arenden agree on every key they share."""
+    import requests
+
+    from docgen.docrow import KEYS, REGISTRY_KEYS
+    from webutil import Server, add_user
+
+    external = example("beslut")
+    external.pop("serie", None)
+    toml = workspace / "docgen.toml"
+    text = toml.read_text(encoding="utf-8")
+    if "externa_serier" not in text.split("[numrering]")[1].split("\n[")[0]:
+        text = text.replace("[numrering]\n", '[numrering]\nexterna_serier = ["RD"]\n', 1)
+    toml.write_text(text, encoding="utf-8")
+    external["diarienummer"] = "RD 2024-05699"
+    inputs = [write_yaml(workspace, "u.yaml", example("uppdragshandling")), write_yaml(workspace, "e.yaml", external)]
+    rendered = [json.loads(line) for line in run(workspace, "render", "--json", *map(str, inputs)).output.splitlines()]
+    listed = {(x["diarienummer"], x["lopnummer"]): x for x in map(json.loads, run(workspace, "registry", "list", "--json").output.splitlines())}
+    token = add_user(workspace, "Rut Registrator", "registrator")
+    server = Server(workspace, "--utan-bevakning")
+    try:
+        api = {(x["diarienummer"], x["lopnummer"]): x for x in
+               requests.get(server.url + "/api/arenden", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()}
+    finally:
+        server.stop()
+    assert [x["extern"] for x in rendered] == [False, True]
+    for r in rendered:
+        assert list(r) == list(KEYS) and r["status"] == "registrerad"
+        assert r["registrerad"] and r["motpart"] and r["beskrivning"] == r["rubrik"]
+        key = (r["diarienummer"], r["lopnummer"])
+        assert {k: r[k] for k in REGISTRY_KEYS} == {k: listed[key][k] for k in REGISTRY_KEYS}
+        assert {k: r[k] for k in REGISTRY_KEYS} == {k: api[key][k] for k in REGISTRY_KEYS}
+    checked = json.loads(run(workspace, "validate", "--json", str(inputs[1])).output)  # a duplicate now
+    assert checked["extern"] is True and list(checked) == list(KEYS)

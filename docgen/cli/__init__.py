@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 from datetime import date
@@ -15,19 +14,6 @@ from .. import __version__
 from ..config import load_config
 from ..errors import DocgenError
 from ..plugins import Plugins
-
-#: The keys of every JSON line that describes a document (render, validate, registry list): always all of them.
-DOC_KEYS = ("kalla", "status", "diarienummer", "extern", "lopnummer", "version", "dokumenttyp", "rubrik", "datum", "enhet",
-            "registrerad", "motpart", "beskrivning", "sekretess", "filer", "utskick", "varningar", "problem", "fel")
-
-
-def doc_json(**values) -> str:
-    """One JSON line with exactly DOC_KEYS (None where a command has nothing to say)."""
-    unknown = set(values) - set(DOC_KEYS)
-    if unknown:
-        raise ValueError(f"not document keys: {unknown}")
-    return json.dumps({k: values.get(k) for k in DOC_KEYS}, ensure_ascii=False)
-
 
 class DateType(click.ParamType):
     """A YYYY-MM-DD date, refused clearly when it is not one."""

@@ -13,7 +13,8 @@ from ..config import CONFIG_NAME, config_text, effective
 from ..errors import ConfigError
 from ..model import DocStatus, ErrorKind
 from ..plugins import Plugins
-from . import Context, cli, doc_json
+from ..docrow import from_registry, row, to_json
+from . import Context, cli
 
 EXAMPLE_LISTS = """# Named distribution lists (sändlistor): an input names one with `- lista: NAME` under skickas_till.
 # Lists may include other lists (`- lista: OTHER`); a cycle is an error. The names below are examples.
@@ -186,6 +187,14 @@ def schema(obj: Context, type_name):
     click.echo(json.dumps(_type_or_fail(obj, type_name, anywhere=True).cls.full_schema(), ensure_ascii=False, indent=2))
 
 
+def _external(config, diarienummer: str | None) -> bool:
+    """Whether a diarienummer is in one of the records system's series (``[numrering] externa_serier``)."""
+    from ..steps.validate import dnr_regex
+
+    m = dnr_regex(config.numbering["format"]).match(diarienummer or "")
+    return bool(m and m["serie"] in config.numbering["externa_serier"])
+
+
 @cli.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input (the same keys as render --json).")
@@ -202,10 +211,11 @@ def validate_cmd(obj: Context, files, as_json):
             if not outcome.ok:
                 failed += 1
             if as_json:
-                click.echo(doc_json(kalla=f, status="ok" if outcome.ok else "fel", dokumenttyp=outcome.dokumenttyp,
-                                    rubrik=outcome.rubrik, datum=outcome.datum, enhet=outcome.enhet,
-                                    diarienummer=outcome.diarienummer, problem=outcome.problems,
-                                    fel=outcome.error))
+                click.echo(to_json(row(kalla=f, status="ok" if outcome.ok else "fel", dokumenttyp=outcome.dokumenttyp,
+                                       rubrik=outcome.rubrik, datum=outcome.datum, enhet=outcome.enhet,
+                                       diarienummer=outcome.diarienummer,
+                                       extern=_external(obj.config, outcome.diarienummer),
+                                       problem=outcome.problems or None, fel=outcome.error)))
             elif outcome.ok:
                 click.echo(f"OK   {f} ({outcome.dokumenttyp})")
             else:
@@ -223,13 +233,19 @@ def render(obj: Context, files, as_json, jobs):
     """Render input files: number, DOCX, PDF/A, register, write to the outbox."""
     from ..pipeline import THREADS_PER_WORKER, Engine  # imported when used: every command starts faster
 
-    def result_json(r) -> str:
+    def result_json(engine, r) -> str:
+        render_part = dict(kalla=r.source, filer=r.files or None, utskick=r.deliveries or None,
+                           varningar=(r.warnings + r.delivery_errors) or None, problem=r.problems or None, fel=r.error)
+        if r.ok and not r.draft:  # the diarium's row, as `registry list` gives it
+            from ..registrar.search import list_documents
+
+            found = [x for x in list_documents(engine.store, dnr=r.diarienummer) if x["lopnummer"] == r.lopnummer]
+            if found:
+                return to_json(from_registry(found[0], **render_part))
         status = ("utkast" if r.draft else DocStatus.REGISTERED) if r.ok else ("dubblett" if r.error_kind == ErrorKind.DUPLICATE else "fel")
-        return doc_json(kalla=r.source, status=status, diarienummer=r.diarienummer, lopnummer=r.lopnummer,
-                        version=r.version, dokumenttyp=r.dokumenttyp, rubrik=r.rubrik, datum=r.datum, enhet=r.enhet,
-                        filer=r.files or None,
-                        utskick=r.deliveries or None, varningar=(r.warnings + r.delivery_errors) or None,
-                        problem=r.problems or None, fel=r.error)
+        return to_json(row(status=status, diarienummer=r.diarienummer, extern=_external(obj.config, r.diarienummer),
+                           lopnummer=r.lopnummer, version=r.version, dokumenttyp=r.dokumenttyp, rubrik=r.rubrik, datum=r.datum,
+                           enhet=r.enhet, **render_part))
 
     failed = 0
     with Engine(obj.config, obj.plugins, workers=jobs) as engine:
@@ -238,7 +254,7 @@ def render(obj: Context, files, as_json, jobs):
                 if not result.ok or result.delivery_errors:
                     failed += 1
                 if as_json:
-                    click.echo(result_json(result))
+                    click.echo(result_json(engine, result))
                 elif result.ok:
                     label = "UTKAST" if result.draft else f"{result.diarienummer} handling {result.lopnummer} v{result.version}"
                     click.echo(f"OK   {result.source} → {label}")

@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from ..model import DocStatus
-from . import DATE, Context, cli, doc_json
+from ..docrow import from_registry, to_json
+from . import DATE, Context, cli
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -41,10 +42,7 @@ def registry_list(obj: Context, typ, serie, ar, fran, till, status, text, as_jso
                           status=status, text=text)
     if as_json:
         for r in rows:
-            click.echo(doc_json(status=r["status"], diarienummer=r["diarienummer"], extern=bool(r["extern"]), lopnummer=r["lopnummer"],
-                                version=r["version"], dokumenttyp=r["dokumenttyp"], rubrik=r["rubrik"], datum=r["datum"],
-                                enhet=r["enhet"], registrerad=r["registrerad"], motpart=r["motpart"], beskrivning=r["beskrivning"],
-                                sekretess=json.loads(r["sekretess"]) if r.get("sekretess") else None))
+            click.echo(to_json(from_registry(r)))
         return
     for r in rows:
         click.echo(f"{r['diarienummer']:<16} {r['lopnummer']:>3}  {r['datum']}  {r['dokumenttyp']:<16} {r['status']:<11} "
