@@ -289,3 +289,60 @@ def test_one_document_row_in_render_registry_list_and_the_api(workspace):
         assert {k: r[k] for k in REGISTRY_KEYS} == {k: api[key][k] for k in REGISTRY_KEYS}
     checked = json.loads(run(workspace, "validate", "--json", str(inputs[1])).output)  # a duplicate now
     assert checked["extern"] is True and list(checked) == list(KEYS)
+
+
+def test_a_quoted_schema_description_is_in_the_messages_language(workspace):
+    """Swedish: `description`; English: `x-description-en`; a schema with one language is not quoted in the other."""
+    import pytest
+
+    from docgen import hookimpl
+    from docgen.config import load_config
+    from docgen.doctype import DocumentType
+    from docgen.errors import InputError
+    from docgen.load import load_input
+    from docgen.plugins import Plugins
+    from docgen.steps.validate import validate
+
+    class Kvitto(DocumentType):
+        name = "kvitto"
+        title = "Kvitto"
+        template = "kvitto.docx"
+        schema = {"required": ["belopp", "avser"], "properties": {
+            "belopp": {"type": "integer", "description": "Beloppet i kronor", "x-description-en": "The amount in kronor"},
+            "avser": {"type": "string", "description": "Vad kvittot gäller"}}}
+
+    class Bilingual:
+        @hookimpl
+        def docgen_document_types(self):
+            return [Kvitto]
+
+    config = load_config(workspace)
+    plugins = Plugins(config, extra=[Bilingual()])
+    src = write_yaml(workspace, "k.yaml", {"dokumenttyp": "kvitto", "rubrik": "Kvitto", "datum": "2026-01-10"})
+    with pytest.raises(InputError) as caught:
+        validate(load_input(src, config.limits), plugins, config)
+    by_field = {p.field: p for p in caught.value.problems}
+    assert "Beloppet i kronor" in by_field["belopp"].fix_sv and "amount" not in by_field["belopp"].fix_sv
+    assert "The amount in kronor" in by_field["belopp"].fix_en and "Beloppet" not in by_field["belopp"].fix_en
+    assert "Vad kvittot gäller" in by_field["avser"].fix_sv and "Vad kvittot" not in by_field["avser"].fix_en
+
+
+def test_a_duplicate_is_one_problem_with_each_text_in_one_language(workspace):
+    src = write_yaml(workspace, "u.yaml", example("uppdragshandling"))
+    first = json.loads(run(workspace, "render", "--json", str(src)).output)
+    again = json.loads(run(workspace, "render", "--json", str(src)).output)
+    assert again["status"] == "dubblett"
+    [p] = again["problem"]
+    assert first["diarienummer"] in p["sv"] and first["diarienummer"] in p["en"]
+    assert "duplicate" not in p["sv"] and "registered" not in p["sv"] and "dubblett" not in p["en"]
+    assert "regenerate" in p["fix_sv"] and "ny version" in p["fix_sv"] and "new version" in p["fix_en"]
+
+
+def test_english_help_says_yyyy_mm_dd_and_a_text_field_given_as_text_key_gets_a_true_hint(workspace):
+    help_text = CliRunner().invoke(cli, ["registry", "list", "--help"]).output
+    assert "YYYY-MM-DD" in help_text and "ÅÅÅÅ" not in help_text
+    data = example("beslut") | {"beslutspunkter": [{"text": "att starta projektet"}]}
+    r = run(workspace, "validate", "--json", str(write_yaml(workspace, "bp.yaml", data)))
+    [p] = json.loads(r.output)["problem"]
+    assert p["field"] == "beslutspunkter[1]" and "utan `text:`" in p["fix_sv"] and "without `text:`" in p["fix_en"]
+    assert "citattecken" not in p["fix_sv"]

@@ -18,7 +18,7 @@ from ..plugins import Plugins
 class DateType(click.ParamType):
     """A YYYY-MM-DD date, refused clearly when it is not one."""
 
-    name = "ÅÅÅÅ-MM-DD"
+    name = "YYYY-MM-DD"  # the help is in English
 
     def convert(self, value, param, ctx):
         if isinstance(value, date):

@@ -98,8 +98,14 @@ def dnr_regex(fmt: str) -> re.Pattern:
     return re.compile("^" + out + "$")
 
 
-def _describe(schema: dict, name: str) -> str:
-    desc = (schema.get("properties", {}).get(name) or {}).get("description", "")
+def description(schema: dict, lang: str) -> str:
+    """A schema's description in one language: ``description`` is Swedish, ``x-description-en`` English. A schema
+    with only one of them is quoted only in that language's message, never in the other's."""
+    return (schema.get("description", "") if lang == "sv" else schema.get("x-description-en", "")) or ""
+
+
+def _describe(schema: dict, name: str, lang: str) -> str:
+    desc = description(schema.get("properties", {}).get(name) or {}, lang)
     return f" ({desc})" if desc else ""
 
 
@@ -119,9 +125,9 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
         for name in val:
             if isinstance(inst, dict) and name not in inst:
                 sub = join_path(path, name)
-                desc = _describe(err.schema, name)
                 out.append(problem(sub, "obligatoriskt fält saknas.", "required field is missing.",
-                                   f"lägg till `{name}:`{desc}.", f"add `{name}:`{desc}.", line))
+                                   f"lägg till `{name}:`{_describe(err.schema, name, 'sv')}.",
+                                   f"add `{name}:`{_describe(err.schema, name, 'en')}.", line))
         return out
     if v == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
@@ -142,9 +148,16 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
         want = val if isinstance(val, list) else [val]
         sv = " eller ".join(TYPE_NAMES.get(t, (t, t))[0] for t in want)
         en = " or ".join(TYPE_NAMES.get(t, (t, t))[1] for t in want)
-        return [problem(path, f"ska vara {sv}, inte {shorten(inst)}.", f"must be {en}, not {shorten(inst)}.",
-                        "ändra värdet." if "string" not in want else "sätt texten inom citattecken om den ser ut som ett tal eller datum.",
-                        "change the value." if "string" not in want else "put the text in quotes if it looks like a number or a date.", line)]
+        if "string" in want and isinstance(inst, dict) and len(inst) == 1:  # `- text: …` where a plain text belongs
+            key = next(iter(inst))
+            fix_sv = f"skriv texten direkt, utan `{key}:` (t.ex. `- Texten här`)."
+            fix_en = f"write the text itself, without `{key}:` (e.g. `- The text here`)."
+        elif "string" in want:
+            fix_sv = "sätt texten inom citattecken om den ser ut som ett tal eller datum."
+            fix_en = "put the text in quotes if it looks like a number or a date."
+        else:
+            fix_sv, fix_en = "ändra värdet.", "change the value."
+        return [problem(path, f"ska vara {sv}, inte {shorten(inst)}.", f"must be {en}, not {shorten(inst)}.", fix_sv, fix_en, line)]
     if v in ("enum", "const"):
         options = val if v == "enum" else [val]
         listed = ", ".join(str(o) for o in options)
@@ -175,9 +188,9 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
     if v == "maxItems":
         return [problem(path, f"listan får ha högst {val} rader.", f"the list may have at most {val} items.", "", "", line)]
     if v == "pattern":
-        desc = err.schema.get("description", "")
         return [problem(path, f"{shorten(inst)} har fel form.", f"{shorten(inst)} has the wrong form.",
-                        desc or f"mönster: {val}", desc or f"pattern: {val}", line)]
+                        description(err.schema, "sv") or f"mönster: {val}", description(err.schema, "en") or f"pattern: {val}",
+                        line)]
     if v in ("minimum", "maximum"):
         word = ("minst", "at least") if v == "minimum" else ("högst", "at most")
         return [problem(path, f"ska vara {word[0]} {val}.", f"must be {word[1]} {val}.", "", "", line)]
