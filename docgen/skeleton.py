@@ -43,7 +43,9 @@ def _value(schema: dict, defs: dict, name: str, depth: int = 0):
 def skeleton_data(cls, variant: str | None = None) -> dict:
     """The required fields of the type's input, each with a placeholder value."""
     schema = cls.full_schema()
-    data = _value(schema, schema.get("$defs", {}), "")
+    values = _value(schema, schema.get("$defs", {}), "")
+    first = [k for k in ("dokumenttyp", "rubrik", "datum") if k in values]
+    data = {k: values[k] for k in first} | {k: v for k, v in values.items() if k not in first}
     if variant:
         data["variant"] = variant
     return data

@@ -179,6 +179,54 @@ def template_copy(obj: Context, type_name, variant):
     click.echo(f"{target}  (kopia av / copy of {type_name}: {name})")
 
 
+@template.command("new")
+@click.argument("type_name", metavar="TYPE")
+@click.option("--variant", help="The layout variant whose template to make, for types that have several.")
+@click.pass_obj
+def template_new(obj: Context, type_name, variant):
+    """Write a minimal template for TYPE (a plugin's type without one) into the workspace's templates folder:
+    the letterhead, the tags docgen relies on, one line per field of the type. Never overwrites."""
+    from ..templatenew import minimal_template
+
+    dtype = _type_or_fail(obj, type_name)
+    if variant and variant not in dtype.cls.variants:
+        _no_variant(type_name, variant, dtype)
+    name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
+    folder = obj.config.path("mallar")
+    if folder is None:
+        raise ConfigError("[sokvagar] mallar är tomt: ingen mapp för egna mallar.\n[sokvagar] mallar is empty: no templates folder.")
+    existing = [d / name for d in [folder, *map(Path, dtype.cls.template_dirs), dtype.cls.package_files()] if (d / name).is_file()]
+    if existing:
+        raise ConfigError(f"mallen finns redan: {existing[0]}; inget skrevs (`docgen template copy {type_name}` kopierar den).\n"
+                          f"the template already exists: {existing[0]}; nothing was written "
+                          f"(`docgen template copy {type_name}` copies it).")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(minimal_template(dtype.cls))
+    click.echo(f"{folder / name}  (ny mall / new template for {type_name}; `docgen template names {type_name}` "
+               "visar namnen den kan använda / shows the names it may use)")
+
+
+@template.command("names")
+@click.argument("type_name", metavar="TYPE")
+@click.option("--variant", help="The layout variant, for types that have several.")
+@click.pass_obj
+def template_names(obj: Context, type_name, variant):
+    """List the names a template of TYPE may use (its context) and the tags it must carry."""
+    from ..steps.render import REQUIRED_TAGS, Renderer
+    from ..templatenames import RENDERER_NAMES, known_names
+
+    dtype = _type_or_fail(obj, type_name)
+    if variant and variant not in dtype.cls.variants:
+        _no_variant(type_name, variant, dtype)
+    name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
+    renderer = Renderer(obj.config, obj.plugins)
+    names = known_names(renderer, dtype, name, renderer.env.globals) - RENDERER_NAMES - set(renderer.env.globals)
+    click.echo(f"# {type_name}: {name}")
+    click.echo("# måste finnas / must be there: " + ", ".join(REQUIRED_TAGS))
+    for n in sorted(names):
+        click.echo(n)
+
+
 @cli.command()
 @click.argument("type_name", metavar="TYPE")
 @click.pass_obj
