@@ -88,7 +88,8 @@ def send(obj: Context, diarienummer, again):
     from ..store import deliveries
 
     if not obj.config.section("smtp").get("server"):
-        raise click.UsageError("no SMTP server configured ([smtp] server in docgen.toml); messages stay as .eml files")
+        raise click.UsageError("ingen SMTP-server är inställd ([smtp] server i docgen.toml); meddelandena stannar som .eml-filer\n"
+                               "no SMTP server configured ([smtp] server in docgen.toml); messages stay as .eml files")
     reg = obj.store
     for delivery_id in again:
         with reg.tx() as conn:
