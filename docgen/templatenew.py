@@ -7,14 +7,22 @@ skickas_till, digital_underskrift) and one line per field of the type's own sche
 from __future__ import annotations
 
 import io
-from importlib.resources import files
-
 import docx
 
 from .doctype import common_schema
 
-#: The built-in template whose page header and footer (the letterhead) a new template starts from.
-LETTERHEAD_FROM = ("docgen_plugins.uppdragshandling", "uppdragshandling.docx")
+#: The package of the built-in types: a new template takes its letterhead from one of their templates.
+BUILT_IN = "docgen_plugins."
+
+
+def letterhead_source(plugins):
+    """A built-in type's template (a Traversable) whose page header and footer a new template starts from."""
+    for t in plugins.types.values():
+        if t.cls.__module__.startswith(BUILT_IN) and not t.cls.variants:
+            source = t.cls.package_files() / t.cls.template
+            if source.is_file():
+                return source
+    return None
 
 
 def _field_lines(schema: dict) -> list[str]:
@@ -33,13 +41,18 @@ def _field_lines(schema: dict) -> list[str]:
     return lines
 
 
-def minimal_template(cls) -> bytes:
-    """The DOCX bytes of a minimal template for the type ``cls``."""
-    package, name = LETTERHEAD_FROM
-    d = docx.Document(io.BytesIO((files(package) / name).read_bytes()))
+def minimal_template(cls, letterhead) -> bytes:
+    """The DOCX bytes of a minimal template for the type ``cls``, with the page header and footer of the
+    template ``letterhead`` (None: a plain page header with the diarienummer)."""
+    d = docx.Document(io.BytesIO(letterhead.read_bytes())) if letterhead is not None else docx.Document()
+    if letterhead is None:
+        d.sections[0].header.paragraphs[0].text = "{{ organisation }} {{ dokumenttitel }} {{ datum }} {{ diarienummer }}"
+        d.add_paragraph("{%p if utkast %}")
+        d.add_paragraph("UTKAST")
+        d.add_paragraph("{%p endif %}")
     body = d.element.body
     for child in list(body):
-        if not child.tag.endswith("}sectPr"):
+        if letterhead is not None and not child.tag.endswith("}sectPr"):
             body.remove(child)
     for text in ["{%p if sekretess %}", "{{ sekretess.markering }}", "{%p endif %}"]:
         d.add_paragraph(text)

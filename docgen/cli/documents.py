@@ -186,7 +186,7 @@ def template_copy(obj: Context, type_name, variant):
 def template_new(obj: Context, type_name, variant):
     """Write a minimal template for TYPE (a plugin's type without one) into the workspace's templates folder:
     the letterhead, the tags docgen relies on, one line per field of the type. Never overwrites."""
-    from ..templatenew import minimal_template
+    from ..templatenew import letterhead_source, minimal_template
 
     dtype = _type_or_fail(obj, type_name)
     if variant and variant not in dtype.cls.variants:
@@ -201,7 +201,7 @@ def template_new(obj: Context, type_name, variant):
                           f"the template already exists: {existing[0]}; nothing was written "
                           f"(`docgen template copy {type_name}` copies it).")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(minimal_template(dtype.cls))
+    (folder / name).write_bytes(minimal_template(dtype.cls, letterhead_source(obj.plugins)))
     click.echo(f"{folder / name}  (ny mall / new template for {type_name}; `docgen template names {type_name}` "
                "visar namnen den kan använda / shows the names it may use)")
 

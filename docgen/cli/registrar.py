@@ -48,7 +48,7 @@ def registry_list(obj: Context, typ, serie, ar, fran, till, status, text, as_jso
         click.echo(f"{r['diarienummer']:<16} {r['lopnummer']:>3}  {r['datum']}  {r['dokumenttyp']:<16} {r['status']:<11} "
                    f"v{r['version'] or '-'}  {r['rubrik']}" + ("  [externt]" if r["extern"] else ""))
         click.echo(f"{'':<22}registrerad {r['registrerad'] or '-'}; motpart: {r['motpart'] or '-'}")
-    click.echo(f"{len(rows)} handlingar")
+    click.echo(f"{len(rows)} handlingar / documents")
 
 
 @registry.command("show")
@@ -109,7 +109,8 @@ def regenerate(obj: Context, typ, serie, ar, fran, till, text, dnr, jobs, dry_ru
         if dry_run:
             for i in items:
                 click.echo(f"{i.action:<11} {i.label}  {i.row['rubrik']}  — {i.reason}")
-            click.echo(f"{len(todo)} would be regenerated, {len(items) - len(todo)} left as they are")
+            click.echo(f"{len(todo)} skulle regenereras, {len(items) - len(todo)} lämnas som de är\n"
+                       f"{len(todo)} would be regenerated, {len(items) - len(todo)} left as they are")
             return
         done = []
         tty = sys.stdout.isatty()

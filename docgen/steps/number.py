@@ -51,7 +51,8 @@ class DuplicateInput(DocgenError):
             self.en = f"duplicate: the same input is already registered as {diarienummer} document {lopnummer}."
             self.fix_sv, self.fix_en = ("använd `docgen regenerate` för en ny version.",
                                         "use `docgen regenerate` for a new version.")
-        msg = f"{source}: {self.sv} {self.fix_sv}".rstrip() + "\n" + f"{source}: {self.en} {self.fix_en}".rstrip()
+        cap = lambda text: text[:1].upper() + text[1:]  # noqa: E731 - a sentence after a full stop
+        msg = f"{source}: {self.sv} {cap(self.fix_sv)}".rstrip() + "\n" + f"{source}: {self.en} {cap(self.fix_en)}".rstrip()
         super().__init__(msg)
 
     def problem(self):
