@@ -45,14 +45,13 @@ def known_names(renderer, dtype, template_name: str, env_globals) -> set[str]:
     """Every name a template of the type (for the variant that uses ``template_name``) may use."""
     variant = next((v for v, t in dtype.cls.variants.items() if t == template_name), None)
     names = set(env_globals) | RENDERER_NAMES | set(dtype.cls.full_schema().get("properties", {}))
-    for i, data in enumerate(samples(dtype, variant)):
+    for data in samples(dtype, variant):
         data = dict(data, status="slutlig")
         data.setdefault("enhet", renderer.config.units[0])
         doc = Document(source="", data=data, type=dtype, loaded=None)
-        if i == 0 or len(names) == len(RENDERER_NAMES):
-            names |= set(renderer.context(doc, None, [], own=False))  # the engine's names
-        try:
-            names |= set(renderer.context(doc, None, []))
-        except Exception:  # noqa: BLE001 - a sample the type's context() cannot take tells nothing
-            continue
+        for own in (False, True):  # the engine's names alone, then with the type's own
+            try:
+                names |= set(renderer.context(doc, None, [], own=own))
+            except Exception:  # noqa: BLE001 - a sample the type's context() cannot take tells nothing
+                continue
     return names
