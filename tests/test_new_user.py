@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 from importlib.metadata import version
-from pathlib import Path
 
 from click.testing import CliRunner
 
