@@ -345,3 +345,39 @@ def test_english_help_says_yyyy_mm_dd_and_a_text_field_given_as_text_key_gets_a_
     [p] = json.loads(r.output)["problem"]
     assert p["field"] == "beslutspunkter[1]" and "utan `text:`" in p["fix_sv"] and "without `text:`" in p["fix_en"]
     assert "citattecken" not in p["fix_sv"]
+
+
+def test_archive_without_a_filter_on_a_terminal_asks_first(workspace, registered, tmp_path):
+    """On a terminal the question is asked; "n" archives nothing, "y" archives every case."""
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    def on_terminal(answer: str) -> tuple[int, str]:
+        main, side = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "-w", str(workspace), "archive", "--out", str(tmp_path / "arkiv")],
+                                stdin=side, stdout=side, stderr=side, close_fds=True)
+        os.close(side)
+        seen, deadline = b"", time.monotonic() + 60
+        while b"[y/N]" not in seen:
+            assert time.monotonic() < deadline, seen
+            if select.select([main], [], [], 0.5)[0]:
+                seen += os.read(main, 4096)
+        os.write(main, answer.encode() + b"\n")
+        code = proc.wait(timeout=120)
+        try:
+            while chunk := os.read(main, 4096):
+                seen += chunk
+        except OSError:  # the terminal closes with the process
+            pass
+        os.close(main)
+        return code, seen.decode("utf-8", "replace")
+
+    code, text = on_terminal("n")
+    assert code == 1 and "hela diariet: 2 ärenden, 3 handlingar" in text and "the whole diarium" in text
+    assert "Nothing was archived" in text and not (tmp_path / "arkiv").exists()
+    code, text = on_terminal("y")
+    assert code == 0, text
+    assert len(list((tmp_path / "arkiv").iterdir())) == 2
