@@ -108,7 +108,8 @@ class DocumentType:
         base = common_schema()
         own = copy.deepcopy(cls.schema)
         base["title"] = f"docgen: {cls.name}"
-        base["properties"]["dokumenttyp"] = {"const": cls.name, "description": base["properties"]["dokumenttyp"]["description"]}
+        common = base["properties"]["dokumenttyp"]
+        base["properties"]["dokumenttyp"] = {"const": cls.name, **{k: common[k] for k in ("description", "x-description-en") if k in common}}
         base["properties"].update(own.get("properties", {}))
         base["required"] = sorted(set(base.get("required", [])) | set(own.get("required", [])))
         base["$defs"].update(own.get("$defs", {}))
@@ -117,7 +118,8 @@ class DocumentType:
         if cls.variants:
             base["properties"]["variant"] = {
                 "enum": sorted(cls.variants),
-                "description": "Layout variant: " + ", ".join(sorted(cls.variants)),
+                "description": "Layoutvariant: " + ", ".join(sorted(cls.variants)),
+                "x-description-en": "Layout variant: " + ", ".join(sorted(cls.variants)),
             }
         return base
 

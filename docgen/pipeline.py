@@ -174,6 +174,7 @@ def failed(outcome: Outcome, exc: Exception, disks: list[Path] = ()) -> None:
         outcome.problems = [p.to_dict() for p in exc.problems]
     elif isinstance(exc, DuplicateInput):
         outcome.error, outcome.error_kind = str(exc), ErrorKind.DUPLICATE
+        outcome.problems = [exc.problem().to_dict()]  # each text in one language (the API's problem, --json)
         outcome.diarienummer, outcome.lopnummer = exc.diarienummer, exc.lopnummer
         outcome.registered_from = exc.registered_from
     elif isinstance(exc, ConversionError):

@@ -28,7 +28,8 @@ class LoadedType:
 def _load_folder(pm: pluggy.PluginManager, folder: Path) -> None:
     """Register every ``*.py`` module of a folder (files starting with ``_`` are skipped)."""
     if not folder.is_dir():
-        raise PluginError(f"plugins folder {folder} does not exist (docgen.toml [sokvagar] plugins)")
+        raise PluginError(f"pluginmappen {folder} finns inte (docgen.toml [sokvagar] plugins)\n"
+                          f"plugins folder {folder} does not exist (docgen.toml [sokvagar] plugins)")
     for path in sorted(folder.glob("*.py")):
         if path.name.startswith("_"):
             continue
@@ -38,7 +39,8 @@ def _load_folder(pm: pluggy.PluginManager, folder: Path) -> None:
         try:
             spec.loader.exec_module(module)
         except Exception as exc:  # a broken plugin must say which file broke
-            raise PluginError(f"plugin {path} failed to load: {type(exc).__name__}: {exc}") from exc
+            raise PluginError(f"pluginen {path} kunde inte laddas: {type(exc).__name__}: {exc}\n"
+                              f"plugin {path} failed to load: {type(exc).__name__}: {exc}") from exc
         sys.modules[modname] = module
         pm.register(module, name=f"folder:{path}")
 
@@ -62,7 +64,8 @@ class Plugins:
             try:
                 self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
             except Exception as exc:
-                raise PluginError(f"an installed docgen plugin failed to load: {type(exc).__name__}: {exc}") from exc
+                raise PluginError(f"en installerad docgen-plugin kunde inte laddas: {type(exc).__name__}: {exc}\n"
+                                  f"an installed docgen plugin failed to load: {type(exc).__name__}: {exc}") from exc
         folder = config.path("plugins") if config is not None else None
         if folder:
             _load_folder(self.pm, folder)
@@ -71,7 +74,7 @@ class Plugins:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin implements an unknown hook: {exc}") from exc
+            raise PluginError(f"en plugin har en okänd hook: {exc}\nplugin implements an unknown hook: {exc}") from exc
         self.config = config
         self.types = self._collect()
         if config is not None:
@@ -87,9 +90,12 @@ class Plugins:
             source = _source_of(self.pm, impl.plugin, impl.plugin_name)
             for cls in impl.function() or []:
                 if not (isinstance(cls, type) and issubclass(cls, DocumentType)) or not cls.name:
-                    raise PluginError(f"{source}: docgen_document_types returned {cls!r}, not a named DocumentType subclass")
+                    raise PluginError(f"{source}: docgen_document_types gav {cls!r}, ingen namngiven underklass till DocumentType\n"
+                                      f"{source}: docgen_document_types returned {cls!r}, not a named DocumentType subclass")
                 if cls.name in types:
                     raise PluginError(
+                        f"dokumenttypen {cls.name!r} definieras två gånger: av {types[cls.name].source} "
+                        f"och av {source}. Ta bort eller byt namn på en av dem.\n"
                         f"document type {cls.name!r} is defined twice: by {types[cls.name].source} "
                         f"and by {source}. Remove or rename one of them."
                     )

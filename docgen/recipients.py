@@ -59,6 +59,15 @@ def expand(doc, lists: dict | None = None) -> list[Group]:
                         join_path(rpath, "lista"), f"okänd sändlista {rec['lista']!r}.", f"unknown distribution list {rec['lista']!r}.",
                         f"kända listor: {known}.", f"known lists: {known}.", doc.loaded.line_of(join_path(rpath, "lista"))))
                     continue
+                if "fel" in lists[rec["lista"]]:
+                    why_sv, why_en = lists[rec["lista"]]["fel"]
+                    problems.append(problem(
+                        join_path(rpath, "lista"), f"sändlistan {rec['lista']!r} kan inte användas: {why_sv}.",
+                        f"the distribution list {rec['lista']!r} cannot be used: {why_en}.",
+                        "rätta listan i distribution.yaml eller välj en annan lista.",
+                        "correct the list in distribution.yaml or choose another list.",
+                        doc.loaded.line_of(join_path(rpath, "lista"))))
+                    continue
                 people = [dict(p) for p in lists[rec["lista"]]["medlemmar"]]
             else:
                 people = [{k: rec[k] for k in PERSON_KEYS if k in rec}]
@@ -111,34 +120,43 @@ def load_lists(path: Path | None) -> dict:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{path}: ogiltig YAML / not valid YAML: {exc}") from None
     lists = raw.get("listor") if isinstance(raw, dict) else None
     if not isinstance(lists, dict):
-        raise ConfigError(f"{path}: expected `listor:` with one entry per list")
+        raise ConfigError(f"{path}: `listor:` med en post per lista väntades / expected `listor:` with one entry per list")
     errors = []
+    broken: dict[str, tuple[str, str]] = {}  # a list that cannot be expanded: why (sv, en); only its users fail
     for name, lst in lists.items():
         if not isinstance(lst, dict) or not isinstance(lst.get("medlemmar"), list):
-            errors.append(f"list {name!r}: needs `namn:` and `medlemmar:` (a list)")
+            errors.append((f"listan {name!r} behöver `namn:` och `medlemmar:` (en lista)",
+                           f"list {name!r}: needs `namn:` and `medlemmar:` (a list)"))
             continue
         for i, m in enumerate(lst["medlemmar"], 1):
-            where = f"list {name!r}, member {i}"
+            where_sv, where_en = f"listan {name!r}, medlem {i}", f"list {name!r}, member {i}"
             if not isinstance(m, dict):
-                errors.append(f"{where}: must be a person (namn, titel, epost, ...) or `lista: NAME`")
+                errors.append((f"{where_sv}: ska vara en person (namn, titel, epost, …) eller `lista: NAMN`",
+                               f"{where_en}: must be a person (namn, titel, epost, ...) or `lista: NAME`"))
             elif "lista" in m:
                 if m["lista"] not in lists:
-                    errors.append(f"{where}: includes unknown list {m['lista']!r} (known: {', '.join(sorted(lists))})")
+                    known = ", ".join(sorted(lists))
+                    broken[name] = (f"listan {name!r} tar med den okända listan {m['lista']!r} (kända: {known})",
+                                    f"list {name!r} includes the unknown list {m['lista']!r} (known: {known})")
             elif not m.get("namn"):
-                errors.append(f"{where}: has no namn")
+                errors.append((f"{where_sv}: saknar namn", f"{where_en}: has no namn"))
             elif m.get("epost") and email_address(str(m["epost"])) is None:
-                errors.append(f"{where} ({m['namn']}): malformed e-mail address {m['epost']!r}")
+                errors.append((f"{where_sv} ({m['namn']}): felaktig e-postadress {m['epost']!r}",
+                               f"{where_en} ({m['namn']}): malformed e-mail address {m['epost']!r}"))
     if errors:
-        raise ConfigError(f"{path}: " + "; ".join(errors))
+        raise ConfigError(f"{path}: " + "; ".join(sv for sv, _ in errors) + f"\n{path}: " + "; ".join(en for _, en in errors))
 
     expanded: dict[str, dict] = {}
 
     def expand_list(name: str, chain: list[str]) -> list[dict]:
         if name in chain:
-            raise ConfigError(f"{path}: list {name!r} includes itself: {' → '.join(chain + [name])}")
+            raise ConfigError(f"{path}: listan {name!r} tar med sig själv: {' → '.join(chain + [name])}\n"
+                              f"{path}: list {name!r} includes itself: {' → '.join(chain + [name])}")
+        if name in broken:
+            raise _Broken(broken[name])
         out = []
         for m in lists[name]["medlemmar"]:
             if "lista" in m:
@@ -148,8 +166,15 @@ def load_lists(path: Path | None) -> dict:
         return out
 
     for name, lst in lists.items():
-        expanded[name] = {"namn": lst.get("namn", name), "medlemmar": expand_list(name, [])}
+        try:
+            expanded[name] = {"namn": lst.get("namn", name), "medlemmar": expand_list(name, [])}
+        except _Broken as exc:
+            expanded[name] = {"namn": lst.get("namn", name), "medlemmar": [], "fel": exc.args[0]}
     return expanded
+
+
+class _Broken(Exception):
+    """A list that includes an unknown list: an input naming it is refused, nothing else is affected."""
 
 
 def is_internal(address: str, domains: list[str]) -> bool:

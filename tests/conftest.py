@@ -131,7 +131,7 @@ def as_loaded(value):
 
 
 # --- `make test-quick` leaves out what these markers name (see pyproject.toml)
-_SLOW_MODULES = {"test_properties", "test_service_faults", "test_office_faults", "test_wheel", "test_watch"}
+_SLOW_MODULES = {"test_properties", "test_service_faults", "test_office_faults", "test_wheel", "test_watch", "test_readme"}
 
 
 def pytest_collection_modifyitems(items):

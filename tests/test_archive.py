@@ -63,7 +63,7 @@ def assert_valid(pkg: Path, organisationsnummer: str) -> None:
 
 
 def test_archive_packages_pass_the_eark_validator(workspace, orgnr, registered, tmp_path):
-    packages = archive_json(workspace, tmp_path / "arkiv", "--docx")
+    packages = archive_json(workspace, tmp_path / "arkiv", "--docx", "--alla")
     assert len(packages) == 2 and {p["handlingar"] for p in packages} == {1, 2}
     for p in packages:
         pkg = Path(p["sokvag"])
@@ -106,7 +106,7 @@ def test_archive_packages_pass_the_eark_validator(workspace, orgnr, registered, 
 def test_odd_title_gives_valid_encoded_links_that_round_trip(workspace, orgnr, tmp_path):
     src = write_yaml(workspace / "inbox", "odd.yaml", example("uppdragshandling") | {"rubrik": ODD_TITLE})
     assert run(workspace, "render", str(src)).exit_code == 0
-    [p] = archive_json(workspace, tmp_path / "arkiv", "--docx")
+    [p] = archive_json(workspace, tmp_path / "arkiv", "--docx", "--alla")
     pkg = Path(p["sokvag"])
     data = [f.name for f in pkg.glob("representations/*/data/*")]
     assert data and all(c in name for name in data for c in "]#%&'😀åÄ")
@@ -139,7 +139,7 @@ def test_no_organisation_number_warns_and_leaves_the_note_out(workspace, tmp_pat
     set_organisation_number(workspace, "")
     src = write_yaml(workspace / "inbox", "b.yaml", example("beslut"))
     assert run(workspace, "render", str(src)).exit_code == 0
-    r = run(workspace, "archive", "--out", str(tmp_path / "arkiv"), "--json")
+    r = run(workspace, "archive", "--out", str(tmp_path / "arkiv"), "--json", "--alla")
     assert r.exit_code == 0, r.output
     assert "organisationsnummer" in r.stderr and "SIP14" in r.stderr
     [p] = [json.loads(line) for line in r.stdout.splitlines()]
@@ -217,7 +217,7 @@ def test_each_file_is_hashed_once(workspace, orgnr, registered, tmp_path, monkey
         return real_open(file, mode, *args, **kwargs)
 
     monkeypatch.setattr(archive_mod, "open", counting_open, raising=False)
-    packages = archive_json(workspace, tmp_path / "arkiv", "--docx")
+    packages = archive_json(workspace, tmp_path / "arkiv", "--docx", "--alla")
     assert reads and max(reads.values()) == 1, reads
     outbox = [f for f in reads if f.startswith(str(workspace / "outbox"))]
     assert len(outbox) == len([f for p in packages for f in Path(p["sokvag"]).glob("representations/*/data/*")])

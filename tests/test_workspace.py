@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, example, set_setting, write_yaml
-from docgen.cli import DOC_KEYS, cli
+from docgen.cli import cli
+from docgen.docrow import KEYS as DOC_KEYS
 from docgen.config import SETTINGS, load_config
 
 

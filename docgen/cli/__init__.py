@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 from datetime import date
@@ -16,23 +15,10 @@ from ..config import load_config
 from ..errors import DocgenError
 from ..plugins import Plugins
 
-#: The keys of every JSON line that describes a document (render, validate, registry list): always all of them.
-DOC_KEYS = ("kalla", "status", "diarienummer", "extern", "lopnummer", "version", "dokumenttyp", "rubrik", "datum", "enhet",
-            "registrerad", "motpart", "beskrivning", "sekretess", "filer", "utskick", "varningar", "problem", "fel")
-
-
-def doc_json(**values) -> str:
-    """One JSON line with exactly DOC_KEYS (None where a command has nothing to say)."""
-    unknown = set(values) - set(DOC_KEYS)
-    if unknown:
-        raise ValueError(f"not document keys: {unknown}")
-    return json.dumps({k: values.get(k) for k in DOC_KEYS}, ensure_ascii=False)
-
-
 class DateType(click.ParamType):
     """A YYYY-MM-DD date, refused clearly when it is not one."""
 
-    name = "ÅÅÅÅ-MM-DD"
+    name = "YYYY-MM-DD"  # the help is in English
 
     def convert(self, value, param, ctx):
         if isinstance(value, date):
@@ -66,6 +52,18 @@ class Context:
         if self._plugins is None:
             self._plugins = Plugins(self.config)
         return self._plugins
+
+    @property
+    def plugins_anywhere(self):
+        """The workspace's plugins, or outside any workspace the installed ones (for `new` and `schema`)."""
+        from ..config import find_workspace
+
+        if self._plugins is None and not self.workspace:
+            try:
+                find_workspace(None)
+            except DocgenError:
+                self._plugins = Plugins(None)
+        return self.plugins
 
     @property
     def store(self):

@@ -12,9 +12,9 @@ import click
 from ..config import CONFIG_NAME, config_text, effective
 from ..errors import ConfigError
 from ..model import DocStatus, ErrorKind
-from ..pipeline import THREADS_PER_WORKER
 from ..plugins import Plugins
-from . import Context, cli, doc_json
+from ..docrow import from_registry, row, to_json
+from . import Context, cli
 
 EXAMPLE_LISTS = """# Named distribution lists (sändlistor): an input names one with `- lista: NAME` under skickas_till.
 # Lists may include other lists (`- lista: OTHER`); a cycle is an error. The names below are examples.
@@ -61,11 +61,15 @@ def init(obj: Context, directory, organisation):
                f"Nästa steg / next: cd {ws} && docgen types && docgen new TYP > inbox/ny.yaml")
 
 
-@cli.command("config")
+@cli.group("config", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per setting.")
-@click.pass_obj
-def config_cmd(obj: Context, as_json):
-    """Print the effective settings and where each came from (docgen.toml or the default)."""
+@click.pass_context
+def config_cmd(ctx, as_json):
+    """Print the effective settings and where each came from (docgen.toml or the default);
+    `docgen config set SECTION.KEY VALUE` changes one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj: Context = ctx.obj
     rows = effective(obj.config, obj.plugins.settings())
     click.echo(f"# {obj.config.file}" if not as_json else "", nl=not as_json)
     section = None
@@ -86,10 +90,26 @@ def config_cmd(obj: Context, as_json):
         click.echo(f"\n# {describe(obj.config)}")
 
 
-def _type_or_fail(obj: Context, name: str):
-    dtype = obj.plugins.get(name)
+@config_cmd.command("set")
+@click.argument("name", metavar="SECTION.KEY")
+@click.argument("value")
+@click.pass_obj
+def config_set(obj: Context, name, value):
+    """Set one setting in docgen.toml, in its section (VALUE in TOML: "text", 3, true, ["A", "B"]; a bare
+    word is text). The file is checked first: a wrong value changes nothing."""
+    from ..configedit import set_setting
+
+    path, section, key = set_setting(obj.workspace, name, value)
+    click.echo(f"{path}: [{section}] {key} satt / set")
+
+
+def _type_or_fail(obj: Context, name: str, anywhere: bool = False):
+    plugins = obj.plugins_anywhere if anywhere else obj.plugins
+    dtype = plugins.get(name)
     if dtype is None:
-        raise click.BadParameter(f"unknown document type {name!r}; known: {', '.join(obj.plugins.types)}", param_hint="TYPE")
+        known = ", ".join(plugins.types)
+        raise click.BadParameter(f"okänd dokumenttyp {name!r}; kända: {known}\nunknown document type {name!r}; known: {known}",
+                                 param_hint="TYPE")
     return dtype
 
 
@@ -105,13 +125,33 @@ def types(obj: Context):
 @cli.command()
 @click.argument("type_name", metavar="TYPE")
 @click.option("--variant", help="Layout variant, for types that have several.")
+@click.option("--json", "as_json", is_flag=True, help="The example as JSON (for the HTTP API: POST /api/dokument).")
 @click.pass_obj
-def new(obj: Context, type_name, variant):
-    """Print a commented example input for TYPE."""
-    dtype = _type_or_fail(obj, type_name)
+def new(obj: Context, type_name, variant, as_json):
+    """Print a commented example input for TYPE (works outside a workspace too).
+
+    A type without an example gets a skeleton of its schema's fields, with a note saying so on stderr."""
+    from ..skeleton import skeleton
+
+    dtype = _type_or_fail(obj, type_name, anywhere=True)
     if variant and variant not in dtype.cls.variants:
-        raise click.BadParameter(f"{type_name} has no variant {variant!r}; variants: {', '.join(dtype.cls.variants) or '(none)'}")
-    click.echo(dtype.instance.example_text(variant), nl=False)
+        _no_variant(type_name, variant, dtype)
+    text = dtype.instance.example_text(variant)
+    if not text.strip():
+        click.echo(f"{type_name} har inget exempel; här är ett skelett av schemat (`docgen schema {type_name}`).\n"
+                   f"{type_name} has no example; here is a skeleton of its schema.", err=True)
+        text = skeleton(dtype.cls, variant)
+    if as_json:
+        import yaml
+
+        text = json.dumps(yaml.safe_load(text), ensure_ascii=False, indent=2, default=str) + "\n"
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+def _no_variant(type_name: str, variant: str, dtype) -> None:
+    variants = ", ".join(dtype.cls.variants)
+    raise click.BadParameter(f"{type_name} har ingen variant {variant!r}; varianter: {variants or '(inga)'}\n"
+                             f"{type_name} has no variant {variant!r}; variants: {variants or '(none)'}")
 
 
 @cli.group()
@@ -129,7 +169,7 @@ def template_copy(obj: Context, type_name, variant):
     Edit the copy in Word; keep the tags docgen relies on (docgen checks them at every start)."""
     dtype = _type_or_fail(obj, type_name)
     if variant and variant not in dtype.cls.variants:
-        raise click.BadParameter(f"{type_name} has no variant {variant!r}; variants: {', '.join(dtype.cls.variants) or '(none)'}")
+        _no_variant(type_name, variant, dtype)
     name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
     source = dtype.cls.package_files() / name
     folder = obj.config.path("mallar")
@@ -143,12 +183,68 @@ def template_copy(obj: Context, type_name, variant):
     click.echo(f"{target}  (kopia av / copy of {type_name}: {name})")
 
 
+@template.command("new")
+@click.argument("type_name", metavar="TYPE")
+@click.option("--variant", help="The layout variant whose template to make, for types that have several.")
+@click.pass_obj
+def template_new(obj: Context, type_name, variant):
+    """Write a minimal template for TYPE (a plugin's type without one) into the workspace's templates folder:
+    the letterhead, the tags docgen relies on, one line per field of the type. Never overwrites."""
+    from ..templatenew import letterhead_source, minimal_template
+
+    dtype = _type_or_fail(obj, type_name)
+    if variant and variant not in dtype.cls.variants:
+        _no_variant(type_name, variant, dtype)
+    name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
+    folder = obj.config.path("mallar")
+    if folder is None:
+        raise ConfigError("[sokvagar] mallar är tomt: ingen mapp för egna mallar.\n[sokvagar] mallar is empty: no templates folder.")
+    existing = [d / name for d in [folder, *map(Path, dtype.cls.template_dirs), dtype.cls.package_files()] if (d / name).is_file()]
+    if existing:
+        raise ConfigError(f"mallen finns redan: {existing[0]}; inget skrevs (`docgen template copy {type_name}` kopierar den).\n"
+                          f"the template already exists: {existing[0]}; nothing was written "
+                          f"(`docgen template copy {type_name}` copies it).")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(minimal_template(dtype.cls, letterhead_source(obj.plugins)))
+    click.echo(f"{folder / name}  (ny mall / new template for {type_name}; `docgen template names {type_name}` "
+               "visar namnen den kan använda / shows the names it may use)")
+
+
+@template.command("names")
+@click.argument("type_name", metavar="TYPE")
+@click.option("--variant", help="The layout variant, for types that have several.")
+@click.pass_obj
+def template_names(obj: Context, type_name, variant):
+    """List the names a template of TYPE may use (its context) and the tags it must carry."""
+    from ..steps.render import REQUIRED_TAGS, Renderer
+    from ..templatenames import RENDERER_NAMES, known_names
+
+    dtype = _type_or_fail(obj, type_name)
+    if variant and variant not in dtype.cls.variants:
+        _no_variant(type_name, variant, dtype)
+    name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
+    renderer = Renderer(obj.config, obj.plugins)
+    names = known_names(renderer, dtype, name, renderer.env.globals) - RENDERER_NAMES - set(renderer.env.globals)
+    click.echo(f"# {type_name}: {name}")
+    click.echo("# måste finnas / must be there: " + ", ".join(REQUIRED_TAGS))
+    for n in sorted(names):
+        click.echo(n)
+
+
 @cli.command()
 @click.argument("type_name", metavar="TYPE")
 @click.pass_obj
 def schema(obj: Context, type_name):
     """Print the JSON Schema of TYPE's input (for editors' autocompletion)."""
-    click.echo(json.dumps(_type_or_fail(obj, type_name).cls.full_schema(), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(_type_or_fail(obj, type_name, anywhere=True).cls.full_schema(), ensure_ascii=False, indent=2))
+
+
+def _external(config, diarienummer: str | None) -> bool:
+    """Whether a diarienummer is in one of the records system's series (``[numrering] externa_serier``)."""
+    from ..steps.validate import dnr_regex
+
+    m = dnr_regex(config.numbering["format"]).match(diarienummer or "")
+    return bool(m and m["serie"] in config.numbering["externa_serier"])
 
 
 @cli.command("validate")
@@ -158,7 +254,7 @@ def schema(obj: Context, type_name):
 def validate_cmd(obj: Context, files, as_json):
     """Check input files exactly as render does before it takes a number (schema, attachments,
     distribution, diarium, the DOCX itself), without numbering, converting or registering."""
-    from ..pipeline import Engine
+    from ..pipeline import THREADS_PER_WORKER, Engine  # imported when used: every command starts faster
 
     failed = 0
     with Engine(obj.config, obj.plugins) as engine:
@@ -167,10 +263,11 @@ def validate_cmd(obj: Context, files, as_json):
             if not outcome.ok:
                 failed += 1
             if as_json:
-                click.echo(doc_json(kalla=f, status="ok" if outcome.ok else "fel", dokumenttyp=outcome.dokumenttyp,
-                                    rubrik=outcome.rubrik, datum=outcome.datum, enhet=outcome.enhet,
-                                    diarienummer=outcome.diarienummer, problem=outcome.problems,
-                                    fel=outcome.error))
+                click.echo(to_json(row(kalla=f, status="ok" if outcome.ok else "fel", dokumenttyp=outcome.dokumenttyp,
+                                       rubrik=outcome.rubrik, datum=outcome.datum, enhet=outcome.enhet,
+                                       diarienummer=outcome.diarienummer,
+                                       extern=_external(obj.config, outcome.diarienummer),
+                                       problem=outcome.problems or None, fel=outcome.error)))
             elif outcome.ok:
                 click.echo(f"OK   {f} ({outcome.dokumenttyp})")
             else:
@@ -186,15 +283,21 @@ def validate_cmd(obj: Context, files, as_json):
 @click.pass_obj
 def render(obj: Context, files, as_json, jobs):
     """Render input files: number, DOCX, PDF/A, register, write to the outbox."""
-    from ..pipeline import Engine
+    from ..pipeline import THREADS_PER_WORKER, Engine  # imported when used: every command starts faster
 
-    def result_json(r) -> str:
+    def result_json(engine, r) -> str:
+        render_part = dict(kalla=r.source, filer=r.files or None, utskick=r.deliveries or None,
+                           varningar=(r.warnings + r.delivery_errors) or None, problem=r.problems or None, fel=r.error)
+        if r.ok and not r.draft:  # the diarium's row, as `registry list` gives it
+            from ..registrar.search import list_documents
+
+            found = [x for x in list_documents(engine.store, dnr=r.diarienummer) if x["lopnummer"] == r.lopnummer]
+            if found:
+                return to_json(from_registry(found[0], **render_part))
         status = ("utkast" if r.draft else DocStatus.REGISTERED) if r.ok else ("dubblett" if r.error_kind == ErrorKind.DUPLICATE else "fel")
-        return doc_json(kalla=r.source, status=status, diarienummer=r.diarienummer, lopnummer=r.lopnummer,
-                        version=r.version, dokumenttyp=r.dokumenttyp, rubrik=r.rubrik, datum=r.datum, enhet=r.enhet,
-                        filer=r.files or None,
-                        utskick=r.deliveries or None, varningar=(r.warnings + r.delivery_errors) or None,
-                        problem=r.problems or None, fel=r.error)
+        return to_json(row(status=status, diarienummer=r.diarienummer, extern=_external(obj.config, r.diarienummer),
+                           lopnummer=r.lopnummer, version=r.version, dokumenttyp=r.dokumenttyp, rubrik=r.rubrik, datum=r.datum,
+                           enhet=r.enhet, **render_part))
 
     failed = 0
     with Engine(obj.config, obj.plugins, workers=jobs) as engine:
@@ -203,7 +306,7 @@ def render(obj: Context, files, as_json, jobs):
                 if not result.ok or result.delivery_errors:
                     failed += 1
                 if as_json:
-                    click.echo(result_json(result))
+                    click.echo(result_json(engine, result))
                 elif result.ok:
                     label = "UTKAST" if result.draft else f"{result.diarienummer} handling {result.lopnummer} v{result.version}"
                     click.echo(f"OK   {result.source} → {label}")

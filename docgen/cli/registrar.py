@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from ..model import DocStatus
-from ..pipeline import THREADS_PER_WORKER
-from . import DATE, Context, cli, doc_json
+from ..docrow import from_registry, to_json
+from . import DATE, Context, cli
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -29,7 +29,7 @@ def registry():
 @click.option("--ar", type=click.IntRange(1900, 2100), help="Year of the diarienummer.")
 @click.option("--fran", type=DATE, help="Documents dated on or after YYYY-MM-DD.")
 @click.option("--till", type=DATE, help="Documents dated on or before YYYY-MM-DD.")
-@click.option("--status", type=click.Choice([DocStatus.REGISTERED, DocStatus.VOIDED, DocStatus.ARCHIVED]),
+@click.option("--status", type=click.Choice([DocStatus.REGISTERED.value, DocStatus.VOIDED.value, DocStatus.ARCHIVED.value]),
               help="Only documents with this status.")
 @click.option("--text", help="Words in the title.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document (the same keys as render --json).")
@@ -42,16 +42,13 @@ def registry_list(obj: Context, typ, serie, ar, fran, till, status, text, as_jso
                           status=status, text=text)
     if as_json:
         for r in rows:
-            click.echo(doc_json(status=r["status"], diarienummer=r["diarienummer"], extern=bool(r["extern"]), lopnummer=r["lopnummer"],
-                                version=r["version"], dokumenttyp=r["dokumenttyp"], rubrik=r["rubrik"], datum=r["datum"],
-                                enhet=r["enhet"], registrerad=r["registrerad"], motpart=r["motpart"], beskrivning=r["beskrivning"],
-                                sekretess=json.loads(r["sekretess"]) if r.get("sekretess") else None))
+            click.echo(to_json(from_registry(r)))
         return
     for r in rows:
         click.echo(f"{r['diarienummer']:<16} {r['lopnummer']:>3}  {r['datum']}  {r['dokumenttyp']:<16} {r['status']:<11} "
                    f"v{r['version'] or '-'}  {r['rubrik']}" + ("  [externt]" if r["extern"] else ""))
         click.echo(f"{'':<22}registrerad {r['registrerad'] or '-'}; motpart: {r['motpart'] or '-'}")
-    click.echo(f"{len(rows)} handlingar")
+    click.echo(f"{len(rows)} handlingar / documents")
 
 
 @registry.command("show")
@@ -103,7 +100,7 @@ def _filters(f):
 @click.pass_obj
 def regenerate(obj: Context, typ, serie, ar, fran, till, text, dnr, jobs, dry_run, force):
     """Re-render registered documents from their input snapshots: same number, a new version."""
-    from ..pipeline import Engine
+    from ..pipeline import THREADS_PER_WORKER, Engine  # imported when used: every command starts faster
     from ..registrar.regenerate import plan, regenerate_one, select
 
     with Engine(obj.config, obj.plugins, workers=jobs) as engine:
@@ -112,7 +109,8 @@ def regenerate(obj: Context, typ, serie, ar, fran, till, text, dnr, jobs, dry_ru
         if dry_run:
             for i in items:
                 click.echo(f"{i.action:<11} {i.label}  {i.row['rubrik']}  — {i.reason}")
-            click.echo(f"{len(todo)} would be regenerated, {len(items) - len(todo)} left as they are")
+            click.echo(f"{len(todo)} skulle regenereras, {len(items) - len(todo)} lämnas som de är\n"
+                       f"{len(todo)} would be regenerated, {len(items) - len(todo)} left as they are")
             return
         done = []
         tty = sys.stdout.isatty()
@@ -167,10 +165,15 @@ def verify(obj: Context, archive_dir):
 @_filters
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the packages.")
 @click.option("--docx/--no-docx", default=None, help="Add the DOCX files as a second representation (default: [arkiv] docx).")
+@click.option("--alla", "--all", "everything", is_flag=True,
+              help="Archive every registered document (without a filter, required when not asked on a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per package.")
 @click.pass_obj
-def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, docx, as_json):
-    """Build archival packages (FGS Paketstruktur 2.0 / E-ARK SIP), one per case, and mark them archived."""
+def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, docx, everything, as_json):
+    """Build archival packages (FGS Paketstruktur 2.0 / E-ARK SIP), one per case, and mark them archived.
+
+    Archived documents are never changed again (no regeneration): without a filter, give --alla (or
+    confirm on a terminal)."""
     from ..registrar.archive import archive
     from ..registrar.search import list_documents
 
@@ -178,7 +181,22 @@ def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, do
     rows = list_documents(reg, typ=typ, serie=serie, ar=ar, fran=fran, till=till, status=DocStatus.REGISTERED, text=text, dnr=dnr)
     cases = sorted({r["diarienummer"] for r in rows})
     if not cases:
-        raise click.UsageError("no registered (not yet archived) documents match")
+        click.echo("Inget att arkivera: inga registrerade (ännu inte arkiverade) handlingar matchar.\n"
+                   "Nothing to archive: no registered (not yet archived) documents match.")
+        return
+    unfiltered = not any((typ, serie, ar, fran, till, text, dnr))
+    if unfiltered and not everything:
+        what_sv = f"hela diariet: {len(cases)} ärenden, {len(rows)} handlingar"
+        what_en = f"the whole diarium: {len(cases)} cases, {len(rows)} documents"
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise click.UsageError(f"utan filter arkiveras {what_sv}; arkiverade handlingar kan inte regenereras. "
+                                   "Ange ett filter (--dnr, --ar, --typ …) eller --alla.\n"
+                                   f"without a filter this archives {what_en}; archived documents can no longer be "
+                                   "regenerated. Give a filter (--dnr, --ar, --typ …) or --alla.")
+        if not click.confirm(f"Arkivera {what_sv}? Arkiverade handlingar kan inte regenereras.\n"
+                             f"Archive {what_en}? Archived documents can no longer be regenerated.", default=False):
+            click.echo("Inget arkiverades. / Nothing was archived.")
+            sys.exit(1)
     use_docx = obj.config.section("arkiv").get("docx", False) if docx is None else docx
     for p in archive(reg, obj.config, cases, Path(out_dir), docx=use_docx, plugins=obj.plugins):
         click.echo(json.dumps(p, ensure_ascii=False) if as_json else f"{p['diarienummer']}: {p['handlingar']} handling(ar) → {p['sokvag']}")

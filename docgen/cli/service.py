@@ -88,13 +88,20 @@ def send(obj: Context, diarienummer, again):
     from ..store import deliveries
 
     if not obj.config.section("smtp").get("server"):
-        raise click.UsageError("no SMTP server configured ([smtp] server in docgen.toml); messages stay as .eml files")
+        raise click.UsageError("ingen SMTP-server är inställd ([smtp] server i docgen.toml); meddelandena stannar som .eml-filer\n"
+                               "no SMTP server configured ([smtp] server in docgen.toml); messages stay as .eml files")
     reg = obj.store
     for delivery_id in again:
         with reg.tx() as conn:
             if not deliveries.send_again(conn, delivery_id):
-                raise click.UsageError(f"utskick {delivery_id} är inte oklart / delivery {delivery_id} is not uncertain "
-                                       "(see `docgen registry show DNR`)")
+                status = deliveries.status_of(conn, delivery_id)
+                if status is None:
+                    raise click.UsageError(f"det finns inget utskick {delivery_id}; id står i `docgen registry show DNR` "
+                                           f"(utskick ID status …)\nthere is no delivery {delivery_id}; the id is in "
+                                           "`docgen registry show DNR` (utskick ID status …)")
+                raise click.UsageError(f"utskick {delivery_id} är {status}, inte oklart: bara ett oklart utskick skickas igen\n"
+                                       f"delivery {delivery_id} is {status}, not uncertain (oklar): only an uncertain "
+                                       "delivery is sent again")
     with Heartbeat(reg, "send"):  # the deliveries this process claims are its own while it beats
         outcomes = send_unsent(reg, obj.config, diarienummer=diarienummer)
     for o in outcomes:

@@ -130,7 +130,9 @@ def type_metadata(plugins, dokumenttyp: str, data: dict) -> dict:
     try:
         meta = loaded.instance.archive_metadata(data) or {}
     except Exception as exc:  # a plugin bug must name the plugin
-        raise PluginError(f"document type {dokumenttyp!r} ({loaded.source}): archive_metadata failed: "
+        raise PluginError(f"dokumenttypen {dokumenttyp!r} ({loaded.source}): archive_metadata misslyckades: "
+                          f"{type(exc).__name__}: {exc}\n"
+                          f"document type {dokumenttyp!r} ({loaded.source}): archive_metadata failed: "
                           f"{type(exc).__name__}: {exc}") from exc
     return {"beslutad": str(meta["beslutad"]) if meta.get("beslutad") else None,
             "ansvariga": [str(a) for a in meta.get("ansvariga") or []]}
@@ -301,9 +303,10 @@ def build_package(store: Store, config: Config, diarienummer: str, out_dir: Path
     with store.read() as conn:
         case, docs = search.for_package(conn, diarienummer)
     if case is None:
-        raise RegistryError(f"no case {diarienummer!r}")
+        raise RegistryError(f"inget ärende {diarienummer!r}\nno case {diarienummer!r}")
     if not docs:
-        raise RegistryError(f"{diarienummer}: no registered document to archive (archived ones are not packaged twice)")
+        raise RegistryError(f"{diarienummer}: ingen registrerad handling att arkivera (arkiverade paketeras inte två gånger)\n"
+                            f"{diarienummer}: no registered document to archive (archived ones are not packaged twice)")
     package_id = f"{dnr_slug(diarienummer)}_{uuid.uuid4().hex[:12]}"
     package = out_dir / f".{package_id}.tmp"
     try:
@@ -340,7 +343,8 @@ def _build(store: Store, config: Config, case: dict, docs: list[dict], package: 
             dest.parent.mkdir(parents=True, exist_ok=True)
             digests[dest] = _copy_hashed(config.outbox / src, dest)
             if digests[dest] != f["sha256"]:
-                raise RegistryError(f"{f['sokvag']}: checksum differs from the diarium; run `docgen verify` before archiving")
+                raise RegistryError(f"{f['sokvag']}: kontrollsumman skiljer sig från diariets; kör `docgen verify` före arkiveringen\n"
+                                    f"{f['sokvag']}: checksum differs from the diarium; run `docgen verify` before archiving")
             reps[rep].append(dest)
             files_by_doc.setdefault(d["id"], []).append((rep, dest))
     for xsd in sorted(SCHEMAS.glob("*.xsd")):

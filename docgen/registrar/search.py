@@ -51,5 +51,6 @@ def format_case(case: dict) -> str:
             for u in v["utskick"]:
                 when = f" {u['expedierad']}" if u.get("expedierad") else ""
                 out.append(f"      utskick {u['status']:<12}{when} {u['syfte']}: {u['namn']} {u['epost'] or ''}"
-                           + (f" — {u['resultat']}" if u.get("resultat") and u["status"] != DeliveryStatus.SENT else ""))
+                           + (f" — {u['resultat']}" if u.get("resultat") and u["status"] != DeliveryStatus.SENT else "")
+                           + f"  [id {u['id']}]")
     return "\n".join(out)

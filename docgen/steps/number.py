@@ -43,13 +43,21 @@ class DuplicateInput(DocgenError):
         #: the source (input name) of the version already registered for this input
         self.registered_from = registered_from
         if status == DocStatus.RESERVED:
-            msg = (f"{source}: samma indata behandlas redan som {diarienummer} handling {lopnummer}. / "
-                   f"the same input is already being processed as {diarienummer} document {lopnummer}.")
+            self.sv = f"samma indata behandlas redan som {diarienummer} handling {lopnummer}."
+            self.en = f"the same input is already being processed as {diarienummer} document {lopnummer}."
+            self.fix_sv = self.fix_en = ""
         else:
-            msg = (f"{source}: dubblett — samma indata är redan registrerad som {diarienummer} handling {lopnummer}. "
-                   f"Använd `docgen regenerate` för en ny version. / duplicate: the same input is already "
-                   f"registered as {diarienummer} document {lopnummer}; use `docgen regenerate` for a new version.")
+            self.sv = f"dubblett — samma indata är redan registrerad som {diarienummer} handling {lopnummer}."
+            self.en = f"duplicate: the same input is already registered as {diarienummer} document {lopnummer}."
+            self.fix_sv, self.fix_en = ("använd `docgen regenerate` för en ny version.",
+                                        "use `docgen regenerate` for a new version.")
+        cap = lambda text: text[:1].upper() + text[1:]  # noqa: E731 - a sentence after a full stop
+        msg = f"{source}: {self.sv} {cap(self.fix_sv)}".rstrip() + "\n" + f"{source}: {self.en} {cap(self.fix_en)}".rstrip()
         super().__init__(msg)
+
+    def problem(self):
+        """The duplicate as a Problem: each text in one language."""
+        return problem("", self.sv, self.en, self.fix_sv, self.fix_en)
 
 
 #: Owners known to be dead in this context (the job queue's previous attempt at this input).

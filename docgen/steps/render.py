@@ -346,9 +346,9 @@ class Renderer:
         for dtype in self.plugins.types.values():
             for name in dtype.cls.template_names():
                 path = self.find_template(dtype, name)
-                self.check_template(path)
+                self.check_template(path, dtype, name)
 
-    def check_template(self, path) -> None:
+    def check_template(self, path, dtype=None, name: str = "") -> None:
         blob, _ = self.template(path)
         try:
             tpl = CachedDocxTemplate(io.BytesIO(blob))
@@ -361,10 +361,24 @@ class Renderer:
         lacking = [f"{tag} ({what})" for tag, what in REQUIRED_TAGS.items() if tag not in used]
         if lacking:
             raise ConfigError(f"mallen / template {path} saknar / lacks: " + "; ".join(lacking))
+        if dtype is not None:
+            from ..templatenames import known_names
 
-    def context(self, doc, diarienummer: str | None, distribution: list[dict], extra: dict | None = None) -> dict:
+            known = known_names(self, dtype, name, self.env.globals)
+            unknown = sorted(set(used) - known)
+            if unknown:
+                listed = ", ".join(sorted(n for n in known if not n.startswith("_")))
+                raise ConfigError(
+                    f"mallen {path} använder namn som dokumenttypen {dtype.name} inte har: {', '.join(unknown)}. "
+                    f"Namnen den har: {listed}.\n"
+                    f"the template {path} uses names the document type {dtype.name} does not have: "
+                    f"{', '.join(unknown)}. The names it has: {listed}.")
+
+    def context(self, doc, diarienummer: str | None, distribution: list[dict], extra: dict | None = None,
+                own: bool = True) -> dict:
+        """The template context: the type's own (``own``) and what the engine adds."""
         data = doc.data
-        ctx = dict(doc.type.instance.context(data))
+        ctx = dict(doc.type.instance.context(data)) if own else {}
         unit = data.get("enhet") or self.config.units[0]
         letterhead = self.config.letterhead(unit)
         labels = doc.type.instance.label_texts()

@@ -98,8 +98,14 @@ def dnr_regex(fmt: str) -> re.Pattern:
     return re.compile("^" + out + "$")
 
 
-def _describe(schema: dict, name: str) -> str:
-    desc = (schema.get("properties", {}).get(name) or {}).get("description", "")
+def description(schema: dict, lang: str) -> str:
+    """A schema's description in one language: ``description`` is Swedish, ``x-description-en`` English. A schema
+    with only one of them is quoted only in that language's message, never in the other's."""
+    return (schema.get("description", "") if lang == "sv" else schema.get("x-description-en", "")) or ""
+
+
+def _describe(schema: dict, name: str, lang: str) -> str:
+    desc = description(schema.get("properties", {}).get(name) or {}, lang)
     return f" ({desc})" if desc else ""
 
 
@@ -119,9 +125,9 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
         for name in val:
             if isinstance(inst, dict) and name not in inst:
                 sub = join_path(path, name)
-                desc = _describe(err.schema, name)
                 out.append(problem(sub, "obligatoriskt fält saknas.", "required field is missing.",
-                                   f"lägg till `{name}:`{desc}.", f"add `{name}:`{desc}.", line))
+                                   f"lägg till `{name}:`{_describe(err.schema, name, 'sv')}.",
+                                   f"add `{name}:`{_describe(err.schema, name, 'en')}.", line))
         return out
     if v == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
@@ -142,9 +148,16 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
         want = val if isinstance(val, list) else [val]
         sv = " eller ".join(TYPE_NAMES.get(t, (t, t))[0] for t in want)
         en = " or ".join(TYPE_NAMES.get(t, (t, t))[1] for t in want)
-        return [problem(path, f"ska vara {sv}, inte {shorten(inst)}.", f"must be {en}, not {shorten(inst)}.",
-                        "ändra värdet." if "string" not in want else "sätt texten inom citattecken om den ser ut som ett tal eller datum.",
-                        "change the value." if "string" not in want else "put the text in quotes if it looks like a number or a date.", line)]
+        if "string" in want and isinstance(inst, dict) and len(inst) == 1:  # `- text: …` where a plain text belongs
+            key = next(iter(inst))
+            fix_sv = f"skriv texten direkt, utan `{key}:` (t.ex. `- Texten här`)."
+            fix_en = f"write the text itself, without `{key}:` (e.g. `- The text here`)."
+        elif "string" in want:
+            fix_sv = "sätt texten inom citattecken om den ser ut som ett tal eller datum."
+            fix_en = "put the text in quotes if it looks like a number or a date."
+        else:
+            fix_sv, fix_en = "ändra värdet.", "change the value."
+        return [problem(path, f"ska vara {sv}, inte {shorten(inst)}.", f"must be {en}, not {shorten(inst)}.", fix_sv, fix_en, line)]
     if v in ("enum", "const"):
         options = val if v == "enum" else [val]
         listed = ", ".join(str(o) for o in options)
@@ -175,9 +188,9 @@ def _translate(err, loaded: LoadedInput) -> list[Problem]:
     if v == "maxItems":
         return [problem(path, f"listan får ha högst {val} rader.", f"the list may have at most {val} items.", "", "", line)]
     if v == "pattern":
-        desc = err.schema.get("description", "")
         return [problem(path, f"{shorten(inst)} har fel form.", f"{shorten(inst)} has the wrong form.",
-                        desc or f"mönster: {val}", desc or f"pattern: {val}", line)]
+                        description(err.schema, "sv") or f"mönster: {val}", description(err.schema, "en") or f"pattern: {val}",
+                        line)]
     if v in ("minimum", "maximum"):
         word = ("minst", "at least") if v == "minimum" else ("högst", "at most")
         return [problem(path, f"ska vara {word[0]} {val}.", f"must be {word[1]} {val}.", "", "", line)]
@@ -307,56 +320,92 @@ def _engine_checks(data: dict, dtype: LoadedType, config: Config, loaded: Loaded
     return out
 
 
-def validate(loaded: LoadedInput, plugins: Plugins, config: Config) -> Document:
-    """Check an input; return the Document, or raise InputError with every problem found."""
+def _order(problems: list[Problem], loaded: LoadedInput) -> list[Problem]:
+    """Problems without repeats, in the order of the file's lines."""
+    unique: dict[tuple, Problem] = {}
+    for p in problems:
+        if p.line is None:
+            p.line = loaded.line_of(p.field)
+        unique.setdefault((p.field, p.sv), p)
+    return sorted(unique.values(), key=lambda p: (p.line is None, p.line or 0, p.field))
+
+
+def collect(loaded: LoadedInput, plugins: Plugins, config: Config) -> tuple[Document | None, list[Problem]]:
+    """Check an input: the Document (None when its type is unknown) and every problem found.
+
+    The type's own checks run when the schema accepted the input (they may rely on its shape)."""
     data = loaded.data
     known = ", ".join(plugins.types) or "(inga)"
     name = data.get("dokumenttyp")
     if name is None:
-        raise InputError(loaded.source, [problem(
+        return None, [problem(
             "dokumenttyp", "fältet dokumenttyp saknas, så typen av dokument är okänd.",
             "the field dokumenttyp is missing, so the kind of document is unknown.",
-            f"lägg till `dokumenttyp:` med en av: {known}.", f"add `dokumenttyp:` with one of: {known}.", 1)])
+            f"lägg till `dokumenttyp:` med en av: {known}.", f"add `dokumenttyp:` with one of: {known}.", 1)]
     dtype = plugins.get(name) if isinstance(name, str) else None
     if dtype is None:
         close = difflib.get_close_matches(str(name), list(plugins.types), n=1, cutoff=0.5)
         hint = f"menade du `{close[0]}`? " if close else ""
         hint_en = f"did you mean `{close[0]}`? " if close else ""
-        raise InputError(loaded.source, [problem(
+        return None, [problem(
             "dokumenttyp", f"okänd dokumenttyp {shorten(name)}.", f"unknown document type {shorten(name)}.",
-            f"{hint}Kända typer: {known}.", f"{hint_en}Known types: {known}.", loaded.line_of("dokumenttyp"))])
+            f"{hint}Kända typer: {known}.", f"{hint_en}Known types: {known}.", loaded.line_of("dokumenttyp"))]
     problems: list[Problem] = []
     for err in sorted(_validator(dtype.cls).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         problems.extend(_translate(err, loaded))
+    schema_ok = not problems
     problems.extend(_engine_checks(data, dtype, config, loaded, list(problems)))
-    if not problems:
+    if schema_ok:
         problems.extend(dtype.instance.check(data))
-    if problems:
-        unique: dict[tuple, Problem] = {}
-        for p in problems:
-            if p.line is None:
-                p.line = loaded.line_of(p.field)
-            unique.setdefault((p.field, p.sv), p)
-        ordered = sorted(unique.values(), key=lambda p: (p.line is None, p.line or 0, p.field))
-        raise InputError(loaded.source, ordered)
     filled = dict(data)
     filled.setdefault("status", "slutlig")
     filled.setdefault("enhet", config.units[0])
     if "diarienummer" not in filled:
         filled.setdefault("serie", config.numbering["standardserie"])
-    return Document(source=loaded.source, data=filled, type=dtype, loaded=loaded)
+    return Document(source=loaded.source, data=filled, type=dtype, loaded=loaded), _order(problems, loaded)
+
+
+def validate(loaded: LoadedInput, plugins: Plugins, config: Config) -> Document:
+    """Check an input; return the Document, or raise InputError with every problem found."""
+    doc, problems = collect(loaded, plugins, config)
+    if problems:
+        raise InputError(loaded.source, problems)
+    return doc
+
+
+def _touches(problems: list[Problem], name: str) -> bool:
+    return any(not p.field or p.field == name or p.field.startswith((name + ".", name + "[")) for p in problems)
 
 
 def run(job: Job, engine) -> Job:
-    """Validate the loaded input, expand its distribution, ask the diarium, and render the document once."""
+    """Validate the loaded input, expand its distribution, ask the diarium, and render the document once.
+
+    Every problem is reported at once: the schema's, the engine's, the distribution's (an unknown list) and
+    the diarium's (an unknown case), as far as each part of the input is well formed."""
     t = time.perf_counter()
-    doc = validate(job.loaded, engine.plugins, engine.config)
-    job.doc, job.distribution = doc, expand(doc, engine.lists)
+    doc, problems = collect(job.loaded, engine.plugins, engine.config)
+    if doc is None:
+        raise InputError(job.loaded.source, problems)
     o = job.outcome
-    o.dokumenttyp, o.rubrik, o.draft = doc.type.name, doc.data["rubrik"], doc.is_draft
-    o.datum, o.enhet = doc.data["datum"], doc.data.get("enhet")
-    if job.reservation is None:
-        number.precheck(engine.store, doc, engine.config)
+    if not problems:
+        o.dokumenttyp, o.rubrik, o.draft = doc.type.name, doc.data["rubrik"], doc.is_draft
+        o.datum, o.enhet = doc.data["datum"], doc.data.get("enhet")
+    distribution = []
+    if not _touches(problems, "skickas_till"):
+        try:
+            distribution = expand(doc, engine.lists)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if job.reservation is None and not _touches(problems, "diarienummer"):
+        try:
+            number.precheck(engine.store, doc, engine.config)
+        except InputError as exc:
+            if not problems:
+                raise
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(job.loaded.source, _order(problems, job.loaded))
+    job.doc, job.distribution = doc, distribution
     o.timings["validate"] = round((time.perf_counter() - t) * 1000, 1)
     t = time.perf_counter()
     job.rendered = engine.renderer.render(doc, job.distribution, {"bilagor": attachments.listing(doc.data)})

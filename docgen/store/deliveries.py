@@ -58,3 +58,8 @@ def send_again(conn, delivery_id: int) -> bool:
     return conn.execute(leverans.update().where(leverans.c.id == delivery_id,
                                                  leverans.c.status == DeliveryStatus.UNCERTAIN)
                         .values(status=DeliveryStatus.FAILED)).rowcount == 1
+
+
+def status_of(conn, delivery_id: int) -> str | None:
+    """The status of one delivery, or None when there is no delivery with that id."""
+    return conn.execute(select(leverans.c.status).where(leverans.c.id == delivery_id)).scalar()

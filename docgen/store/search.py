@@ -62,7 +62,7 @@ def case(conn, diarienummer: str) -> dict | None:
                 select(fil.c.typ, fil.c.sokvag, fil.c.sha256, fil.c.storlek).where(fil.c.version_id == v["id"])
                 .order_by(fil.c.typ))]
             v["utskick"] = [dict(r._mapping) for r in conn.execute(
-                select(leverans.c.syfte, leverans.c.namn, leverans.c.epost, leverans.c.status, leverans.c.resultat,
+                select(leverans.c.id, leverans.c.syfte, leverans.c.namn, leverans.c.epost, leverans.c.status, leverans.c.resultat,
                        leverans.c.expedierad, leverans.c.meddelande).where(leverans.c.version_id == v["id"])
                 .order_by(leverans.c.id))]
     out["handlingar"] = docs

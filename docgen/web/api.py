@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
+from ..docrow import registry_part
 from ..model import DocStatus
 from ..registrar.search import show_case
 from ..store import access, users
@@ -233,15 +234,9 @@ async def post_draft(request: Request, user: User = Depends(submitter)):
 def document_rows(request: Request, user: User, **filters) -> list[dict]:
     with request.app.state.engine.store.read() as conn:
         rows = access.documents(conn, user.roll, user.namn, **filters)
-    return [dict(r, sekretess=_secret(r["sekretess"]), extern=bool(r["extern"]), url=case_url(r["diarienummer"]),
+    return [dict(r, **registry_part(r), url=case_url(r["diarienummer"]),  # the diarium's part: docgen.docrow
                  pdf=file_url(r["diarienummer"], r["lopnummer"], "pdf") if r["status"] != DocStatus.VOIDED else None)
             for r in rows]
-
-
-def _secret(value: str | None) -> dict | None:
-    import json
-
-    return json.loads(value) if value else None
 
 
 DATE = Query(None, description="ÅÅÅÅ-MM-DD")
