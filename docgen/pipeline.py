@@ -22,7 +22,7 @@ from pathlib import Path
 from . import liveness
 from .config import Config
 from .files import disk_trouble, dnr_slug
-from .errors import ConversionError, DocgenError, InputError, shorten
+from .errors import ConversionError, DocgenError, InputError, readable, shorten
 from .model import ErrorKind, Job, Outcome
 from .office import OfficePool
 from .plugins import Plugins
@@ -145,11 +145,11 @@ class Engine:
 
     def process(self, path: str | Path, source: str | None = None) -> Outcome:
         """Produce one input file: number, DOCX, PDF, outbox, diarium, messages."""
-        return self.run(Job(source or str(path), Path(path)), NEW_INPUT)
+        return self.run(Job(readable(source or str(path)), Path(path)), NEW_INPUT)
 
     def check(self, path: str | Path, source: str | None = None) -> Outcome:
         """Every check ``process`` makes before it takes a number, and nothing else (`docgen validate`)."""
-        job = Job(source or str(path), Path(path))
+        job = Job(readable(source or str(path)), Path(path))
         outcome = self.run(job, CHECK)
         if outcome.ok:
             outcome.diarienummer = job.doc.data.get("diarienummer")

@@ -26,7 +26,13 @@ def doc_json(**values) -> str:
     unknown = set(values) - set(DOC_KEYS)
     if unknown:
         raise ValueError(f"not document keys: {unknown}")
-    return json.dumps({k: values.get(k) for k in DOC_KEYS}, ensure_ascii=False)
+    record = {k: values.get(k) for k in DOC_KEYS}
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a file name that is not UTF-8): \u escapes print anywhere
+        line = json.dumps(record)
+    return line
 
 
 class DateType(click.ParamType):

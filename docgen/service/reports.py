@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .. import liveness, owners
+from ..errors import readable
 from ..store import processes, reservations
 from ..load import INPUT_SUFFIXES
 from .claims import folders_of
@@ -38,6 +39,7 @@ def report_text(result: Outcome, original: str) -> str:
                 f"kontakta administratören.\n\n{original}: the file could not be processed: {result.error}\n"
                 f"Drop the file in the inbox again; if the error remains, contact the administrator.")
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    body = readable(body)  # a lone surrogate from a hostile input never stops the report being written
     return (f"{body}\n\n-- \ndocgen {stamp}. Rätta filen och lägg den i inkorgen igen. / "
             f"Correct the file and drop it in the inbox again.\n")
 
@@ -53,7 +55,7 @@ def document_entry(result: Outcome, original: str, total_ms: float, recovered: b
     if recovered:
         entry["recovered"] = True
     if not result.ok:
-        entry["error"] = (result.error or "").splitlines()[0][:300]
+        entry["error"] = readable((result.error or "").splitlines()[0][:300]) if result.error else ""
     return entry
 
 

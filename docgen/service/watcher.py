@@ -32,7 +32,7 @@ from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGroupe
 from watchdog.observers.polling import PollingObserver
 
 from .. import liveness
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, readable
 from ..files import disk_trouble
 from ..model import ErrorKind, Outcome
 from ..pipeline import THREADS_PER_WORKER, Engine
@@ -174,6 +174,17 @@ class Watcher:
         mode: submit it (the claim is finished when its job ends)."""
         if self.queued:
             return self._submit(claimed, recovered)
+        try:
+            return self._process(claimed, recovered)
+        except Exception as exc:  # a bug must not leave the input in the work folder with no word
+            log.error("internal error with %s; it is moved to the failed folder", claimed, exc_info=exc)
+            result = Outcome(source=source_of(claimed), error_kind=ErrorKind.INTERNAL,
+                             error=f"internt fel / internal error: {type(exc).__name__}: {readable(str(exc))[:300]}")
+            self.failed += 1
+            self._finish(claimed, result, report_text(result, claimed.name))
+            return result
+
+    def _process(self, claimed: Path, recovered: bool) -> Outcome:
         t0 = time.perf_counter()
         source = source_of(claimed)
         result = self.engine.process(claimed, source=source)
