@@ -130,3 +130,7 @@ def readable(text: str) -> str:
     except UnicodeEncodeError:  # a lone surrogate that no file name byte explains
         raw = text.encode("utf-8", "surrogatepass")
     return raw.decode("utf-8", "replace")
+
+
+class ResourceUnavailable(DocgenError):
+    """docgen cannot write now (a read-only or full folder); nothing is wrong with the input: it waits."""

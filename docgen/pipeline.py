@@ -21,20 +21,22 @@ from pathlib import Path
 
 from . import liveness
 from .config import Config
-from .files import disk_trouble, dnr_slug
+from .files import dnr_slug
 from .errors import ConversionError, DocgenError, InputError, readable, shorten
 from .model import ErrorKind, Job, Outcome
 from .office import OfficePool
 from .plugins import Plugins
 from .recipients import ListsFile
-from .steps import convert, distribute, load, number, publish, register, render, send, validate
+from . import writable
+from .errors import ResourceUnavailable
+from .steps import convert, distribute, load, number, publish, register, render, room, send, validate
 from .steps.number import DuplicateInput
 from .steps.render import Renderer
 from .store import Store, documents, transient
 
 log = logging.getLogger("docgen")
 
-NEW_INPUT = [load, validate, number, render, convert, publish, distribute, register, send]
+NEW_INPUT = [load, room.HELD, validate, room, number, render, convert, publish, distribute, register, send]
 CHECK = [load, validate]  # `docgen validate`: every check before a number is taken
 REGENERATION = [validate, render, convert, publish, register]
 #: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document
@@ -47,7 +49,7 @@ class Engine:
     """Everything one process needs to produce documents; safe to share between worker threads."""
 
     def __init__(self, config: Config, plugins: Plugins | None = None, pool: OfficePool | None = None,
-                 store: Store | None = None, workers: int = 1, role: str = "render"):
+                 store: Store | None = None, workers: int = 1, role: str = "render", hold_on_resource: bool | None = None):
         self.config = config
         self.plugins = plugins or Plugins(config)
         self.store = store or Store(config.registry_url)
@@ -57,6 +59,10 @@ class Engine:
         self.renderer.check_templates()  # a broken template is a configuration error, before any number
         self._lists = ListsFile(config)  # a broken distribution.yaml is a startup error
         self._pending_voids: list = []
+        #: A long-running process (the watcher) keeps the number of an input that failed for want of room,
+        #: and gives it back to the next attempt (``take_held``); a one-shot command voids it.
+        self.hold_on_resource = role == "watch" if hold_on_resource is None else hold_on_resource
+        self._held: dict[str, object] = {}
         self._pending_lock = threading.Lock()
         # This process's heartbeat (its reservations are its own while it beats); then void what dead
         # processes reserved and nobody will finish.
@@ -67,6 +73,14 @@ class Engine:
     def lists(self) -> dict:
         """The named distribution lists, re-read when their file changes."""
         return self._lists.lists
+
+    def holds_any(self) -> bool:
+        return bool(self._held)
+
+    def take_held(self, sha256: str):
+        """The reservation kept for an input (by content) whose earlier attempt failed for want of room, or None."""
+        with self._pending_lock:
+            return self._held.pop(sha256, None)
 
     def next_version(self, handling_id: int) -> int:
         with self.store.read() as conn:
@@ -107,7 +121,14 @@ class Engine:
         finally:
             if job.staging is not None:
                 shutil.rmtree(job.staging, ignore_errors=True)
-        if not job.outcome.ok and job.reservation is not None and numbered_here:
+        if (not job.outcome.ok and job.reservation is not None and numbered_here and self.hold_on_resource
+                and job.outcome.error_kind == ErrorKind.RESOURCE):
+            self._unpublish(job)
+            with self._pending_lock:  # kept, not voided: the input waits and its next attempt takes it up
+                self._held[job.doc.sha256] = job.reservation
+            log.info("%s keeps %s-%02d while it waits: %s", job.source, job.reservation.diarienummer,
+                     job.reservation.lopnummer, (job.outcome.error or "")[:300])
+        elif not job.outcome.ok and job.reservation is not None and numbered_here:
             self._unpublish(job)
             reason = (job.outcome.error or "okänt fel")[:2000]
             try:
@@ -158,7 +179,8 @@ class Engine:
 
 def failed(outcome: Outcome, exc: Exception, disks: list[Path] = ()) -> None:
     """Record why an input failed, in words for the person who dropped it."""
-    trouble = None if isinstance(exc, (InputError, DuplicateInput)) else disk_trouble(exc, list(disks))
+    trouble = None if isinstance(exc, (InputError, DuplicateInput)) else (
+        str(exc) if isinstance(exc, ResourceUnavailable) else writable.explain(exc, list(disks)))
     if trouble:
         outcome.error, outcome.error_kind = f"{outcome.source}: {trouble}", ErrorKind.RESOURCE
     elif transient(exc):
