@@ -83,13 +83,19 @@ def _give_back_memory() -> None:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, candidates: Candidates, polling: bool):
+    def __init__(self, candidates: Candidates, polling: bool, inbox: Path | None = None, gone=None):
         self.candidates = candidates
         self.polling = polling
+        self.inbox = os.fsencode(str(inbox)) if inbox is not None else None
+        self.gone = gone  # called when the watched inbox itself is deleted (inotify IN_DELETE_SELF)
 
     def on_any_event(self, event):
         # An exception here would kill the observer thread silently: catch everything.
         try:
+            if (event.event_type == "deleted" and event.is_directory and self.gone is not None
+                    and os.fsencode(event.src_path) == self.inbox):
+                self.gone()  # the folder being watched is gone: its watch ends with it
+                return
             if event.is_directory or event.event_type == "deleted":
                 return  # never act on deletes (a dropped share looks like everything was deleted)
             if event.event_type == "moved":
@@ -147,6 +153,7 @@ class Watcher:
         self._retry: dict[Path, tuple[float, int]] = {}  # claimed input -> (when, attempts): resource failures
         self._unfinished: list[tuple[Path, Outcome, str | None]] = []  # processed, not yet moved out of arbete/
         self._inbox_id: tuple | None = None
+        self._inbox_gone = threading.Event()
         self._last_complaint: dict[str, float] = {}
         self._executor: ThreadPoolExecutor | None = None
         self._observer = None
@@ -340,6 +347,22 @@ class Watcher:
             return None
         return (st.st_dev, st.st_ino)
 
+    def _on_inbox_gone(self) -> None:
+        self._inbox_gone.set()
+        self._wake.set()
+
+    def _inbox_replaced(self) -> str | None:
+        """Why the observer no longer watches the inbox folder that is there now, or None: the watched folder
+        was deleted (its watch ended: a new folder may get the same inode number, so that is not enough),
+        or another folder, or another file system, is at the inbox's path."""
+        if self._observer is None or not self._observer.is_alive():
+            return None
+        if self._inbox_gone.is_set() or any(not e.is_alive() for e in self._observer.emitters):
+            return "deleted"
+        if self._inbox_identity() != self._inbox_id:
+            return "replaced"
+        return None
+
     def _start_observer(self) -> None:
         if not self.polling:
             # Every claim renames a file out of the inbox: an unpaired IN_MOVED_FROM, which watchdog
@@ -348,7 +371,8 @@ class Watcher:
             # moved-from, so a short pairing window costs nothing and removes up to 0.5 s of latency.
             InotifyMoveEventGrouper.delay = MOVE_PAIRING_DELAY
         observer = PollingObserver(timeout=max(0.2, min(self.stable_time / 2, 1.0))) if self.polling else Observer()
-        observer.schedule(_Handler(self.candidates, self.polling), str(self.folders.inbox), recursive=self.recursive)
+        observer.schedule(_Handler(self.candidates, self.polling, self.folders.inbox, self._on_inbox_gone),
+                          str(self.folders.inbox), recursive=self.recursive)
         observer.daemon = True
         observer.start()
         self._observer = observer
@@ -380,14 +404,16 @@ class Watcher:
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
-                if now - last_inbox_check >= INBOX_CHECK_EVERY:
+                if self._inbox_gone.is_set() or now - last_inbox_check >= INBOX_CHECK_EVERY:
                     last_inbox_check = now
-                    if self._observer is not None and self._observer.is_alive() and self._inbox_identity() != self._inbox_id:
-                        # deleted and re-created, or remounted: inotify watches the old folder, which is gone
-                        log.warning("the inbox %s was replaced (deleted and re-created, or remounted); watching the new one",
-                                    self.folders.inbox)
+                    why = self._inbox_replaced()
+                    if why:
+                        # deleted (and perhaps re-created), moved away or remounted: inotify watched the old folder
+                        log.warning("the inbox %s was %s (deleted and re-created, moved, or remounted); watching the "
+                                    "folder at its path as soon as there is one", self.folders.inbox, why)
                         self._observer.stop()
                         self._observer = None
+                        self._inbox_gone.clear()
                         observer_ok = True
                 if self._observer is None or not self._observer.is_alive():
                     if self._observer is not None and observer_ok:
