@@ -29,16 +29,16 @@ from .plugins import Plugins
 from .recipients import ListsFile
 from . import writable
 from .errors import ResourceUnavailable
-from .steps import convert, distribute, load, number, publish, register, render, room, send, validate
+from .steps import bounds, convert, distribute, load, number, publish, register, render, room, send, validate
 from .steps.number import DuplicateInput
 from .steps.render import Renderer
 from .store import Store, documents, transient
 
 log = logging.getLogger("docgen")
 
-NEW_INPUT = [load, room.HELD, validate, room, number, render, convert, publish, distribute, register, send]
-CHECK = [load, validate]  # `docgen validate`: every check before a number is taken
-REGENERATION = [validate, render, convert, publish, register]
+NEW_INPUT = [load, room.HELD, validate, bounds, room, number, render, convert, publish, distribute, register, send]
+CHECK = [load, validate, bounds]  # `docgen validate`: every check before a number is taken
+REGENERATION = [validate, bounds, render, convert, publish, register]
 #: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document
 #: (load, render, register) overlaps LibreOffice converting another.
 THREADS_PER_WORKER = 2
@@ -131,6 +131,7 @@ class Engine:
         elif not job.outcome.ok and job.reservation is not None and numbered_here:
             self._unpublish(job)
             reason = (job.outcome.error or "okänt fel")[:2000]
+            job.outcome.voided = f"{job.reservation.diarienummer} handling {job.reservation.lopnummer}"
             try:
                 number.void(self.store, job.reservation, reason)
             except Exception as exc:  # the diarium cannot be written (a full disk): void it as soon as it can

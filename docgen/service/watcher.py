@@ -38,7 +38,7 @@ from ..model import ErrorKind, Outcome
 from ..pipeline import THREADS_PER_WORKER, Engine
 from ..store import Store, submissions
 from .claims import Claims, folders_of, source_of
-from .reports import document_entry, report_text
+from .reports import document_entry, removed_report, report_text
 from .scan import Candidates
 
 if TYPE_CHECKING:
@@ -154,6 +154,8 @@ class Watcher:
         self._unfinished: list[tuple[Path, Outcome, str | None]] = []  # processed, not yet moved out of arbete/
         self._inbox_id: tuple | None = None
         self._inbox_gone = threading.Event()
+        #: claimed input -> an open handle on its claim folder, which finds the folder if the inbox is moved
+        self._handles: dict[Path, int] = {}
         self._last_complaint: dict[str, float] = {}
         self._executor: ThreadPoolExecutor | None = None
         self._observer = None
@@ -166,10 +168,45 @@ class Watcher:
         return self.claims.recover(alive=lambda owner: liveness.alive(self.store, owner))
 
     def submit(self, claimed: Path, recovered: bool = False) -> None:
+        with self._lock:
+            if claimed not in self._handles:
+                try:
+                    self._handles[claimed] = os.open(claimed.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+                except OSError:
+                    pass
         fut = self._executor.submit(self.process, claimed, recovered)
         with self._lock:
             self._pending[fut] = (claimed, claimed.name)
         fut.add_done_callback(self._forget)
+
+    def _where(self, claimed: Path) -> Path:
+        """Where a claimed input is now: its claim folder follows the inbox if the inbox was moved away (or
+        renamed) while it was being processed; ``claimed`` itself when it is there, or gone."""
+        with self._lock:
+            fd = self._handles.get(claimed)
+        if fd is None:
+            return claimed
+        try:
+            st, here = os.fstat(fd), claimed.parent.stat()
+            if (st.st_dev, st.st_ino) == (here.st_dev, here.st_ino):
+                return claimed
+        except OSError:
+            pass
+        try:
+            now = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            return claimed
+        if now.endswith(" (deleted)"):
+            return claimed
+        moved = Path(now) / claimed.name
+        log.warning("the inbox was moved while %s was processed; its claim folder is now %s", claimed.name, moved.parent)
+        return moved
+
+    def _drop_handle(self, claimed: Path) -> None:
+        with self._lock:
+            fd = self._handles.pop(claimed, None)
+        if fd is not None:
+            os.close(fd)
 
     def _forget(self, fut: Future) -> None:
         with self._lock:
@@ -194,11 +231,12 @@ class Watcher:
     def _process(self, claimed: Path, recovered: bool) -> Outcome:
         t0 = time.perf_counter()
         source = source_of(claimed)
-        result = self.engine.process(claimed, source=source)
+        result = self.engine.process(self._where(claimed), source=source)
         if not result.ok and result.error_kind == "duplicate" and result.registered_from == source:
             result.ok, result.error, result.error_kind = True, None, None  # registered before a crash: done
         total = round((time.perf_counter() - t0) * 1000, 1)
-        if result.error_kind == ErrorKind.RESOURCE:
+        where = self._where(claimed)
+        if result.error_kind == ErrorKind.RESOURCE and (where.exists() or not where.parent.is_dir()):
             self._retry_later(claimed, result.error)
         else:
             self._retry.pop(claimed, None)
@@ -206,7 +244,13 @@ class Watcher:
                 self.processed += 1
             else:
                 self.failed += 1
-            self._finish(claimed, result, None if result.ok else report_text(result, claimed.name))
+            if not result.ok and not where.exists() and where.parent.is_dir():
+                # someone removed the file from the work folder meanwhile: say so, not "does not exist"
+                report = removed_report(claimed.name, where.parent)
+                result.error = report.split("\n", 1)[0]
+            else:
+                report = None if result.ok else report_text(result, claimed.name)
+            self._finish(claimed, result, report)
         log.info("document", extra={"doc": document_entry(result, claimed.name, total, recovered)})
         return result
 
@@ -275,7 +319,8 @@ class Watcher:
     def _finish(self, claimed: Path, result: Outcome, report: str | None) -> None:
         """Move a claim folder out of the work folder; if that fails (a full disk), try again later."""
         try:
-            self.claims.finish(claimed, result, report)
+            self.claims.finish(self._where(claimed), result, report)
+            self._drop_handle(claimed)
         except OSError as exc:
             self._complain("finish", "could not move %s out of the work folder (%s); trying again shortly", claimed,
                            disk_trouble(exc, [claimed.parent]) or exc)
