@@ -7,5 +7,7 @@ from ..model import Job
 
 
 def run(job: Job, engine) -> Job:
-    workload.check(job.loaded, job.doc.data, engine.config.limits)
+    # what the input holds, as its report names it (the defaults validation fills in are not the sender's)
+    loaded = job.loaded if job.loaded is not None else job.doc.loaded
+    workload.check(loaded, loaded.data, engine.config.limits)
     return job
