@@ -53,6 +53,26 @@ def trouble(paths: list[Path]) -> str | None:
     return None
 
 
+#: LibreOffice's words for a file it could not write (it never says why).
+_OFFICE_IO = ("ioexception", "0x507", "0x20d", "0x51a")
+
+
+def _nearly_full(paths: list[Path]) -> str | None:
+    """``trouble`` with margins 64 times as wide: after a write failed, the space it would have used is free again."""
+    for path in paths:
+        try:
+            st = os.statvfs(_existing(path))
+        except OSError:
+            continue
+        if st.f_bavail * st.f_frsize < 64 * LOW_SPACE or (st.f_files > 0 and st.f_favail < 64 * LOW_INODES):
+            mp = mount_point(_existing(path))
+            return (f"disken {mp} (för {path}) är nästan full ({st.f_bavail * st.f_frsize // 1024} kB, {st.f_favail} "
+                    f"inoder ledigt) och LibreOffice kunde inte skriva; docgen försöker igen av sig självt. / the disk "
+                    f"{mp} (holding {path}) is nearly full ({st.f_bavail * st.f_frsize // 1024} kB, {st.f_favail} "
+                    "inodes free) and LibreOffice could not write; docgen tries again by itself.")
+    return None
+
+
 def explain(exc: BaseException, paths: list[Path]) -> str | None:
     """If ``exc`` is a "cannot write now" failure, what to tell people (which folder, what is wrong), else None.
 
@@ -64,6 +84,10 @@ def explain(exc: BaseException, paths: list[Path]) -> str | None:
     full = disk_trouble(exc, paths)
     if full:
         return full
+    if any(w in str(exc).lower() for w in _OFFICE_IO):
+        nearly = _nearly_full(paths)
+        if nearly:
+            return nearly
     e, seen = exc, 0
     while e is not None and seen < 10:
         if getattr(e, "errno", None) in WRITE_ERRNOS:

@@ -156,6 +156,7 @@ class Watcher:
         self._inbox_gone = threading.Event()
         #: claimed input -> an open handle on its claim folder, which finds the folder if the inbox is moved
         self._handles: dict[Path, int] = {}
+        self._moved_seen: set[Path] = set()
         self._last_complaint: dict[str, float] = {}
         self._executor: ThreadPoolExecutor | None = None
         self._observer = None
@@ -199,7 +200,10 @@ class Watcher:
         if now.endswith(" (deleted)"):
             return claimed
         moved = Path(now) / claimed.name
-        log.warning("the inbox was moved while %s was processed; its claim folder is now %s", claimed.name, moved.parent)
+        if claimed not in self._moved_seen:
+            self._moved_seen.add(claimed)
+            log.warning("the inbox was moved while %s was processed; its claim folder is now %s", claimed.name,
+                        moved.parent)
         return moved
 
     def _drop_handle(self, claimed: Path) -> None:
@@ -244,7 +248,7 @@ class Watcher:
                 self.processed += 1
             else:
                 self.failed += 1
-            if not result.ok and not where.exists() and where.parent.is_dir():
+            if result.error_kind == ErrorKind.INPUT and not where.exists() and where.parent.is_dir():
                 # someone removed the file from the work folder meanwhile: say so, not "does not exist"
                 report = removed_report(claimed.name, where.parent)
                 result.error = report.split("\n", 1)[0]
