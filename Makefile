@@ -33,6 +33,7 @@ test-quick: setup-test
 bench: setup-test
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
 	$(VENV)/bin/python bench/memory.py --documents 600 --out bench/memory.json
+	$(VENV)/bin/python bench/limits.py
 
 setup: system venv
 setup-test: system system-test venv-test

@@ -109,6 +109,13 @@ SETTINGS: list[Setting] = [
     S("granser", "max_noder", 20000, "Most elements an input may hold once YAML aliases are expanded (alias bombs).", min=10),
     S("granser", "max_expanderad", 4 * 1024 * 1024, "Largest size in bytes an input may reach once YAML aliases are expanded.",
       min=1024),
+    # Measured with bench/limits.py (`make bench`): each is about half of what converted within half the
+    # conversion deadline (60 s) on 2 shared cores; the README's "Limits" gives the figures.
+    S("granser", "max_tecken", 600_000, "Most characters of text in one input (LibreOffice's time grows with it).", min=1),
+    S("granser", "max_stycke", 40_000, "Most characters in one paragraph (text without a blank line).", min=1),
+    S("granser", "max_listposter", 3_000, "Most list items in one input (lists and Markdown list lines).", min=1),
+    S("granser", "max_tabellceller", 6_000, "Most table cells in one input (Markdown tables).", min=1),
+    S("granser", "max_lankar", 5_000, "Most links in one input.", min=1),
     S("distribution", "avsandare", "registrator@example.se", "From address of the messages written for each recipient."),
     S("distribution", "interna_domaner", ["example.se"],
       "Internal e-mail domains (and their subdomains): a confidential document is only delivered there.", item=str),

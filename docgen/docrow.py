@@ -46,4 +46,11 @@ def registry_part(r: dict) -> dict:
 
 
 def to_json(r: dict) -> str:
-    return json.dumps(r, ensure_ascii=False)
+    """One JSON line; where it holds a lone surrogate (a file name that is not UTF-8), \\u escapes, which print
+    anywhere, so one such input never stops the lines of the others."""
+    line = json.dumps(r, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(r)
+    return line

@@ -118,3 +118,19 @@ def shorten(value, limit: int = 60) -> str:
     n = len(value) if isinstance(value, (str, bytes, list, dict)) else len(text)
     quote = text[0] if text[:1] in ("'", '"') else ""
     return f"{text[:limit - 2]}…{quote} ({n} tecken/characters)"
+
+
+def readable(text: str) -> str:
+    """``text`` as valid UTF-8: bytes of a file name that is not UTF-8 (surrogate escapes) and lone
+    surrogates become U+FFFD, so that messages, records and the diarium can hold it."""
+    if text.isascii():
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no file name byte explains
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
+
+
+class ResourceUnavailable(DocgenError):
+    """docgen cannot write now (a read-only or full folder); nothing is wrong with the input: it waits."""

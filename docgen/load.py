@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import InputError, Problem, problem, shorten
 from .loadrules import (  # noqa: F401 - HARD_MAX_DEPTH and join_path stay importable from here
     HARD_MAX_DEPTH, MAX_INT_DIGITS, MAX_KEY_LENGTH, MAX_PROBLEMS, LongNumber, bad_value, depth_limit, fail, join_path,
-    too_deep,
+    too_deep, unprintable_key,
 )
 from .nesting import prescan
 from .yamlparse import parse_yaml as _parse_yaml  # the old name; tests call it directly
@@ -169,7 +169,11 @@ def _scan_values(loaded: LoadedInput) -> None:
             kids = []
             for k, v in value.items():
                 if isinstance(k, str) and len(k) <= MAX_KEY_LENGTH:
-                    kids.append((v, (ref, k)))
+                    why = unprintable_key(k)
+                    if why:
+                        report(ref, why)
+                    else:
+                        kids.append((v, (ref, k)))
                 else:
                     report(ref, (
                         f"fältnamnet {shorten(k)} är inte text eller för långt (högst {MAX_KEY_LENGTH} tecken).",

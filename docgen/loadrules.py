@@ -6,6 +6,7 @@ Used by :mod:`docgen.load` (files and JSON), :mod:`docgen.nesting` (the pre-scan
 from __future__ import annotations
 
 import math
+import unicodedata
 
 from .errors import InputError, Problem, problem, shorten
 
@@ -51,6 +52,19 @@ def number_too_long(text: str = "") -> tuple[str, str, str, str]:
     return (f"talet{quoted} är för långt (över {MAX_INT_DIGITS} siffror).",
             f"the number{quoted} is too long (more than {MAX_INT_DIGITS} digits).",
             "skriv det som text inom citattecken.", "write it as text in quotes.")
+
+
+def unprintable_key(key: str) -> tuple[str, str, str, str] | None:
+    """Why a field name cannot be printed or stored (a lone surrogate, a control, format or private-use
+    character: Unicode category C*), or None."""
+    for ch in key:
+        if unicodedata.category(ch).startswith("C"):
+            code = f"U+{ord(ch):04X}"
+            return (f"fältnamnet {shorten(key)} innehåller ett tecken som inte kan skrivas ut ({code}).",
+                    f"the field name {shorten(key)} holds a character that cannot be printed ({code}).",
+                    "skriv fältnamnet med vanliga bokstäver, t.ex. rubrik.",
+                    "write the field name in ordinary letters, e.g. rubrik.")
+    return None
 
 
 def bad_value(value) -> tuple[str, str, str, str] | None:

@@ -153,6 +153,7 @@ class Outcome:
     error: str | None = None
     error_kind: ErrorKind | None = None
     registered_from: str | None = None  # for a duplicate: the source its registered version came from
+    voided: str | None = None  # the number taken for this input and voided when it failed ("RS 2026-00042 handling 1")
     problems: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)

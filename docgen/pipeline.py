@@ -1,8 +1,8 @@
 """The path of an input, as lists of steps (``docgen.steps``), and the engine that runs them.
 
-A new input: load → validate → number → render → convert → seal → publish → distribute → register → send.
-A regeneration (a new version of a registered document, same number, not distributed again):
-validate → render → convert → seal → publish → register.
+A new input: load → (a number held for it) → validate → bounds → room → number → render → convert → seal →
+publish → distribute → register → send. A regeneration (a new version of a registered document, same
+number, not distributed again): validate → bounds → render → convert → seal → publish → register.
 
 For crash safety, files are built in a staging folder, published to the outbox (atomic renames),
 and only then is the document registered. A crash before registration leaves a reservation whose
@@ -21,23 +21,25 @@ from pathlib import Path
 
 from . import liveness
 from .config import Config
-from .files import disk_trouble, dnr_slug
-from .errors import ConversionError, DocgenError, InputError, shorten
+from .files import dnr_slug
+from .errors import ConversionError, DocgenError, InputError, readable, shorten
 from .model import ErrorKind, Job, Outcome
 from .office import OfficePool
 from .plugins import Plugins
 from .recipients import ListsFile
 from . import seal as sealing
-from .steps import convert, distribute, load, number, publish, register, render, seal, send, validate
+from . import writable
+from .errors import ResourceUnavailable
+from .steps import bounds, convert, distribute, load, number, publish, register, render, room, seal, send, validate
 from .steps.number import DuplicateInput
 from .steps.render import Renderer
 from .store import Store, documents, transient
 
 log = logging.getLogger("docgen")
 
-NEW_INPUT = [load, validate, number, render, convert, seal, publish, distribute, register, send]
-CHECK = [load, validate]  # `docgen validate`: every check before a number is taken
-REGENERATION = [validate, render, convert, seal, publish, register]
+NEW_INPUT = [load, room.HELD, validate, bounds, room, number, render, convert, seal, publish, distribute, register, send]
+CHECK = [load, validate, bounds]  # `docgen validate`: every check before a number is taken
+REGENERATION = [validate, bounds, render, convert, seal, publish, register]
 #: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document
 #: (load, render, register) overlaps LibreOffice converting another.
 THREADS_PER_WORKER = 2
@@ -48,7 +50,7 @@ class Engine:
     """Everything one process needs to produce documents; safe to share between worker threads."""
 
     def __init__(self, config: Config, plugins: Plugins | None = None, pool: OfficePool | None = None,
-                 store: Store | None = None, workers: int = 1, role: str = "render"):
+                 store: Store | None = None, workers: int = 1, role: str = "render", hold_on_resource: bool | None = None):
         self.config = config
         self.plugins = plugins or Plugins(config)
         self.store = store or Store(config.registry_url)
@@ -61,6 +63,10 @@ class Engine:
         if self.seal is not None:
             log.info("%s", self.seal.describe())
         self._pending_voids: list = []
+        #: A long-running process (the watcher) keeps the number of an input that failed for want of room,
+        #: and gives it back to the next attempt (``take_held``); a one-shot command voids it.
+        self.hold_on_resource = role == "watch" if hold_on_resource is None else hold_on_resource
+        self._held: dict[str, object] = {}
         self._pending_lock = threading.Lock()
         # This process's heartbeat (its reservations are its own while it beats); then void what dead
         # processes reserved and nobody will finish.
@@ -71,6 +77,14 @@ class Engine:
     def lists(self) -> dict:
         """The named distribution lists, re-read when their file changes."""
         return self._lists.lists
+
+    def holds_any(self) -> bool:
+        return bool(self._held)
+
+    def take_held(self, sha256: str):
+        """The reservation kept for an input (by content) whose earlier attempt failed for want of room, or None."""
+        with self._pending_lock:
+            return self._held.pop(sha256, None)
 
     def next_version(self, handling_id: int) -> int:
         with self.store.read() as conn:
@@ -111,9 +125,17 @@ class Engine:
         finally:
             if job.staging is not None:
                 shutil.rmtree(job.staging, ignore_errors=True)
-        if not job.outcome.ok and job.reservation is not None and numbered_here:
+        if (not job.outcome.ok and job.reservation is not None and numbered_here and self.hold_on_resource
+                and job.outcome.error_kind == ErrorKind.RESOURCE):
+            self._unpublish(job)
+            with self._pending_lock:  # kept, not voided: the input waits and its next attempt takes it up
+                self._held[job.doc.sha256] = job.reservation
+            log.info("%s keeps %s-%02d while it waits: %s", job.source, job.reservation.diarienummer,
+                     job.reservation.lopnummer, (job.outcome.error or "")[:300])
+        elif not job.outcome.ok and job.reservation is not None and numbered_here:
             self._unpublish(job)
             reason = (job.outcome.error or "okänt fel")[:2000]
+            job.outcome.voided = f"{job.reservation.diarienummer} handling {job.reservation.lopnummer}"
             try:
                 number.void(self.store, job.reservation, reason)
             except Exception as exc:  # the diarium cannot be written (a full disk): void it as soon as it can
@@ -149,11 +171,11 @@ class Engine:
 
     def process(self, path: str | Path, source: str | None = None) -> Outcome:
         """Produce one input file: number, DOCX, PDF, outbox, diarium, messages."""
-        return self.run(Job(source or str(path), Path(path)), NEW_INPUT)
+        return self.run(Job(readable(source or str(path)), Path(path)), NEW_INPUT)
 
     def check(self, path: str | Path, source: str | None = None) -> Outcome:
         """Every check ``process`` makes before it takes a number, and nothing else (`docgen validate`)."""
-        job = Job(source or str(path), Path(path))
+        job = Job(readable(source or str(path)), Path(path))
         outcome = self.run(job, CHECK)
         if outcome.ok:
             outcome.diarienummer = job.doc.data.get("diarienummer")
@@ -162,7 +184,8 @@ class Engine:
 
 def failed(outcome: Outcome, exc: Exception, disks: list[Path] = ()) -> None:
     """Record why an input failed, in words for the person who dropped it."""
-    trouble = None if isinstance(exc, (InputError, DuplicateInput)) else disk_trouble(exc, list(disks))
+    trouble = None if isinstance(exc, (InputError, DuplicateInput)) else (
+        str(exc) if isinstance(exc, ResourceUnavailable) else writable.explain(exc, list(disks)))
     if trouble:
         outcome.error, outcome.error_kind = f"{outcome.source}: {trouble}", ErrorKind.RESOURCE
     elif transient(exc):

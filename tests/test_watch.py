@@ -307,3 +307,28 @@ def test_inbox_that_vanishes_and_returns_is_watched_again(workspace, service):
     drop(workspace, "tillbaka.yaml", example("uppdragshandling"))
     wait_for(lambda: len(done(workspace)) == 1, what="file in the returned inbox")
     assert stop_watcher(proc) == 0
+
+
+def test_inbox_deleted_and_recreated_twenty_times_each_drop_is_taken_by_its_event(workspace, service):
+    """A new folder often gets the inode number of the one just deleted: the watcher must notice the
+    deletion itself (the watch on the old folder ended), re-arm on the new folder and take each drop on its
+    event, long before the rescan (set to an hour here, so that only the events can take the file)."""
+    import shutil
+
+    set_setting(workspace, "bevakning", "omsokning_minuter", 60)
+    proc = service(workers=1)
+    inbox = workspace / "inbox"
+    made = []
+    for i in range(20):
+        shutil.rmtree(inbox)
+        inbox.mkdir()
+        made.append(inbox.stat().st_ino)
+        name = f"omgang{i}.yaml"
+        drop(workspace, name, example("uppdragshandling") | {"rubrik": f"Ny inkorg {i}"})
+        wait_for(lambda: not (inbox / name).exists(), 30, what=f"drop {i} taken (the rescan is an hour away)")
+        wait_for(lambda: len(list((workspace / "outbox").glob("*/*.json"))) == i + 1, 120, what=f"document {i}")
+        assert proc.poll() is None
+    assert stop_watcher(proc) == 0
+    log = (workspace / "watch.log").read_text(encoding="utf-8")
+    assert log.count("the inbox") >= 20 and "Traceback" not in log
+    print(f"inode numbers of the 20 new inboxes: {len(set(made))} distinct")

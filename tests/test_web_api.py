@@ -100,7 +100,7 @@ def test_duplicate_fails_in_the_watcher_and_status_says_why(site):
     assert (failed["status"], registered["status"]) == ("fel", "registrerad")
     assert failed["diarienummer"] is None and registered["diarienummer"] in failed["problem"][0]["sv"]
     assert "dubblett" in failed["problem"][0]["sv"] and "duplicate" in failed["problem"][0]["en"]
-    assert "Rätta filen" in failed["rapport"]
+    assert "docgen regenerate" in failed["rapport"] and "Rätta filen" not in failed["rapport"]  # not "drop it again"
 
 
 def test_confidential_document_is_hidden_from_others_and_every_access_is_logged(site):

@@ -104,4 +104,4 @@ def main() -> None:
 
 
 # The command modules register their commands on `cli` when imported.
-from . import documents, queue, registrar, service, web  # noqa: E402,F401
+from . import backup, documents, queue, registrar, service, web  # noqa: E402,F401

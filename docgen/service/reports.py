@@ -7,9 +7,11 @@ import json
 import logging
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import liveness, owners
+from ..errors import readable
 from ..store import processes, reservations
 from ..load import INPUT_SUFFIXES
 from .claims import folders_of
@@ -18,6 +20,18 @@ from .scan import ignored, signature
 if TYPE_CHECKING:
     from ..config import Config
     from ..model import Outcome
+
+
+#: How a report names the number voided for its input (``voided_in`` reads it back).
+VOIDED_SV, VOIDED_EN = "Numret som togs makulerades: ", "The number taken was voided: "
+
+
+def voided_in(report: str) -> str | None:
+    """The number a report says was voided for its input ("RS 2026-00042 handling 1"), or None."""
+    for line in report.splitlines():
+        if line.startswith(VOIDED_EN):
+            return line[len(VOIDED_EN):].split(";", 1)[0]
+    return None
 
 
 def report_text(result: Outcome, original: str) -> str:
@@ -37,9 +51,27 @@ def report_text(result: Outcome, original: str) -> str:
         body = (f"{original}: filen kunde inte behandlas: {result.error}\nLägg filen i inkorgen igen; kvarstår felet, "
                 f"kontakta administratören.\n\n{original}: the file could not be processed: {result.error}\n"
                 f"Drop the file in the inbox again; if the error remains, contact the administrator.")
+    if result.voided:  # the number this input was given is accounted for: voided, with this report's reason
+        body += (f"\n\n{VOIDED_SV}{result.voided}; orsaken står ovan. Filen får ett nytt nummer när den lyckas."
+                 f"\n{VOIDED_EN}{result.voided}; the reason is above. The file gets a new number when it succeeds.")
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-    return (f"{body}\n\n-- \ndocgen {stamp}. Rätta filen och lägg den i inkorgen igen. / "
-            f"Correct the file and drop it in the inbox again.\n")
+    body = readable(body)  # a lone surrogate from a hostile input never stops the report being written
+    if result.error_kind == "duplicate":  # dropping it again would only make another duplicate
+        advice = ("Inget att göra: dokumentet finns redan. En ny version görs med `docgen regenerate`. / "
+                  "Nothing to do: the document exists already. A new version is made with `docgen regenerate`.")
+    else:
+        advice = "Rätta filen och lägg den i inkorgen igen. / Correct the file and drop it in the inbox again."
+    return f"{body}\n\n-- \ndocgen {stamp}. {advice}\n"
+
+
+def removed_report(original: str, folder: Path) -> str:
+    """The report of an input that someone removed from the work folder while it was being processed."""
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    return (f"{readable(original)}: filen togs bort ur arbetsmappen {folder} medan den behandlades; inget dokument "
+            f"registrerades för den och inget nummer togs.\n\n{readable(original)}: the file was removed from the work "
+            f"folder {folder} while it was being processed; no document was registered for it and no number was taken."
+            f"\n\n-- \ndocgen {stamp}. Lägg filen i inkorgen igen om den ska behandlas. / Drop the file in the inbox "
+            "again if it is to be processed.\n")
 
 
 def document_entry(result: Outcome, original: str, total_ms: float, recovered: bool) -> dict:
@@ -53,7 +85,7 @@ def document_entry(result: Outcome, original: str, total_ms: float, recovered: b
     if recovered:
         entry["recovered"] = True
     if not result.ok:
-        entry["error"] = (result.error or "").splitlines()[0][:300]
+        entry["error"] = readable((result.error or "").splitlines()[0][:300]) if result.error else ""
     return entry
 
 

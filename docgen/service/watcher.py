@@ -32,13 +32,13 @@ from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGroupe
 from watchdog.observers.polling import PollingObserver
 
 from .. import liveness
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, readable
 from ..files import disk_trouble
 from ..model import ErrorKind, Outcome
 from ..pipeline import THREADS_PER_WORKER, Engine
 from ..store import Store, submissions
 from .claims import Claims, folders_of, source_of
-from .reports import document_entry, report_text
+from .reports import document_entry, removed_report, report_text
 from .scan import Candidates
 
 if TYPE_CHECKING:
@@ -83,13 +83,19 @@ def _give_back_memory() -> None:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, candidates: Candidates, polling: bool):
+    def __init__(self, candidates: Candidates, polling: bool, inbox: Path | None = None, gone=None):
         self.candidates = candidates
         self.polling = polling
+        self.inbox = os.fsencode(str(inbox)) if inbox is not None else None
+        self.gone = gone  # called when the watched inbox itself is deleted (inotify IN_DELETE_SELF)
 
     def on_any_event(self, event):
         # An exception here would kill the observer thread silently: catch everything.
         try:
+            if (event.event_type == "deleted" and event.is_directory and self.gone is not None
+                    and os.fsencode(event.src_path) == self.inbox):
+                self.gone()  # the folder being watched is gone: its watch ends with it
+                return
             if event.is_directory or event.event_type == "deleted":
                 return  # never act on deletes (a dropped share looks like everything was deleted)
             if event.event_type == "moved":
@@ -147,6 +153,10 @@ class Watcher:
         self._retry: dict[Path, tuple[float, int]] = {}  # claimed input -> (when, attempts): resource failures
         self._unfinished: list[tuple[Path, Outcome, str | None]] = []  # processed, not yet moved out of arbete/
         self._inbox_id: tuple | None = None
+        self._inbox_gone = threading.Event()
+        #: claimed input -> an open handle on its claim folder, which finds the folder if the inbox is moved
+        self._handles: dict[Path, int] = {}
+        self._moved_seen: set[Path] = set()
         self._last_complaint: dict[str, float] = {}
         self._executor: ThreadPoolExecutor | None = None
         self._observer = None
@@ -159,10 +169,48 @@ class Watcher:
         return self.claims.recover(alive=lambda owner: liveness.alive(self.store, owner))
 
     def submit(self, claimed: Path, recovered: bool = False) -> None:
+        with self._lock:
+            if claimed not in self._handles:
+                try:
+                    self._handles[claimed] = os.open(claimed.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+                except OSError:
+                    pass
         fut = self._executor.submit(self.process, claimed, recovered)
         with self._lock:
             self._pending[fut] = (claimed, claimed.name)
         fut.add_done_callback(self._forget)
+
+    def _where(self, claimed: Path) -> Path:
+        """Where a claimed input is now: its claim folder follows the inbox if the inbox was moved away (or
+        renamed) while it was being processed; ``claimed`` itself when it is there, or gone."""
+        with self._lock:
+            fd = self._handles.get(claimed)
+        if fd is None:
+            return claimed
+        try:
+            st, here = os.fstat(fd), claimed.parent.stat()
+            if (st.st_dev, st.st_ino) == (here.st_dev, here.st_ino):
+                return claimed
+        except OSError:
+            pass
+        try:
+            now = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            return claimed
+        if now.endswith(" (deleted)"):
+            return claimed
+        moved = Path(now) / claimed.name
+        if claimed not in self._moved_seen:
+            self._moved_seen.add(claimed)
+            log.warning("the inbox was moved while %s was processed; its claim folder is now %s", claimed.name,
+                        moved.parent)
+        return moved
+
+    def _drop_handle(self, claimed: Path) -> None:
+        with self._lock:
+            fd = self._handles.pop(claimed, None)
+        if fd is not None:
+            os.close(fd)
 
     def _forget(self, fut: Future) -> None:
         with self._lock:
@@ -174,13 +222,25 @@ class Watcher:
         mode: submit it (the claim is finished when its job ends)."""
         if self.queued:
             return self._submit(claimed, recovered)
+        try:
+            return self._process(claimed, recovered)
+        except Exception as exc:  # a bug must not leave the input in the work folder with no word
+            log.error("internal error with %s; it is moved to the failed folder", claimed, exc_info=exc)
+            result = Outcome(source=source_of(claimed), error_kind=ErrorKind.INTERNAL,
+                             error=f"internt fel / internal error: {type(exc).__name__}: {readable(str(exc))[:300]}")
+            self.failed += 1
+            self._finish(claimed, result, report_text(result, claimed.name))
+            return result
+
+    def _process(self, claimed: Path, recovered: bool) -> Outcome:
         t0 = time.perf_counter()
         source = source_of(claimed)
-        result = self.engine.process(claimed, source=source)
+        result = self.engine.process(self._where(claimed), source=source)
         if not result.ok and result.error_kind == "duplicate" and result.registered_from == source:
             result.ok, result.error, result.error_kind = True, None, None  # registered before a crash: done
         total = round((time.perf_counter() - t0) * 1000, 1)
-        if result.error_kind == ErrorKind.RESOURCE:
+        where = self._where(claimed)
+        if result.error_kind == ErrorKind.RESOURCE and (where.exists() or not where.parent.is_dir()):
             self._retry_later(claimed, result.error)
         else:
             self._retry.pop(claimed, None)
@@ -188,7 +248,13 @@ class Watcher:
                 self.processed += 1
             else:
                 self.failed += 1
-            self._finish(claimed, result, None if result.ok else report_text(result, claimed.name))
+            if result.error_kind == ErrorKind.INPUT and not where.exists() and where.parent.is_dir():
+                # someone removed the file from the work folder meanwhile: say so, not "does not exist"
+                report = removed_report(claimed.name, where.parent)
+                result.error = report.split("\n", 1)[0]
+            else:
+                report = None if result.ok else report_text(result, claimed.name)
+            self._finish(claimed, result, report)
         log.info("document", extra={"doc": document_entry(result, claimed.name, total, recovered)})
         return result
 
@@ -257,7 +323,8 @@ class Watcher:
     def _finish(self, claimed: Path, result: Outcome, report: str | None) -> None:
         """Move a claim folder out of the work folder; if that fails (a full disk), try again later."""
         try:
-            self.claims.finish(claimed, result, report)
+            self.claims.finish(self._where(claimed), result, report)
+            self._drop_handle(claimed)
         except OSError as exc:
             self._complain("finish", "could not move %s out of the work folder (%s); trying again shortly", claimed,
                            disk_trouble(exc, [claimed.parent]) or exc)
@@ -329,6 +396,22 @@ class Watcher:
             return None
         return (st.st_dev, st.st_ino)
 
+    def _on_inbox_gone(self) -> None:
+        self._inbox_gone.set()
+        self._wake.set()
+
+    def _inbox_replaced(self) -> str | None:
+        """Why the observer no longer watches the inbox folder that is there now, or None: the watched folder
+        was deleted (its watch ended: a new folder may get the same inode number, so that is not enough),
+        or another folder, or another file system, is at the inbox's path."""
+        if self._observer is None or not self._observer.is_alive():
+            return None
+        if self._inbox_gone.is_set() or any(not e.is_alive() for e in self._observer.emitters):
+            return "deleted"
+        if self._inbox_identity() != self._inbox_id:
+            return "replaced"
+        return None
+
     def _start_observer(self) -> None:
         if not self.polling:
             # Every claim renames a file out of the inbox: an unpaired IN_MOVED_FROM, which watchdog
@@ -337,7 +420,8 @@ class Watcher:
             # moved-from, so a short pairing window costs nothing and removes up to 0.5 s of latency.
             InotifyMoveEventGrouper.delay = MOVE_PAIRING_DELAY
         observer = PollingObserver(timeout=max(0.2, min(self.stable_time / 2, 1.0))) if self.polling else Observer()
-        observer.schedule(_Handler(self.candidates, self.polling), str(self.folders.inbox), recursive=self.recursive)
+        observer.schedule(_Handler(self.candidates, self.polling, self.folders.inbox, self._on_inbox_gone),
+                          str(self.folders.inbox), recursive=self.recursive)
         observer.daemon = True
         observer.start()
         self._observer = observer
@@ -369,14 +453,16 @@ class Watcher:
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
-                if now - last_inbox_check >= INBOX_CHECK_EVERY:
+                if self._inbox_gone.is_set() or now - last_inbox_check >= INBOX_CHECK_EVERY:
                     last_inbox_check = now
-                    if self._observer is not None and self._observer.is_alive() and self._inbox_identity() != self._inbox_id:
-                        # deleted and re-created, or remounted: inotify watches the old folder, which is gone
-                        log.warning("the inbox %s was replaced (deleted and re-created, or remounted); watching the new one",
-                                    self.folders.inbox)
+                    why = self._inbox_replaced()
+                    if why:
+                        # deleted (and perhaps re-created), moved away or remounted: inotify watched the old folder
+                        log.warning("the inbox %s was %s (deleted and re-created, moved, or remounted); watching the "
+                                    "folder at its path as soon as there is one", self.folders.inbox, why)
                         self._observer.stop()
                         self._observer = None
+                        self._inbox_gone.clear()
                         observer_ok = True
                 if self._observer is None or not self._observer.is_alive():
                     if self._observer is not None and observer_ok:

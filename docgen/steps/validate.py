@@ -70,9 +70,11 @@ def email_address(value: str) -> str | None:
     Uses email-validator (syntax only, no DNS): non-ASCII local parts, whitespace and newlines are refused.
     """
     try:
-        return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except (EmailNotValidError, UnicodeError, ValueError):
         return None
+    # email-validator checks syntax, not the root zone: every top-level domain has at least two letters
+    return checked.ascii_email if len(checked.ascii_domain.rsplit(".", 1)[-1]) >= 2 else None
 
 
 @lru_cache(maxsize=None)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -25,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ..errors import RegistryError
 from .schema import LATEST_VERSION, MIGRATIONS, make_engine, now, schema_version
 
-__all__ = ["Store", "now", "transient", "RECONNECT_FOR"]
+__all__ = ["Store", "now", "transient", "RECONNECT_FOR", "quick_check", "DamagedDiarium"]
 
 log = logging.getLogger("docgen")
 
@@ -40,6 +42,44 @@ MIGRATION_LOCK = 0x646F6367  # "docg"
 # and the connection classes (08xxx), admin shutdown / crash shutdown / cannot connect now (57P01-57P03).
 _RETRY_STATES = {"40001", "40P01", "55P03"}
 _GONE_STATES = {"57P01", "57P02", "57P03"}
+
+
+#: How long the check of a SQLite diarium at opening may take, seconds; a larger file is opened unchecked.
+QUICK_CHECK_SECONDS = 10.0
+
+
+class DamagedDiarium(RegistryError):
+    """The SQLite diarium file is damaged; docgen does not write to it."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL, or None."""
+    return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+
+
+def quick_check(path: Path, seconds: float = QUICK_CHECK_SECONDS) -> str | None:
+    """What is wrong with the SQLite file at ``path`` (``PRAGMA quick_check``, read-only, at most ``seconds``),
+    or None if it is sound, absent, or the check ran out of time (logged)."""
+    if not path.is_file():
+        return None
+    deadline = time.monotonic() + seconds
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=seconds)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.OperationalError as exc:
+        if time.monotonic() > deadline and "interrupt" in str(exc).lower():
+            log.warning("the check of the diarium %s did not finish within %g s; opened unchecked", path, seconds)
+            return None
+        return str(exc)
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+        return str(exc)
+    finally:
+        conn.close()
+    return None if rows == ["ok"] else "; ".join(rows)[:500]
 
 
 def transient(exc: BaseException) -> bool:
@@ -75,6 +115,13 @@ class Store:
 
     def __init__(self, url: str, migrate: bool = True):
         self.url = url
+        path = sqlite_path(url)
+        damage = quick_check(path) if path is not None else None
+        if damage:  # before the engine, whose connections set the journal mode (a write)
+            raise DamagedDiarium(
+                f"diariet {path} är skadat ({damage}); docgen skriver inte i det. Återställ det från en "
+                f"säkerhetskopia (se README, ”Säkerhetskopia”). / the diarium {path} is damaged; docgen does not "
+                "write to it. Restore it from a backup (README, \"Backup\").")
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name  # sqlite / postgresql
         if migrate:

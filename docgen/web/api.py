@@ -59,6 +59,7 @@ class StatusBody(BaseModel):
     filer: Files | None = None
     problem: list[ProblemModel] = []
     rapport: str | None = None
+    makulerat: str | None = None  # fel: the number the input was given and that was voided, with the reason in rapport
 
 
 class _DocumentFields(BaseModel):
@@ -217,7 +218,7 @@ def get_status(request: Request, sid: str, user: User = Depends(current_user)):
     files = Files(pdf=file_url(st.diarienummer, st.lopnummer, "pdf"),
                   docx=file_url(st.diarienummer, st.lopnummer, "docx")) if st.diarienummer else None
     return StatusBody(id=sid, status=st.status, diarienummer=st.diarienummer, lopnummer=st.lopnummer, filer=files,
-                      problem=st.problem, rapport=st.rapport)
+                      problem=st.problem, rapport=st.rapport, makulerat=st.makulerat)
 
 
 @router.post("/utkast", responses={200: {"content": {"application/pdf": {}}, "description": "Utkastet som PDF."},

@@ -114,6 +114,13 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
             problems.append(problem(where, f"ogiltigt värde: {err.get('msg', '')}.", f"invalid value: {err.get('msg', '')}.").to_dict())
         return JSONResponse({"problem": problems or problems_for(422)}, status_code=422)
 
+    from starlette.requests import ClientDisconnect
+
+    @app.exception_handler(ClientDisconnect)
+    async def went_away(request: Request, exc: ClientDisconnect):  # mid-body: nothing is wrong here
+        log.info("the client disconnected before sending the whole request (%s %s)", request.method, request.url.path)
+        return JSONResponse({"problem": problems_for(400)}, status_code=400)
+
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception):
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)

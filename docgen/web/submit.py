@@ -17,7 +17,7 @@ from ..model import Job
 from ..pipeline import CHECK, Engine
 from ..load import INPUT_SUFFIXES
 from ..service import folders_of, status as inbox_status
-from ..service.reports import report_text
+from ..service.reports import report_text, voided_in
 from ..steps import convert, load, render, validate
 from ..store import access, users
 from .auth import User
@@ -141,6 +141,7 @@ class Status:
     lopnummer: int | None = None
     problem: list[dict] = field(default_factory=list)
     rapport: str | None = None
+    makulerat: str | None = None  # the number taken for the input and voided when it failed
 
 
 def report_problems(text: str) -> list[dict]:
@@ -181,7 +182,7 @@ def status(engine: Engine, sid: str) -> Status:
         report = inp.with_name(inp.name + ".fel.txt")
         if report.is_file():
             text = report.read_text(encoding="utf-8")
-            return Status("fel", problem=report_problems(text), rapport=text)
+            return Status("fel", problem=report_problems(text), rapport=text, makulerat=voided_in(text))
     return registered() or Status("pågår" if _named(folders.done, "*/{name}", sid) else "väntar")
 
 

@@ -1,0 +1,151 @@
+""""Cannot write now" (a read-only outbox, no inodes left) is the resource kind: the input waits in the
+work folder and comes out when the condition clears, and no number is voided for it. Real mounts (root)."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import example, write_yaml
+from test_service_faults import consistent, store_of
+from test_watch import done, drop, failed, report_of, start_watcher, stop_watcher, wait_for
+
+ROOT = Path(__file__).parent.parent
+
+
+def mount(*args: str) -> None:
+    subprocess.run(["mount", *args], check=True)
+
+
+@pytest.fixture
+def mounts():
+    """Mount points to undo after the test (innermost first), and watchers to kill if it fails."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting needs root")
+    points: list[Path] = []
+    procs: list = []
+    yield points, procs
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    for point in reversed(points):
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def new_workspace(root: Path) -> Path:
+    ws = root / "ws"
+    ws.mkdir()
+    (ws / "docgen.toml").write_text((ROOT / "docgen.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (ws / "inbox").mkdir()
+    (ws / "outbox").mkdir()
+    return ws
+
+
+def numbers(ws: Path) -> dict[str, int]:
+    store = store_of(ws)
+    try:
+        return {r["status"]: r["n"] for r in store.query("SELECT status, count(*) AS n FROM handling GROUP BY status")}
+    finally:
+        store.close()
+
+
+def waiting_lines(ws: Path) -> list[str]:
+    return [ln for ln in (ws / "watch.log").read_text(encoding="utf-8").splitlines() if "is tried again" in ln]
+
+
+def test_read_only_outbox_keeps_inputs_waiting_and_takes_no_number(tmp_path, mounts):
+    points, procs = mounts
+    ws = new_workspace(tmp_path)
+    outbox = ws / "outbox"
+    mount("-t", "tmpfs", "-o", "size=64m", "tmpfs", str(outbox))
+    points.append(outbox)
+    proc = start_watcher(ws, workers=1)
+    procs.append(proc)
+    drop(ws, "forsta.yaml", example("beslut") | {"rubrik": "Före skrivskyddet"})
+    wait_for(lambda: len(done(ws)) == 1, 120, what="a document before the outbox turns read-only")
+    mount("-o", "remount,ro", str(outbox))
+    for i in range(3):
+        drop(ws, f"vantar{i}.yaml", example("uppdragshandling") | {"rubrik": f"Väntar på skrivbar utkorg {i}"})
+    drop(ws, "trasig.yaml", {"dokumenttyp": "uppdragshandling", "rubrik": "Saknar fält"})
+    wait_for(lambda: len(waiting_lines(ws)) >= 3, 60, what="the inputs waiting")
+    wait_for(lambda: len(failed(ws)) == 1, 60, what="the invalid input refused meanwhile")
+    assert len(done(ws)) == 1 and numbers(ws) == {"registrerad": 1}  # no number taken while read-only
+    line = waiting_lines(ws)[0]
+    assert str(outbox) in line and "read-only" in line  # the log names the folder and the problem
+    assert len(list((ws / "inbox" / "arbete").rglob("vantar*.yaml"))) == 3
+    mount("-o", "remount,rw", str(outbox))
+    wait_for(lambda: len(done(ws)) == 4, 180, what="the waiting inputs out once the outbox is writable")
+    assert stop_watcher(proc) == 0
+    assert numbers(ws) == {"registrerad": 4}
+    assert [report_of(f)[0] for f in failed(ws)] == ["trasig.yaml"]
+    consistent(ws)
+
+
+def test_staging_turned_read_only_after_the_number_keeps_that_number(tmp_path, mounts):
+    """The outbox passes the check, then writing into it fails (EROFS) after the number was taken: the
+    number is kept for the input's next attempt, not voided, and the same number is registered."""
+    points, procs = mounts
+    ws = new_workspace(tmp_path)
+    staging = ws / "outbox" / ".staging"
+    staging.mkdir()
+    mount("--bind", str(staging), str(staging))
+    points.append(staging)
+    mount("-o", "remount,bind,ro", str(staging))
+    proc = start_watcher(ws, workers=1)
+    procs.append(proc)
+    drop(ws, "mitt.yaml", example("beslut") | {"rubrik": "Skrivskydd mitt i"})
+    wait_for(lambda: len(waiting_lines(ws)) >= 2, 60, what="two attempts that could not write")
+    assert numbers(ws) == {"reserverad": 1} and not done(ws) and not failed(ws)
+    assert "Read-only file system" in waiting_lines(ws)[0] or "read-only" in waiting_lines(ws)[0]
+    subprocess.run(["umount", str(staging)], check=True)
+    points.remove(staging)
+    wait_for(lambda: len(done(ws)) == 1, 180, what="the input out once staging is writable")
+    assert stop_watcher(proc) == 0
+    assert numbers(ws) == {"registrerad": 1}  # the number kept while waiting, none voided
+    consistent(ws)
+
+
+def fill_inodes(folder: Path, leave: int) -> list[Path]:
+    """Create empty files in ``folder`` until only ``leave`` inodes are free on its file system."""
+    made = []
+    folder.mkdir(exist_ok=True)
+    while os.statvfs(folder).f_favail > leave:
+        p = folder / f"f{len(made)}"
+        try:
+            p.touch()
+        except OSError:
+            break
+        made.append(p)
+    return made
+
+
+def test_inodes_exhausted_keep_inputs_waiting_and_nothing_is_voided(tmp_path, mounts):
+    points, procs = mounts
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount("-t", "tmpfs", "-o", "size=128m,nr_inodes=2000", "tmpfs", str(disk))
+    points.append(disk)
+    ws = new_workspace(disk)
+    proc = start_watcher(ws, workers=1)
+    procs.append(proc)
+    drop(ws, "forsta.yaml", example("beslut") | {"rubrik": "Före inodbristen"})
+    wait_for(lambda: len(done(ws)) == 1, 120, what="a document before the inodes run out")
+    for i, leave in enumerate((0, 8, 30)):
+        pending = write_yaml(disk, f"d{i}.yaml", example("uppdragshandling") | {"rubrik": f"Inodbrist {i}"})
+        fillers = fill_inodes(disk / f"fyllnad{i}", leave)
+        seen = len((ws / "watch.log").read_text(encoding="utf-8"))
+        os.rename(pending, ws / "inbox" / pending.name)
+        wait_for(lambda: any(w in (ws / "watch.log").read_text(encoding="utf-8")[seen:] for w in ("inodes", "No space left")),
+                 60, what="the watcher noticing")
+        assert proc.poll() is None
+        assert len(done(ws)) == 1 + i
+        for f in fillers:
+            f.unlink()
+        wait_for(lambda: len(done(ws)) == 2 + i, 180, what=f"the input out once inodes are free (leave={leave})")
+        consistent(ws)
+    assert stop_watcher(proc) == 0
+    assert numbers(ws) == {"registrerad": 4} and not failed(ws)
+    assert "Traceback" not in (ws / "watch.log").read_text(encoding="utf-8")
