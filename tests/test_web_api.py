@@ -17,7 +17,7 @@ from schemathesis import GenerationMode, checks
 from conftest import set_setting
 from docgen.config import load_config
 from docgen.store import Store
-from webutil import Server, add_user, input_of, make_workspace, wait_status
+from webutil import Server, add_user, input_of, login, make_workspace, wait_status
 
 SECRET = {"bestämmelse": "25 kap. 1 § OSL", "datum": "2026-03-10"}
 
@@ -120,11 +120,18 @@ def test_confidential_document_is_hidden_from_others_and_every_access_is_logged(
     assert [(x["anvandare"], x["atgard"]) for x in log] == [
         ("hanna", "visning"), ("hanna", "nedladdning"), ("registrator", "visning"), ("registrator", "nedladdning")]
     assert all(x["tid"] for x in log)
-    # a public document joins the confidential case: others see it, never the case's confidential title
+    # someone who may not see the case cannot add to it, and learns no more than for a number that does not exist
     public = input_of("uppdragshandling", rubrik="Offentlig handling i samma ärende", diarienummer=dnr)
     public.pop("serie", None)
-    r = call(site, "POST", "/api/dokument", "hugo", json=public)
-    assert wait_status(url, tokens["hugo"], r.json()["status_url"])["status"] == "registrerad"
+    hidden = call(site, "POST", "/api/dokument", "hugo", json=public)
+    absent = call(site, "POST", "/api/dokument", "hugo", json=public | {"diarienummer": "RS 2026-99999"})
+    assert hidden.status_code == absent.status_code == 422
+    assert hidden.json()["problem"] == [dict(p, sv=p["sv"].replace("RS 2026-99999", dnr), en=p["en"].replace(
+        "RS 2026-99999", dnr)) for p in absent.json()["problem"]]
+    assert hidden.json()["problem"][0]["field"] == "diarienummer"
+    # a public document joins the confidential case (by someone who may see it): others see it, never the title
+    r = call(site, "POST", "/api/dokument", "hanna", json=public)
+    assert wait_status(url, tokens["hanna"], r.json()["status_url"])["status"] == "registrerad"
     for other in ("lars", "hugo"):
         case = call(site, "GET", f"/api/arenden/{dnr}", other).json()
         assert [d["rubrik"] for d in case["handlingar"]] == ["Offentlig handling i samma ärende"]
@@ -216,8 +223,7 @@ def test_a_login_cookie_dies_with_its_account(site):
     ws, url, _, _ = site
     add_user(ws, "Vera Växling", "lasare", password="första-lösenordet")
     s = requests.Session()
-    r = s.post(url + "/logga-in", data={"namn": "Vera Växling", "losenord": "första-lösenordet", "nasta": "/sok"},
-               allow_redirects=False, timeout=10)
+    r = login(url, "Vera Växling", "första-lösenordet", s)
     assert r.status_code == 303 and s.cookies.get("docgen_inloggning")
     assert s.get(url + "/api/typer", timeout=10).status_code == 200
     from click.testing import CliRunner
@@ -237,9 +243,7 @@ def test_deeply_nested_json_is_refused_not_a_server_error(site):
 def test_repeated_failed_logins_are_slowed_down(site):
     ws, url, _, _ = site
     add_user(ws, "Gustav Gissning", "lasare", password="rätt-lösenord")
-    codes = [requests.post(url + "/logga-in", data={"namn": "Gustav Gissning", "losenord": f"fel-{i}"},
-                           allow_redirects=False, timeout=10).status_code for i in range(6)]
+    codes = [login(url, "Gustav Gissning", f"fel-{i}").status_code for i in range(6)]
     assert codes == [401] * 5 + [429]
-    right = requests.post(url + "/logga-in", data={"namn": "Gustav Gissning", "losenord": "rätt-lösenord"},
-                          allow_redirects=False, timeout=10)
+    right = login(url, "Gustav Gissning", "rätt-lösenord")
     assert right.status_code == 429, "locked for the window even with the right password"

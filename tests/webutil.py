@@ -80,3 +80,14 @@ def wait_status(url: str, token: str, status_url: str, timeout: float = 60) -> d
         if body["status"] in ("registrerad", "fel") or time.monotonic() > deadline:
             return body
         time.sleep(0.2)
+
+
+def login(url: str, name: str, password: str, session: requests.Session | None = None, **headers) -> requests.Response:
+    """Log in as a browser does: fetch the form (its CSRF token and pre-login cookie), then post it."""
+    import re
+
+    s = session if session is not None else requests.Session()
+    form = s.get(url + "/logga-in", headers=headers, timeout=10)
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    return s.post(url + "/logga-in", data={"namn": name, "losenord": password, "nasta": "/sok", "csrf": token},
+                  headers=headers, allow_redirects=False, timeout=10)

@@ -52,6 +52,15 @@ def visible_ids(conn, roll: str, namn: str, handling_ids: list[int]) -> set[int]
     return {r[0] for r in conn.execute(q)}
 
 
+def sees_case(conn, roll: str, namn: str, arende_id: int) -> bool:
+    """Whether this user may see the case: a registrator always, anyone else through a document they may see."""
+    if roll == "registrator":
+        return True
+    q = select(handling.c.id).where(handling.c.arende_id == arende_id, handling.c.status != DocStatus.RESERVED,
+                                    visible(roll, namn)).limit(1)
+    return conn.execute(q).first() is not None
+
+
 def by_source(conn, submission_id: str) -> dict | None:
     """The registered document made from the API input with this id: number, running number, latest files."""
     q = (select(handling.c.id.label("handling_id"), handling.c.lopnummer, handling.c.status, arende.c.diarienummer)

@@ -179,7 +179,27 @@ inlamning_fil = Table(
     UniqueConstraint("inlamning_id", "namn"),
 )
 
-LATEST_VERSION = 4
+# Web logins held on the server: the cookie carries a random id, the table its hash; logging out or a new
+# password deletes the rows, so an old cookie is worth nothing.
+sessionstabell = Table(
+    "webbsession", metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("namn", String(200), nullable=False, index=True),
+    Column("skapad", String(40), nullable=False),
+    Column("utgar", Integer, nullable=False),  # seconds since the epoch (UTC)
+)
+
+# Idempotency-Key of API posts: a key, its user and the body's hash answer the first submission again.
+idempotens = Table(
+    "idempotens", metadata,
+    Column("anvandare", String(200), primary_key=True),
+    Column("nyckel", String(200), primary_key=True),
+    Column("sha256", String(64), nullable=False),  # of the request body
+    Column("inskickning", String(64), nullable=False),  # the submission id answered
+    Column("skapad", Integer, nullable=False),  # seconds since the epoch (UTC)
+)
+
+LATEST_VERSION = 5
 
 
 def _v1(conn: Connection) -> None:
@@ -227,8 +247,13 @@ def _v4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[inlamning, inlamning_fil])
 
 
+def _v5(conn: Connection) -> None:
+    """Server-side web sessions; Idempotency-Keys of the API."""
+    metadata.create_all(conn, tables=[sessionstabell, idempotens])
+
+
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def now() -> str:

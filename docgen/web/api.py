@@ -1,6 +1,7 @@
 """The HTTP API under /api: submit inputs, follow their status, preview drafts, search the diarium, read a case,
 download files. Every route names the errors it can answer with, so the OpenAPI description is complete."""
 import datetime
+import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from ..registrar.search import show_case
 from ..store import access, users
 from .app import problems_for
 from .auth import User
+from .security import cross_site, frameable_headers
 from .submit import ID, Refused, draft, failed_queue, parse_json, status, submit, too_large
 
 bearer = HTTPBearer(auto_error=False, description="API-nyckeln som `docgen user add` skriver ut / the token `docgen user add` prints.")
@@ -144,6 +146,8 @@ def current_user(request: Request) -> User:
     user = request.app.state.auth.identify(request.headers, request.cookies)
     if user is None:
         raise Refused(401, problems_for(401))
+    if cross_site(request):
+        raise Refused(403, problems_for(403, "Begäran kom från en annan webbplats.", "The request came from another site."))
     return user
 
 
@@ -321,12 +325,22 @@ def download(request: Request, dnr: str, typ: Literal["pdf", "docx"], lopnummer:
     path = (outbox / stored["sokvag"]).resolve() if stored else None
     if path is None or not path.is_relative_to(outbox) or not path.is_file():
         raise Refused(404, problems_for(404))
-    if doc["sekretess"]:
+    if doc["sekretess"]:  # shown in a page (the case page's preview) or saved: the log tells which
         with request.app.state.engine.store.tx() as conn:
-            users.log(conn, user.namn, "nedladdning", diarienummer=case["diarienummer"], handling_id=doc["id"],
-                      detalj=f"{typ} v{versions[-1]['version']}")
-    return FileResponse(path, media_type=MEDIA[typ], filename=Path(stored["sokvag"]).name,
-                        content_disposition_type="inline" if inline else "attachment")
+            users.log(conn, user.namn, "forhandsvisning" if inline else "nedladdning", diarienummer=case["diarienummer"],
+                      handling_id=doc["id"], detalj=f"{typ} v{versions[-1]['version']}")
+    headers = {"Content-Disposition": disposition("inline" if inline else "attachment", Path(stored["sokvag"]).name)}
+    if inline:
+        headers.update(frameable_headers())
+    return FileResponse(path, media_type=MEDIA[typ], headers=headers)
+
+
+def disposition(kind: str, name: str) -> str:
+    """Content-Disposition with a plain ``filename=`` (ASCII, what `curl -OJ` and old clients read) and
+    ``filename*=`` (the exact UTF-8 name)."""
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\/;' else "_" for c in
+                    unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or "fil")
+    return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @router.get("/typer", response_model=list[TypeModel], responses=errors(), summary="Dokumenttyper / document types")

@@ -13,12 +13,14 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..config import Config
 from ..errors import problem
 from ..pipeline import Engine
 from .auth import Authenticator, secret
+from .security import SecurityHeaders
 from .submit import Refused
 
 log = logging.getLogger("docgen.web")
@@ -77,13 +79,18 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
             if own:
                 app.state.engine.close()
 
-    app = FastAPI(title="docgen", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="docgen", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Dokument för diariet: skicka in indata (samma schema som filer i inkorgen), följ status, "
                               "sök i diariet och hämta filer. Documents for the diarium: submit inputs (the same schema "
                               "as inbox files), follow their status, search the diarium, download files.")
     app.state.config = config
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    webb = config.section("webb")
+    app.add_middleware(SecurityHeaders, hsts=webb["sakra_kakor"])
+    if webb["betrodda_proxyer"]:
+        # the client's address (login limits, logs) from X-Forwarded-For only when a named proxy sent it
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(webb["betrodda_proxyer"]))
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
@@ -119,10 +126,12 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
             return JSONResponse({"problem": problems_for(500)}, status_code=500)
         return error_page(request, 500)
 
-    from . import api, pages
+    from . import api, apidocs, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(apidocs.router)
+    app.mount("/docs/filer", apidocs.files(), name="apidocs")
     return app
 
 

@@ -18,7 +18,7 @@ from ..pipeline import CHECK, Engine
 from ..load import INPUT_SUFFIXES
 from ..service import folders_of, status as inbox_status
 from ..service.reports import report_text
-from ..steps import convert, load, render, validate
+from ..steps import convert, load, number, render, validate
 from ..store import access, users
 from .auth import User
 
@@ -90,7 +90,8 @@ def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json") -> str
     A draft is refused: it would be rendered but never registered (previews use ``draft``)."""
     sid = secrets.token_hex(16)
     name = f"{access.API_PREFIX}{sid}{suffix}"
-    with tempfile.TemporaryDirectory(prefix="docgen-api-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="docgen-api-") as tmp, \
+            number.submitted_by(lambda conn, case_id: access.sees_case(conn, user.roll, user.namn, case_id)):
         job = _check(engine, name, raw, Path(tmp))
         if job.doc.is_draft:
             raise refusal(422, "ett utkast registreras inte; förhandsgranska det i stället (POST /api/utkast).",
