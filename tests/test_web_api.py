@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -88,19 +89,42 @@ def test_refused_input_gets_the_watchers_report_and_takes_no_number(site):
     assert not list((ws / "inbox").glob("api-*"))
 
 
-def test_duplicate_fails_in_the_watcher_and_status_says_why(site):
+def test_the_same_content_twice_gives_one_document_and_a_409_with_its_number(site):
+    """Sent together, one post is taken (202) and the other answers 409 naming the first (not a 202 that would fail in
+    the watcher); once it is registered, a third post answers 409 with its diarienummer."""
     _, url, tokens, _ = site
-    """Sent together, both pass the checks (neither is registered yet); the watcher registers one and reports the other."""
     data = input_of("lagesrapport-program", rubrik="Lägesrapport dubblett")
     with ThreadPoolExecutor(2) as ex:
         sent = list(ex.map(lambda _: call(site, "POST", "/api/dokument", "hanna", json=data), range(2)))
-    assert [r.status_code for r in sent] == [202, 202]
-    states = sorted((wait_status(url, tokens["hanna"], r.json()["status_url"]) for r in sent), key=lambda s: s["status"])
-    failed, registered = states
-    assert (failed["status"], registered["status"]) == ("fel", "registrerad")
-    assert failed["diarienummer"] is None and registered["diarienummer"] in failed["problem"][0]["sv"]
-    assert "dubblett" in failed["problem"][0]["sv"] and "duplicate" in failed["problem"][0]["en"]
-    assert "Rätta filen" in failed["rapport"]
+    assert sorted(r.status_code for r in sent) == [202, 409]
+    taken, refused = sorted(sent, key=lambda r: r.status_code)
+    assert refused.json()["id"] == taken.json()["id"] and refused.json()["status_url"] == taken.json()["status_url"]
+    done = wait_status(url, tokens["hanna"], taken.json()["status_url"])
+    assert done["status"] == "registrerad"
+    again = call(site, "POST", "/api/dokument", "hugo", json=data)
+    assert again.status_code == 409 and again.json()["diarienummer"] == done["diarienummer"]
+    assert any(done["diarienummer"] in p["sv"] for p in again.json()["problem"])
+
+
+def test_the_same_idempotency_key_twice_gives_one_document(site):
+    _, url, tokens, store = site
+    data = input_of("beslut", rubrik="Beslut med idempotensnyckel")
+    key = {"Idempotency-Key": "arende-4711-beslut-1"}
+    with ThreadPoolExecutor(2) as ex:
+        sent = list(ex.map(lambda _: call(site, "POST", "/api/dokument", "hanna", json=data, headers=dict(key)), range(2)))
+    codes = sorted(r.status_code for r in sent)
+    assert codes in ([202, 202], [202, 409])  # 409: the first request with the key was still being answered
+    first = next(r for r in sent if r.status_code == 202).json()["id"]
+    retry = call(site, "POST", "/api/dokument", "hanna", json=data, headers=dict(key))
+    assert retry.status_code == 202 and retry.json()["id"] == first and retry.headers["idempotent-replayed"] == "true"
+    assert all(r.json()["id"] == first for r in sent if r.status_code == 202)
+    assert wait_status(url, tokens["hanna"], f"/api/dokument/{first}")["status"] == "registrerad"
+    assert len(store.query("SELECT id FROM handling WHERE rubrik = :r", r="Beslut med idempotensnyckel")) == 1
+    other = call(site, "POST", "/api/dokument", "hanna", json=data | {"rubrik": "Ett annat beslut"}, headers=dict(key))
+    assert other.status_code == 422 and other.json()["problem"][0]["field"] == "Idempotency-Key"
+    # a key is the user's own: another user's same key is a new request
+    own = call(site, "POST", "/api/dokument", "hugo", json=data | {"rubrik": "Hugos beslut"}, headers=dict(key))
+    assert own.status_code == 202 and own.json()["id"] != first
 
 
 def test_confidential_document_is_hidden_from_others_and_every_access_is_logged(site):
@@ -174,9 +198,14 @@ def test_bad_requests_get_clear_answers(site, who, kwargs, status, says):
 
 
 def test_failed_queue_is_for_registrators_only(site):
+    ws = site[0]
+    (ws / "inbox" / "trasig.json").write_text('{"dokumenttyp": "beslut"}', encoding="utf-8")
+    deadline = time.monotonic() + 60
+    while not list((ws / "inbox" / "fel").glob("*/trasig.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert call(site, "GET", "/api/fel", "hanna").status_code == 403
     queue = call(site, "GET", "/api/fel", "registrator").json()
-    assert queue and all(q["rapport"] and q["fil"].startswith("api-") for q in queue)
+    assert "trasig.json" in [q["fil"] for q in queue] and all(q["rapport"] for q in queue)
 
 
 def test_api_keeps_its_openapi_description(site):

@@ -199,6 +199,15 @@ idempotens = Table(
     Column("skapad", Integer, nullable=False),  # seconds since the epoch (UTC)
 )
 
+# Inputs submitted through the API, by content (handling.input_sha256): a second post of the same content
+# while the first is still on its way answers 409 instead of failing later in the watcher.
+api_inskickning = Table(
+    "api_inskickning", metadata,
+    Column("id", String(64), primary_key=True),  # the submission id
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("skapad", String(40), nullable=False),
+)
+
 LATEST_VERSION = 5
 
 
@@ -248,8 +257,8 @@ def _v4(conn: Connection) -> None:
 
 
 def _v5(conn: Connection) -> None:
-    """Server-side web sessions; Idempotency-Keys of the API."""
-    metadata.create_all(conn, tables=[sessionstabell, idempotens])
+    """Server-side web sessions; Idempotency-Keys and submitted contents of the API."""
+    metadata.create_all(conn, tables=[sessionstabell, idempotens, api_inskickning])
 
 
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.

@@ -1,11 +1,12 @@
-"""Statements about web logins held on the server (``webbsession``) and Idempotency-Keys (``idempotens``)."""
+"""Statements about web logins held on the server (``webbsession``), Idempotency-Keys (``idempotens``) and the
+contents submitted through the API (``api_inskickning``)."""
 from __future__ import annotations
 
 import time
 
 from sqlalchemy import delete, select
 
-from .schema import idempotens, now, sessionstabell
+from .schema import api_inskickning, idempotens, now, sessionstabell
 
 
 def open_session(conn, id_sha256: str, namn: str, expires: int) -> None:
@@ -36,9 +37,31 @@ def idempotent(conn, anvandare: str, nyckel: str, since: int) -> dict | None:
     return dict(row._mapping) if row else None
 
 
-def remember_key(conn, anvandare: str, nyckel: str, sha256: str, inskickning: str, since: int) -> None:
-    """Keep a key's answer (an expired row under the same key is replaced)."""
+def claim_key(conn, anvandare: str, nyckel: str, sha256: str, since: int) -> None:
+    """Hold a key while its request is answered (an expired row under the same key is replaced); a second request
+    with the key meanwhile fails on the primary key (IntegrityError)."""
     conn.execute(delete(idempotens).where(idempotens.c.anvandare == anvandare, idempotens.c.nyckel == nyckel,
                                           idempotens.c.skapad < since))
-    conn.execute(idempotens.insert().values(anvandare=anvandare, nyckel=nyckel, sha256=sha256, inskickning=inskickning,
+    conn.execute(idempotens.insert().values(anvandare=anvandare, nyckel=nyckel, sha256=sha256, inskickning="",
                                             skapad=int(time.time())))
+
+
+def settle_key(conn, anvandare: str, nyckel: str, inskickning: str | None) -> None:
+    """The submission a held key answers with from now on; None: the request was refused, the key is free."""
+    where = (idempotens.c.anvandare == anvandare, idempotens.c.nyckel == nyckel)
+    if inskickning is None:
+        conn.execute(delete(idempotens).where(*where))
+    else:
+        conn.execute(idempotens.update().where(*where).values(inskickning=inskickning))
+
+
+def submitted_content(conn, sha256: str) -> str | None:
+    """The submission id an input with this content was last submitted as."""
+    return conn.execute(select(api_inskickning.c.id).where(api_inskickning.c.sha256 == sha256)).scalar()
+
+
+def record_content(conn, submission_id: str, sha256: str, replaces: str | None) -> None:
+    """Record a submission's content (replacing an earlier one that failed); IntegrityError if another holds it."""
+    if replaces:
+        conn.execute(delete(api_inskickning).where(api_inskickning.c.id == replaces))
+    conn.execute(api_inskickning.insert().values(id=submission_id, sha256=sha256, skapad=now()))

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path as PathParam, Query, Request
+from fastapi import APIRouter, Depends, Header, Path as PathParam, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPBearer
@@ -16,6 +16,7 @@ from ..model import DocStatus
 from ..registrar.search import show_case
 from ..store import access, users
 from .app import problems_for
+from . import idempotency
 from .auth import User
 from .security import cross_site, frameable_headers
 from .submit import ID, Refused, draft, failed_queue, parse_json, status, submit, too_large
@@ -36,6 +37,9 @@ class ProblemModel(BaseModel):
 class ErrorBody(BaseModel):
     problem: list[ProblemModel]
     rapport: str | None = None
+    id: str | None = None  # 409: the earlier submission
+    status_url: str | None = None
+    diarienummer: str | None = None
 
 
 def errors(*codes: int) -> dict:
@@ -194,17 +198,31 @@ INPUT_BODY = {"requestBody": {"required": True, "content": {"application/json": 
                                      "An input as in an inbox file."}}}}}
 
 
-@router.post("/dokument", status_code=202, response_model=Accepted, responses=errors(400, 403, 413, 415, 422),
+@router.post("/dokument", status_code=202, response_model=Accepted, responses=errors(400, 403, 409, 413, 415, 422),
              openapi_extra=INPUT_BODY, summary="Skicka in ett dokument / submit a document")
-async def post_document(request: Request, user: User = Depends(submitter)):
+async def post_document(request: Request, user: User = Depends(submitter),
+                        idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200,
+                                                             description="Samma nyckel och indata inom 24 h ger samma "
+                                                                         "svar / the same key and body within 24 h answer "
+                                                                         "the first submission again.")):
     """Checked exactly like a file in the inbox (422 with the report if refused, and no number is taken), then
-    put in the inbox for the watcher: numbering, rendering, registration and distribution follow as for any file."""
+    put in the inbox for the watcher: numbering, rendering, registration and distribution follow as for any file.
+    Content already registered, or submitted and on its way, answers 409 with its id (and diarienummer)."""
     raw = await json_body(request)
     parse_json(raw, request.app.state.config.limits["max_filstorlek"])
-    sid = await run_in_threadpool(submit, request.app.state.engine, user, raw)
+    engine = request.app.state.engine
+    key = idempotency.key_of(request.headers)
+    sid = await run_in_threadpool(idempotency.replay, engine, user.namn, key, raw) if key else None
+    headers = {"Idempotent-Replayed": "true"} if sid else {}
+    if sid is None:
+        try:
+            sid = await run_in_threadpool(submit, engine, user, raw, ".json", idempotency.once_per_content(engine))
+        finally:
+            if key:
+                await run_in_threadpool(idempotency.settle, engine, user.namn, key, sid)
     url = f"/api/dokument/{sid}"
     return Response(Accepted(id=sid, status_url=url).model_dump_json(), status_code=202, media_type="application/json",
-                    headers={"Location": url})
+                    headers={"Location": url, **headers})
 
 
 @router.get("/dokument/{sid}", response_model=StatusBody, responses=errors(404), summary="Status för inskickat / status")

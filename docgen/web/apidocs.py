@@ -1,9 +1,11 @@
 """``/docs``: the API's description drawn by Swagger UI, for signed-in people only, from files on this server
-(the ``swagger-ui-bundle`` package's copy of Swagger UI, under ``/docs/filer/``; nothing from another host)."""
+(the ``swagger-ui-py`` package's copy of Swagger UI 5, under ``/docs/filer/``; nothing from another host)."""
+from importlib.util import find_spec
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,8 +27,8 @@ PAGE = """<!doctype html>
 
 
 def files() -> StaticFiles:
-    """Swagger UI's own files (mounted at ``/docs/filer``)."""
-    return StaticFiles(directory=str(swagger_ui_path))
+    """Swagger UI's own files (mounted at ``/docs/filer``), found without importing the package's framework glue."""
+    return StaticFiles(directory=str(Path(find_spec("swagger_ui").submodule_search_locations[0]) / "static"))
 
 
 @router.get("/docs")

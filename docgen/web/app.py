@@ -94,7 +94,7 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
-        body = {"problem": exc.problems}
+        body = {"problem": exc.problems, **exc.extra}
         if exc.report:
             body["rapport"] = exc.report
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None

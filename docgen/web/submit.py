@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import problem
 from ..files import atomic_write
-from ..model import Job
+from ..model import ErrorKind, Job
 from ..pipeline import CHECK, Engine
 from ..load import INPUT_SUFFIXES
 from ..service import folders_of, status as inbox_status
@@ -28,9 +28,11 @@ ID = re.compile(r"[0-9a-f]{32}")
 class Refused(Exception):
     """An input the API does not accept: HTTP status, problems (Problem dicts) and the report text, if any."""
 
-    def __init__(self, status: int, problems: list[dict], report: str | None = None):
+    def __init__(self, status: int, problems: list[dict], report: str | None = None, **extra):
         super().__init__(problems[0]["sv"] if problems else str(status))
         self.status, self.problems, self.report = status, problems, report
+        #: more to answer with (a 409's id and diarienummer)
+        self.extra = extra
 
 
 def refusal(status: int, sv: str, en: str, fix_sv: str = "", fix_en: str = "", field: str = "") -> Refused:
@@ -80,14 +82,17 @@ def _check(engine: Engine, name: str, raw: bytes, folder: Path) -> Job:
     outcome = engine.run(job, CHECK)
     if not outcome.ok:
         problems = outcome.problems or [problem("", outcome.error or "okänt fel", outcome.error or "unknown error").to_dict()]
+        if outcome.error_kind == ErrorKind.DUPLICATE:  # already registered: 409 with its number
+            raise Refused(409, problems, report_text(outcome, name), diarienummer=outcome.diarienummer)
         raise Refused(422, problems, report_text(outcome, name))
     return job
 
 
-def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json") -> str:
+def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json", before_inbox=None) -> str:
     """Check an input (JSON, or YAML with ``suffix`` .yaml) and drop it into the inbox for the watcher; returns its id.
 
-    A draft is refused: it would be rendered but never registered (previews use ``draft``)."""
+    A draft is refused: it would be rendered but never registered (previews use ``draft``). ``before_inbox(id,
+    job)``, if given, runs once the checks passed and may still refuse (raise Refused)."""
     sid = secrets.token_hex(16)
     name = f"{access.API_PREFIX}{sid}{suffix}"
     with tempfile.TemporaryDirectory(prefix="docgen-api-") as tmp, \
@@ -97,6 +102,8 @@ def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json") -> str
             raise refusal(422, "ett utkast registreras inte; förhandsgranska det i stället (POST /api/utkast).",
                           "a draft is not registered; preview it instead (POST /api/utkast).", "ta bort status: utkast.",
                           "remove status: utkast.", field="status")
+        if before_inbox is not None:
+            before_inbox(sid, job)
         with engine.store.tx() as conn:
             users.log(conn, user.namn, users.SUBMITTED, detalj=sid)
         atomic_write(engine.config.inbox / name, raw)
