@@ -208,6 +208,28 @@ def test_failed_queue_is_for_registrators_only(site):
     assert "trasig.json" in [q["fil"] for q in queue] and all(q["rapport"] for q in queue)
 
 
+def test_a_failed_input_is_dismissed_with_a_reason_and_nothing_is_lost(site):
+    ws, _, _, store = site
+    (ws / "inbox" / "avskrivs.json").write_text('{"dokumenttyp": "beslut", "rubrik": "x"}', encoding="utf-8")
+    deadline = time.monotonic() + 60
+    while "avskrivs.json" not in [q["fil"] for q in call(site, "GET", "/api/fel", "registrator").json()]:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    (item,) = [q for q in call(site, "GET", "/api/fel", "registrator").json() if q["fil"] == "avskrivs.json"]
+    path = f"/api/fel/{item['mapp']}/avfarda"
+    assert call(site, "POST", path, "hanna", json={"orsak": "skickades två gånger"}).status_code == 403
+    r = call(site, "POST", path, "registrator", json={"orsak": "skickades två gånger"})
+    assert r.status_code == 200 and r.json()["orsak"] == "skickades två gånger"
+    assert "avskrivs.json" not in [q["fil"] for q in call(site, "GET", "/api/fel", "registrator").json()]
+    kept = ws / "inbox" / "avfardade" / item["mapp"]
+    assert (kept / "avskrivs.json").read_text(encoding="utf-8").startswith('{"dokumenttyp"')
+    assert list(kept.glob("*.fel.txt")) and "skickades två gånger" in (kept / "avfardad.txt").read_text(encoding="utf-8")
+    log = store.query("SELECT anvandare, detalj FROM atkomst WHERE atgard = 'avfardande'")
+    assert [(x["anvandare"], x["detalj"]) for x in log] == [("registrator", f"{item['mapp']}: skickades två gånger")]
+    assert call(site, "POST", path, "registrator", json={"orsak": "igen"}).status_code == 404
+    assert call(site, "POST", "/api/fel/..%2F..%2Fetc/avfarda", "registrator", json={"orsak": "försök"}).status_code == 404
+
+
 def test_api_keeps_its_openapi_description(site):
     """Generated requests, right (positive) and wrong (negative), to every operation the description lists: never a
     server error, and every answer (status, content type, headers, body) is as described."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path as PathParam, Query, Reques
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..model import DocStatus
 from ..registrar.search import show_case
@@ -18,6 +18,7 @@ from ..store import access, users
 from .app import problems_for
 from . import idempotency
 from .auth import User
+from .dismiss import dismiss
 from .security import cross_site, frameable_headers
 from .submit import ID, Refused, draft, failed_queue, parse_json, status, submit, too_large
 
@@ -381,3 +382,21 @@ def type_schema(request: Request, typ: str, user: User = Depends(current_user)):
 def failed(request: Request, user: User = Depends(registrator)):
     """The inputs in fel/, newest first, each with its report (registrator only)."""
     return failed_queue(request.app.state.engine)
+
+
+class DismissBody(BaseModel):
+    orsak: str = Field(min_length=3, max_length=500, description="Varför / why (kept in the access log).")
+
+
+class Dismissed(BaseModel):
+    mapp: str
+    orsak: str
+
+
+@router.post("/fel/{mapp}/avfarda", response_model=Dismissed, responses=errors(403, 404, 409),
+             summary="Avfärda en post i felkön / dismiss a failed input")
+def dismiss_failed(request: Request, mapp: str, body: DismissBody, user: User = Depends(registrator)):
+    """Takes the input out of the failed queue without deleting anything: its folder moves to avfardade/ with the
+    reason, and the dismissal is kept in the access log (registrator only)."""
+    dismiss(request.app.state.engine, user, mapp, body.orsak.strip())
+    return Dismissed(mapp=mapp, orsak=body.orsak.strip())

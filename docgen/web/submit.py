@@ -178,7 +178,7 @@ def status(engine: Engine, sid: str) -> Status:
         return Status("väntar")
     if _named(folders.work_root, "*/*/{name}", sid):
         return Status("pågår")
-    for inp in _named(folders.failed, "*/{name}", sid):
+    for inp in _named(folders.failed, "*/{name}", sid) + _named(folders.inbox / "avfardade", "*/{name}", sid):
         report = inp.with_name(inp.name + ".fel.txt")
         if report.is_file():
             text = report.read_text(encoding="utf-8")
