@@ -53,7 +53,7 @@ def test_submitted_input_takes_the_inbox_path_and_is_registered(site):
     r = call(site, "POST", "/api/dokument", "hanna", json=input_of("beslut", rubrik="Beslut via API"))
     assert r.status_code == 202, r.text
     body = r.json()
-    assert r.headers["location"] == body["status_url"] == f"/api/dokument/{body['id']}"
+    assert r.headers["location"] == body["status_url"] == f"/api/v1/dokument/{body['id']}"
     done = wait_status(url, tokens["hanna"], body["status_url"])
     assert done["status"] == "registrerad", done
     dnr = done["diarienummer"]
@@ -298,3 +298,69 @@ def test_repeated_failed_logins_are_slowed_down(site):
     assert codes == [401] * 5 + [429]
     right = login(url, "Gustav Gissning", "rätt-lösenord")
     assert right.status_code == 429, "locked for the window even with the right password"
+
+
+def test_old_paths_redirect_to_v1_keeping_method_and_body(site):
+    r = call(site, "GET", "/api/typer", "lars", allow_redirects=False)
+    assert r.status_code == 308 and r.headers["location"] == "/api/v1/typer"
+    r = call(site, "GET", "/api/arenden?typ=beslut&limit=3", "lars", allow_redirects=False)
+    assert r.status_code == 308 and r.headers["location"] == "/api/v1/arenden?typ=beslut&limit=3"
+    r = call(site, "POST", "/api/utkast", "hanna", json=input_of("beslut"), allow_redirects=False)
+    assert r.status_code == 308 and r.headers["location"] == "/api/v1/utkast"
+    assert call(site, "POST", "/api/utkast", "hanna", json=input_of("beslut")).headers["content-type"] == "application/pdf"
+    assert call(site, "GET", "/api/v1/finns-inte", "lars", allow_redirects=False).status_code == 404
+    assert all(p.startswith("/api/v1/") for p in call(site, "GET", "/openapi.json").json()["paths"])
+
+
+def at_least(site, n: int) -> None:
+    """At least ``n`` public documents in the diarium (the earlier tests leave some; alone, this registers them)."""
+    _, url, tokens, _ = site
+    have = len(call(site, "GET", "/api/v1/arenden", "lars", params={"limit": 1000}).json())
+    for i in range(have, n):
+        r = call(site, "POST", "/api/v1/dokument", "hanna", json=input_of("beslut", rubrik=f"Beslut för listan {i}"))
+        assert wait_status(url, tokens["hanna"], r.json()["status_url"])["status"] == "registrerad"
+
+
+def test_documents_and_files_carry_etags(site):
+    _, url, tokens, _ = site
+    at_least(site, 1)
+    (row, *_) = call(site, "GET", "/api/v1/arenden", "lars", params={"limit": 1}).json()
+    case = call(site, "GET", row["url"], "lars")
+    etag = case.headers["etag"]
+    assert case.status_code == 200 and etag
+    again = call(site, "GET", row["url"], "lars", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.content and again.headers["etag"] == etag
+    assert call(site, "GET", row["url"], "lars", headers={"If-None-Match": '"annan"'}).status_code == 200
+    pdf = call(site, "GET", row["pdf"], "lars")
+    sha = case.json()["handlingar"][0]["versioner"][-1]["filer"]
+    assert pdf.headers["etag"].strip('"') in [f["sha256"] for f in sha]
+    assert call(site, "GET", row["pdf"], "lars", headers={"If-None-Match": pdf.headers["etag"]}).status_code == 304
+    # a document added to the case changes its tag
+    more = input_of("uppdragshandling", rubrik="Ännu en handling i ärendet", diarienummer=row["diarienummer"])
+    more.pop("serie", None)
+    r = call(site, "POST", "/api/v1/dokument", "registrator", json=more)
+    assert wait_status(url, tokens["registrator"], r.json()["status_url"])["status"] == "registrerad"
+    changed = call(site, "GET", row["url"], "lars", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert len(changed.json()["handlingar"]) == len(case.json()["handlingar"]) + 1
+
+
+def test_paging_returns_every_document_once_while_new_ones_arrive(site):
+    _, url, tokens, _ = site
+    at_least(site, 5)
+    before = [(d["diarienummer"], d["lopnummer"]) for d in call(site, "GET", "/api/v1/arenden", "registrator", params={"limit": 1000}).json()]
+    assert len(before) >= 5
+    seen, page, arrived = [], "/api/v1/arenden?limit=2", 0
+    while page:
+        r = call(site, "GET", page, "registrator")
+        assert r.status_code == 200 and len(r.json()) <= 2
+        seen += [(d["diarienummer"], d["lopnummer"]) for d in r.json()]
+        if arrived < 2:  # a new document registered between two pages
+            new = call(site, "POST", "/api/v1/dokument", "hanna",
+                       json=input_of("beslut", rubrik=f"Beslut under bläddring {arrived}"))
+            assert wait_status(url, tokens["hanna"], new.json()["status_url"])["status"] == "registrerad"
+            arrived += 1
+        link = r.headers.get("link")
+        page = link[1:link.index(">")] if link else None
+    assert len(seen) == len(set(seen)), "no document twice"
+    assert set(before) <= set(seen), "every document that was there from the start"

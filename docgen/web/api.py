@@ -1,10 +1,11 @@
 """The HTTP API under /api: submit inputs, follow their status, preview drafts, search the diarium, read a case,
 download files. Every route names the errors it can answer with, so the OpenAPI description is complete."""
 import datetime
+import hashlib
 import unicodedata
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Header, Path as PathParam, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,7 +24,9 @@ from .security import cross_site, frameable_headers
 from .submit import ID, Refused, draft, failed_queue, parse_json, status, submit, too_large
 
 bearer = HTTPBearer(auto_error=False, description="API-nyckeln som `docgen user add` skriver ut / the token `docgen user add` prints.")
-router = APIRouter(prefix="/api", dependencies=[Depends(bearer)])
+#: The API's versioned prefix; the unversioned paths of the first release redirect here (308).
+PREFIX = "/api/v1"
+router = APIRouter(prefix=PREFIX, dependencies=[Depends(bearer)])
 
 
 class ProblemModel(BaseModel):
@@ -170,11 +173,27 @@ def registrator(request: Request, user: User = Depends(current_user)) -> User:
 
 
 def case_url(dnr: str) -> str:
-    return f"/api/arenden/{quote(dnr, safe='')}"
+    return f"{PREFIX}/arenden/{quote(dnr, safe='')}"
 
 
 def file_url(dnr: str, lopnummer: int, typ: str, version: int | None = None) -> str:
     return f"{case_url(dnr)}/handlingar/{lopnummer}/{typ}" + (f"?version={version}" if version else "")
+
+
+NOT_MODIFIED = {304: {"description": "Oförändrad sedan If-None-Match / unchanged since If-None-Match."}}
+
+
+def tagged(request: Request, body: bytes | None, etag: str, confidential: bool, **kw) -> Response:
+    """``body`` as JSON with its ETag, or 304 when the client's If-None-Match names it (confidential answers are
+    never cached by the browser or a proxy: the client keeps them itself)."""
+    headers = {"ETag": etag, "Cache-Control": "no-store" if confidential else "private, no-cache"}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers, **kw)
+
+
+def json_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 async def json_body(request: Request) -> bytes:
@@ -221,12 +240,13 @@ async def post_document(request: Request, user: User = Depends(submitter),
         finally:
             if key:
                 await run_in_threadpool(idempotency.settle, engine, user.namn, key, sid)
-    url = f"/api/dokument/{sid}"
+    url = f"{PREFIX}/dokument/{sid}"
     return Response(Accepted(id=sid, status_url=url).model_dump_json(), status_code=202, media_type="application/json",
                     headers={"Location": url, **headers})
 
 
-@router.get("/dokument/{sid}", response_model=StatusBody, responses=errors(404), summary="Status för inskickat / status")
+@router.get("/dokument/{sid}", response_model=StatusBody, responses={**NOT_MODIFIED, **errors(404)},
+            summary="Status för inskickat / status")
 def get_status(request: Request, sid: str, user: User = Depends(current_user)):
     """väntar (in the inbox), pågår (being processed), registrerad (with its number and files), fel (with the problems)."""
     engine = request.app.state.engine
@@ -238,8 +258,9 @@ def get_status(request: Request, sid: str, user: User = Depends(current_user)):
     st = status(engine, sid)
     files = Files(pdf=file_url(st.diarienummer, st.lopnummer, "pdf"),
                   docx=file_url(st.diarienummer, st.lopnummer, "docx")) if st.diarienummer else None
-    return StatusBody(id=sid, status=st.status, diarienummer=st.diarienummer, lopnummer=st.lopnummer, filer=files,
-                      problem=st.problem, rapport=st.rapport)
+    body = StatusBody(id=sid, status=st.status, diarienummer=st.diarienummer, lopnummer=st.lopnummer, filer=files,
+                      problem=st.problem, rapport=st.rapport).model_dump_json().encode()
+    return tagged(request, body, json_etag(body), confidential=True)
 
 
 @router.post("/utkast", responses={200: {"content": {"application/pdf": {}}, "description": "Utkastet som PDF."},
@@ -270,15 +291,30 @@ def _secret(value: str | None) -> dict | None:
 DATE = Query(None, description="ÅÅÅÅ-MM-DD")
 
 
-@router.get("/arenden", response_model=list[DocumentRow], responses=errors(), summary="Sök i diariet / search")
-def search(request: Request, user: User = Depends(current_user), typ: str | None = None, serie: str | None = None,
-           ar: int | None = Query(None, ge=1900, le=2100), fran: datetime.date | None = DATE,
+LINK = {"Link": {"description": "`<…>; rel=\"next\"`: nästa sida / the next page (none on the last).",
+                 "schema": {"type": "string"}}}
+
+
+@router.get("/arenden", response_model=list[DocumentRow], responses={200: {"headers": LINK}, **errors()},
+            summary="Sök i diariet / search")
+def search(request: Request, response: Response, user: User = Depends(current_user), typ: str | None = None,
+           serie: str | None = None, ar: int | None = Query(None, ge=1900, le=2100), fran: datetime.date | None = DATE,
            till: datetime.date | None = DATE,
            status: Literal["registrerad", "makulerad", "arkiverad"] | None = None,
-           text: str | None = Query(None, max_length=200), limit: int = Query(200, ge=1, le=1000)):
-    """The registrar's filters (as `docgen registry list`); confidential documents only for those who may see them."""
-    return document_rows(request, user, typ=typ, serie=serie, ar=ar, fran=fran.isoformat() if fran else None,
-                         till=till.isoformat() if till else None, status=status, text=text, limit=limit)
+           text: str | None = Query(None, max_length=200), limit: int = Query(200, ge=1, le=1000),
+           efter: int | None = Query(None, ge=1, description="Markören från föregående sidas next-länk / the cursor "
+                                                            "of the previous page's next link.")):
+    """The registrar's filters (as `docgen registry list`); confidential documents only for those who may see them.
+    Newest registered first, ``limit`` per page; the ``Link: <…>; rel="next"`` header leads to the next page (a
+    document registered meanwhile never makes another appear twice or be skipped)."""
+    rows = document_rows(request, user, typ=typ, serie=serie, ar=ar, fran=fran.isoformat() if fran else None,
+                         till=till.isoformat() if till else None, status=status, text=text, limit=limit + 1,
+                         before_id=efter, newest_first=True)
+    if len(rows) > limit:
+        rows = rows[:limit]
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "efter"] + [("efter", rows[-1]["handling_id"])]
+        response.headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    return rows
 
 
 #: The case title shown to someone who may not see every document of the case (it may name a confidential one).
@@ -320,17 +356,22 @@ def case_body(case: dict) -> dict:
     return dict(case, extern=bool(case["extern"]))
 
 
-@router.get("/arenden/{dnr}", response_model=CaseBody, responses=errors(404), summary="Ett ärende / one case")
+@router.get("/arenden/{dnr}", response_model=CaseBody, responses={**NOT_MODIFIED, **errors(404)},
+            summary="Ett ärende / one case")
 def get_case(request: Request, dnr: str, user: User = Depends(current_user)):
-    """The case, its documents, every version with checksums and files, deliveries."""
-    return case_body(visible_case(request, user, dnr, log_views=True))
+    """The case, its documents, every version with checksums and files, deliveries; with an ETag
+    (``If-None-Match`` answers 304 while nothing changed)."""
+    case = case_body(visible_case(request, user, dnr, log_views=True))
+    body = CaseBody.model_validate(case).model_dump_json().encode()
+    return tagged(request, body, json_etag(body), any(d["sekretess"] for d in case["handlingar"]))
 
 
 MEDIA = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 @router.get("/arenden/{dnr}/handlingar/{lopnummer}/{typ}", response_class=FileResponse,
-            responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "Filen."}, **errors(404)},
+            responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "Filen."}, **NOT_MODIFIED,
+                       **errors(404)},
             summary="Hämta en fil / download a file")
 def download(request: Request, dnr: str, typ: Literal["pdf", "docx"], lopnummer: int = PathParam(ge=1, le=99999),
              version: int | None = Query(None, ge=1, le=99999), inline: bool = False,
@@ -351,7 +392,13 @@ def download(request: Request, dnr: str, typ: Literal["pdf", "docx"], lopnummer:
     headers = {"Content-Disposition": disposition("inline" if inline else "attachment", Path(stored["sokvag"]).name)}
     if inline:
         headers.update(frameable_headers())
-    return FileResponse(path, media_type=MEDIA[typ], headers=headers)
+    etag = f'"{stored["sha256"]}"'  # the file's recorded checksum: the same bytes, the same tag
+    if not doc["sekretess"]:
+        headers["Cache-Control"] = "private, no-cache"
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={"ETag": etag, **{k: v for k, v in headers.items()
+                                                                     if k == "Cache-Control"}})
+    return FileResponse(path, media_type=MEDIA[typ], headers={**headers, "ETag": etag})
 
 
 def disposition(kind: str, name: str) -> str:
@@ -365,7 +412,7 @@ def disposition(kind: str, name: str) -> str:
 @router.get("/typer", response_model=list[TypeModel], responses=errors(), summary="Dokumenttyper / document types")
 def types(request: Request, user: User = Depends(current_user)):
     return [TypeModel(namn=name, titel=t.cls.title, varianter=list(t.cls.variants or []),
-                      schema_url=f"/api/typer/{name}/schema") for name, t in request.app.state.engine.plugins.types.items()]
+                      schema_url=f"{PREFIX}/typer/{name}/schema") for name, t in request.app.state.engine.plugins.types.items()]
 
 
 @router.get("/typer/{typ}/schema", response_model=dict[str, Any], responses=errors(404),
@@ -393,10 +440,22 @@ class Dismissed(BaseModel):
     orsak: str
 
 
-@router.post("/fel/{mapp}/avfarda", response_model=Dismissed, responses=errors(403, 404, 409),
+@router.post("/fel/{mapp}/avfarda", response_model=Dismissed, responses=errors(400, 403, 404, 409, 422),
              summary="Avfärda en post i felkön / dismiss a failed input")
 def dismiss_failed(request: Request, mapp: str, body: DismissBody, user: User = Depends(registrator)):
     """Takes the input out of the failed queue without deleting anything: its folder moves to avfardade/ with the
     reason, and the dismissal is kept in the access log (registrator only)."""
     dismiss(request.app.state.engine, user, mapp, body.orsak.strip())
     return Dismissed(mapp=mapp, orsak=body.orsak.strip())
+
+
+legacy = APIRouter(include_in_schema=False)
+
+
+@legacy.api_route("/api/{rest:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+def unversioned(request: Request, rest: str):
+    """The first release's paths (``/api/…``) answer 308 to ``/api/v1/…`` (method and body kept) for one release."""
+    if rest == "v1" or rest.startswith("v1/"):
+        raise Refused(404, problems_for(404))
+    target = f"{PREFIX}/{quote(rest)}" + (f"?{request.url.query}" if request.url.query else "")
+    return Response(status_code=308, headers={"Location": target})

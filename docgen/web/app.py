@@ -129,6 +129,7 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
     from . import api, apidocs, pages
 
     app.include_router(api.router)
+    app.include_router(api.legacy)  # after the versioned routes: only what they do not match is redirected
     app.include_router(pages.router)
     app.include_router(apidocs.router)
     app.mount("/docs/filer", apidocs.files(), name="apidocs")

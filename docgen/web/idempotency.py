@@ -102,4 +102,4 @@ def _duplicate(prior: str, dnr: str | None) -> Refused:
                                  f"the same input is already {where_en} (id {prior}).",
                                  "följ den första inskickningen (status_url) i stället för att skicka igen.",
                                  "follow the first submission (status_url) instead of sending again.").to_dict()],
-                   id=prior, status_url=f"/api/dokument/{prior}", diarienummer=dnr)
+                   id=prior, status_url=f"/api/v1/dokument/{prior}", diarienummer=dnr)
