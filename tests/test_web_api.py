@@ -4,6 +4,8 @@ its own OpenAPI description (schemathesis)."""
 from __future__ import annotations
 
 import io
+import json
+import re
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +14,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from schemathesis import GenerationMode, checks
 
 from conftest import set_setting
@@ -364,3 +366,58 @@ def test_paging_returns_every_document_once_while_new_ones_arrive(site):
         page = link[1:link.index(">")] if link else None
     assert len(seen) == len(set(seen)), "no document twice"
     assert set(before) <= set(seen), "every document that was there from the start"
+
+
+def test_attachments_are_posted_as_multipart_and_archived_with_the_document(site, tmp_path):
+    ws, url, tokens, _ = site
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Bilagans egen text om rutinen")
+    d.save(tmp_path / "rutin.docx")
+    plain = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(plain)
+    data = input_of("beslut", rubrik="Beslut med bilagor via API",
+                    bilagor=[{"fil": "rutin.docx", "titel": "Rutinen"}, {"fil": "karta.pdf"}])
+    parts = [("bilaga", ("rutin.docx", (tmp_path / "rutin.docx").read_bytes(), "application/octet-stream")),
+             ("bilaga", ("karta.pdf", plain.getvalue(), "application/pdf"))]
+    r = call(site, "POST", "/api/v1/dokument", "hanna", data={"indata": json.dumps(data)}, files=parts)
+    assert r.status_code == 202, r.text
+    st = wait_status(url, tokens["hanna"], r.json()["status_url"])
+    assert st["status"] == "registrerad", st
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(call(site, "GET", st["filer"]["pdf"], "hanna").content)).pages]
+    text = "\n".join(pages)
+    assert "Bilaga 1. Rutinen" in text and "Bilaga 2. karta" in text  # listed by title, or by the file's own name
+    assert "Bilagans egen text om rutinen" in pages[-2] and f"Bilaga 2 till {st['diarienummer']}" in pages[-1]
+    assert not list((ws / "inbox").glob("api-*")), "nothing left behind in the inbox"
+    out = tmp_path / "arkiv"
+    from click.testing import CliRunner
+    from docgen.cli import cli
+    res = CliRunner().invoke(cli, ["-w", str(ws), "archive", "--dnr", st["diarienummer"], "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    archived = [p.name for p in out.rglob("*") if p.is_file() and "bilaga" in p.name]
+    assert len(archived) == 2 and any(n.endswith("rutin.docx") or n.endswith("rutin.pdf") for n in archived), archived
+
+
+@pytest.mark.parametrize("bilagor, parts, field, says", [
+    ([{"fil": "plan.pdf"}], [], "bilagor[1].fil", "ingen fildel"),
+    ([], [("plan.pdf", b"%PDF-1.4")], "bilagor", "nämns inte"),
+    ([{"fil": "plan.pdf"}], [("plan.pdf", b"inte en pdf")], "bilagor[1].fil", "'plan.pdf' är en trasig PDF"),
+    ([{"fil": "bild.png"}], [("bild.png", b"\x89PNG")], "bilagor[1].fil", "varken PDF eller DOCX"),
+    ([{"fil": "../plan.pdf"}], [("../plan.pdf", b"%PDF-1.4")], "bilagor[1].fil", "utanför"),
+])
+def test_attachments_get_the_inboxs_checks(site, bilagor, parts, field, says):
+    """Refused like a file in the inbox with its attachments (each problem names the file as it was sent), and no
+    number is taken."""
+    ws, _, _, store = site
+    before = cases(store)
+    data = input_of("beslut", rubrik="Beslut med en dålig bilaga", bilagor=bilagor)
+    files = [("indata", (None, json.dumps(data)))] + [("fil", (name, body, "application/octet-stream"))
+                                                      for name, body in parts]
+    r = call(site, "POST", "/api/v1/dokument", "hanna", files=files)
+    assert r.status_code == 422, r.text
+    assert any(p["field"] == field and says in p["sv"] for p in r.json()["problem"]), r.json()
+    assert not re.search(r"api-[0-9a-f]{12}-", r.text), "the files' names in the inbox never show"
+    assert cases(store) == before and not list((ws / "inbox").glob("api-*"))

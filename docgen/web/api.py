@@ -17,7 +17,7 @@ from ..model import DocStatus
 from ..registrar.search import show_case
 from ..store import access, users
 from .app import problems_for
-from . import idempotency
+from . import idempotency, uploads
 from .auth import User
 from .dismiss import dismiss
 from .security import cross_site, frameable_headers
@@ -196,9 +196,13 @@ def json_etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def json_body(request: Request) -> bytes:
     """The request body, refused as 415 unless JSON and 413 when larger than ``[granser] max_filstorlek``."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = media_type(request)
     if kind != "application/json":
         raise Refused(415, problems_for(415, f"Fick {kind or '(ingen)'}.", f"Got {kind or '(none)'}."))
     limit = request.app.state.config.limits["max_filstorlek"]
@@ -214,12 +218,22 @@ async def json_body(request: Request) -> bytes:
 
 
 INPUT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "description": "En indata som i en fil i inkorgen (`docgen schema TYP`, GET /api/typer). / "
+    "type": "object", "description": "En indata som i en fil i inkorgen (`docgen schema TYP`, GET /api/v1/typer). / "
                                      "An input as in an inbox file."}}}}}
+#: A submission may also carry its attachments: the input as the part ``indata``, each file as a file part whose
+#: file name is the ``bilagor[].fil`` that names it.
+SUBMIT_BODY = {"requestBody": {"required": True, "content": {
+    **INPUT_BODY["requestBody"]["content"],
+    "multipart/form-data": {"schema": {"type": "object", "required": ["indata"], "properties": {
+        "indata": {"type": "string", "description": "Indata som JSON; bilagor[].fil namnger fildelarna. / The input as "
+                                                    "JSON; bilagor[].fil names the file parts."},
+        "bilaga": {"type": "array", "items": {"type": "string", "format": "binary"},
+                   "description": "Bilagorna (PDF, DOCX), filnamnet = bilagor[].fil; delens namn är fritt. / The "
+                                  "attachments, file name = bilagor[].fil; the part's name is free."}}}}}}}
 
 
 @router.post("/dokument", status_code=202, response_model=Accepted, responses=errors(400, 403, 409, 413, 415, 422),
-             openapi_extra=INPUT_BODY, summary="Skicka in ett dokument / submit a document")
+             openapi_extra=SUBMIT_BODY, summary="Skicka in ett dokument / submit a document")
 async def post_document(request: Request, user: User = Depends(submitter),
                         idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200,
                                                              description="Samma nyckel och indata inom 24 h ger samma "
@@ -227,16 +241,28 @@ async def post_document(request: Request, user: User = Depends(submitter),
                                                                          "the first submission again.")):
     """Checked exactly like a file in the inbox (422 with the report if refused, and no number is taken), then
     put in the inbox for the watcher: numbering, rendering, registration and distribution follow as for any file.
-    Content already registered, or submitted and on its way, answers 409 with its id (and diarienummer)."""
-    raw = await json_body(request)
-    parse_json(raw, request.app.state.config.limits["max_filstorlek"])
+    Content already registered, or submitted and on its way, answers 409 with its id (and diarienummer). Attachments:
+    multipart/form-data, the input as the part ``indata`` and each file as a file part named by its bilagor[].fil."""
+    limit = request.app.state.config.limits["max_filstorlek"]
+    upload = None
+    if media_type(request) == "multipart/form-data":
+        upload = await uploads.read(request, limit)
+        raw, files, digest = upload.raw, upload.files, upload.digest
+    else:
+        raw = await json_body(request)
+        parse_json(raw, limit)
+        files, digest = None, None
     engine = request.app.state.engine
     key = idempotency.key_of(request.headers)
-    sid = await run_in_threadpool(idempotency.replay, engine, user.namn, key, raw) if key else None
+    sid = await run_in_threadpool(idempotency.replay, engine, user.namn, key, digest or idempotency.body_hash(raw)) \
+        if key else None
     headers = {"Idempotent-Replayed": "true"} if sid else {}
     if sid is None:
         try:
-            sid = await run_in_threadpool(submit, engine, user, raw, ".json", idempotency.once_per_content(engine))
+            sid = await run_in_threadpool(submit, engine, user, raw, ".json",
+                                          idempotency.once_per_content(engine, digest), files)
+        except Refused as exc:
+            raise upload.restore_names(exc) if upload else exc
         finally:
             if key:
                 await run_in_threadpool(idempotency.settle, engine, user.namn, key, sid)

@@ -38,11 +38,10 @@ def key_of(headers) -> str | None:
     return key
 
 
-def replay(engine: Engine, user: str, key: str, raw: bytes) -> str | None:
+def replay(engine: Engine, user: str, key: str, digest: str) -> str | None:
     """The submission id this key already answered with, or None after taking the key for this request.
-    Refused: 422 if the key came with another body, 409 if its first request is still being answered."""
+    Refused: 422 if the key came with another body (``digest``), 409 if its first request is still being answered."""
     since = int(time.time()) - KEPT_FOR
-    digest = body_hash(raw)
     with engine.store.read() as conn:
         prior = sessions.idempotent(conn, user, key, since)
     if prior is None:
@@ -76,10 +75,11 @@ def _in_progress(key: str) -> Refused:
                                  "vänta på svaret och försök sedan igen.", "wait for its answer, then retry.").to_dict()])
 
 
-def once_per_content(engine: Engine):
-    """A ``before_inbox`` for ``submit``: refuses (409) content submitted before and not failed."""
+def once_per_content(engine: Engine, content: str | None = None):
+    """A ``before_inbox`` for ``submit``: refuses (409) content submitted before and not failed (the content is the
+    input's canonical hash, or ``content`` for an input with attachments: see ``uploads``)."""
     def check(sid: str, job) -> None:
-        digest = job.doc.sha256
+        digest = content or job.doc.sha256
         with engine.store.read() as conn:
             prior = sessions.submitted_content(conn, digest)
         if prior:
