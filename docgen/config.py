@@ -145,6 +145,8 @@ SETTINGS: list[Setting] = [
       "reverse proxy)."),
     S("webb", "betrodda_proxyer", [], "Addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For/-Proto "
       "`docgen serve` believes; empty: nobody's (the client is the connecting address).", item=str),
+    S("webb", "webhook_tillatna", [], "URL prefixes a webhook may be registered for (e.g. https://arende.example.se/docgen/); "
+      "empty: no webhooks.", item=str),
 ]
 del S
 

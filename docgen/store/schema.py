@@ -208,6 +208,36 @@ api_inskickning = Table(
     Column("skapad", String(40), nullable=False),
 )
 
+# Webhooks: a system's URL (within [webb] webhook_tillatna) and the secret its events are signed with.
+webhook = Table(
+    "webhook", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agare", String(200), nullable=False, index=True),  # the user whose submissions it is told about
+    Column("url", Text, nullable=False),
+    Column("hemlighet", Text, nullable=False),  # kept as given: it signs (HMAC-SHA256) every event
+    Column("skapad", String(40), nullable=False),
+    Column("skapad_epok", Integer, nullable=False),
+)
+
+# Every event to deliver, and what became of it: the durable queue of the webhook sender.
+webhook_leverans = Table(
+    "webhook_leverans", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", Integer, nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("handelse", String(20), nullable=False),  # registrerad / fel / makulerad
+    Column("inskickning", String(64), nullable=False),
+    Column("kropp", Text, nullable=False),  # the JSON body, exactly as signed and sent
+    # vantar (to send at nasta) / levererad / misslyckad (gave up after the last attempt)
+    Column("status", String(20), nullable=False),
+    Column("forsok", Integer, nullable=False, server_default="0"),
+    Column("nasta", Integer, nullable=False),  # next attempt, seconds since the epoch (UTC)
+    Column("senaste_svar", Text),  # the last attempt's answer (HTTP status or error)
+    Column("skapad", String(40), nullable=False),
+    Column("levererad", String(40)),
+    UniqueConstraint("webhook_id", "inskickning", "handelse"),
+)
+
 LATEST_VERSION = 5
 
 
@@ -257,8 +287,8 @@ def _v4(conn: Connection) -> None:
 
 
 def _v5(conn: Connection) -> None:
-    """Server-side web sessions; Idempotency-Keys and submitted contents of the API."""
-    metadata.create_all(conn, tables=[sessionstabell, idempotens, api_inskickning])
+    """Server-side web sessions; Idempotency-Keys and submitted contents of the API; webhooks and their deliveries."""
+    metadata.create_all(conn, tables=[sessionstabell, idempotens, api_inskickning, webhook, webhook_leverans])
 
 
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.

@@ -1,4 +1,4 @@
-"""The application: shared state (engine, authenticator, templates), the watcher thread of `docgen serve`,
+"""The application: shared state (engine, authenticator, templates), the watcher and webhook threads of `docgen serve`,
 and error handling that answers every failure with ``{"problem": [...]}`` (API) or a Swedish page,
 never a traceback.
 """
@@ -64,6 +64,11 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
         app.state.auth = Authenticator(app.state.engine.store, secret(config.workspace),
                                        config.section("webb")["betrodd_anvandarrubrik"],
                                        config.section("webb")["session_timmar"])
+        from .webhooks import Sender
+
+        state["sender"] = Sender(app.state.engine)
+        state["sender_thread"] = threading.Thread(target=state["sender"].run, name="docgen-webhooks", daemon=True)
+        state["sender_thread"].start()
         if watch:
             from ..service import Watcher
 
@@ -73,6 +78,8 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
         try:
             yield
         finally:
+            state["sender"].stop()
+            state["sender_thread"].join()
             if watch:
                 state["watcher"].stop()
                 state["thread"].join()
