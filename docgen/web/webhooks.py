@@ -21,6 +21,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import quote
 
+from sqlalchemy.exc import IntegrityError
+
 from ..store import webhooks as table
 from .submit import Refused, refusal, status
 
@@ -106,8 +108,11 @@ class Sender:
                     self._enqueue(hook, "makulerad", sid, _Voided(dnr))
 
     def _enqueue(self, hook: dict, handelse: str, sid: str, st) -> None:
-        with self.store.tx() as conn:
-            table.enqueue(conn, hook, handelse, sid, event_body(handelse, sid, st))
+        try:
+            with self.store.tx() as conn:
+                table.enqueue(conn, hook, handelse, sid, event_body(handelse, sid, st))
+        except IntegrityError:
+            pass  # another docgen serve wrote the same delivery at the same moment: once is enough
 
     def deliver_due(self) -> None:
         with self.store.read() as conn:
