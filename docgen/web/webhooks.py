@@ -24,10 +24,9 @@ from urllib.parse import quote
 from sqlalchemy.exc import IntegrityError
 
 from ..store import webhooks as table
-from .submit import Refused, refusal, status
+from .submit import refusal, status
 
 log = logging.getLogger("docgen.web")
-EVENTS = ("registrerad", "fel", "makulerad")
 ATTEMPTS, FIRST_PAUSE, LONGEST_PAUSE, TIMEOUT = 24, 1.0, 3600.0, 10.0
 #: Submissions still watched for being voided after they were registered.
 VOID_WATCH_SECONDS = 30 * 24 * 3600
@@ -156,5 +155,3 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 _opener = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
 
-
-__all__ = ["Sender", "Refused", "check_url", "signature", "EVENTS"]
