@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..config import Config
@@ -96,7 +95,10 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
     webb = config.section("webb")
     app.add_middleware(SecurityHeaders, hsts=webb["sakra_kakor"])
     if webb["betrodda_proxyer"]:
-        # the client's address (login limits, logs) from X-Forwarded-For only when a named proxy sent it
+        # the client's address (login limits, logs) from X-Forwarded-For only when a named proxy sent it (imported
+        # here: uvicorn's package import fails in a process where LibreOffice's uno import hook came first)
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(webb["betrodda_proxyer"]))
 
     @app.exception_handler(Refused)
