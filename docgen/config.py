@@ -157,7 +157,12 @@ SETTINGS: list[Setting] = [
     S("webb", "betrodd_anvandarrubrik", "", "`docgen serve` behind a reverse proxy that authenticates people: the request "
       "header naming the user (e.g. X-Remote-User), trusted as is; empty: off (people log in with a password)."),
     S("webb", "session_timmar", 8.0, "Hours a web login lasts.", min=0.1, max=720),
-    S("webb", "sakra_kakor", False, "Mark the login cookie Secure (the pages are served over HTTPS, e.g. behind a reverse proxy)."),
+    S("webb", "sakra_kakor", False, "Mark the login cookie Secure and send HSTS (the pages are served over HTTPS, e.g. behind a "
+      "reverse proxy)."),
+    S("webb", "betrodda_proxyer", [], "Addresses (or networks, CIDR) of reverse proxies whose X-Forwarded-For/-Proto "
+      "`docgen serve` believes; empty: nobody's (the client is the connecting address).", item=str),
+    S("webb", "webhook_tillatna", [], "URL prefixes a webhook may be registered for (e.g. https://arende.example.se/docgen/); "
+      "empty: no webhooks.", item=str),
 ]
 del S
 

@@ -6,7 +6,7 @@ Every fenced block carries a marker on the line before it, ``<!-- test: KIND ARG
   one in a folder whose ``.venv`` is this virtualenv, as in the repository); stdin holds a password line.
 - ``serve``: a shell block that starts a server; started in the background, waited for, stopped at the end.
 - ``api``: curl calls, made here with requests (curl stays optional); ``T=…`` is the token the last
-  ``docgen user add --role registrator`` printed, ``ID`` the id the first ``POST /api/dokument`` answered;
+  ``docgen user add --role registrator`` printed, ``ID`` the id the first ``POST /api/v1/dokument`` answered;
   ``docgen`` lines run in bash.
 - ``config``: a TOML snippet, set key by key with ``docgen config set`` (what the README says to do).
 - ``file PATH``: the block is written to PATH in the workspace.
@@ -214,12 +214,12 @@ class Reader:
             else:
                 assert not w.startswith("-"), f"{b.where()}: curl option {w} is not known to this test"
                 url = w
-        if "/api/dokument/ID" in url:
+        if re.search(r"/api(/v1)?/dokument/ID$", url):
             assert self.ids, f"{b.where()}: no document was submitted before {raw}"
-            url = url.replace("/api/dokument/ID", f"/api/dokument/{self.ids[0]}")
+            url = url[:-2] + self.ids[0]
         r = requests.request(method, "http://" + url, headers=headers, data=data, timeout=120)
         assert r.status_code < 400, f"{b.where()}: {raw}\n→ {r.status_code} {r.text[:2000]}"
-        if method == "POST" and url.endswith("/api/dokument"):
+        if method == "POST" and re.search(r"/api(/v1)?/dokument$", url):
             self.ids.append(r.json()["id"])
         if out is not None or out_by_header:
             if out_by_header:

@@ -109,3 +109,14 @@ def accessible_names(page) -> list[str]:
 def bad_names(page, keys: set[str]) -> list[str]:
     """Accessible names that show an internal name: a form library id, a row number name, or a bare schema key."""
     return [n for n in accessible_names(page) if INTERNAL.search(n) or n.strip() in keys]
+
+
+def login(url: str, name: str, password: str, session: requests.Session | None = None, **headers) -> requests.Response:
+    """Log in as a browser does: fetch the form (its CSRF token and pre-login cookie), then post it."""
+    import re
+
+    s = session if session is not None else requests.Session()
+    form = s.get(url + "/logga-in", headers=headers, timeout=10)
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    return s.post(url + "/logga-in", data={"namn": name, "losenord": password, "nasta": "/sok", "csrf": token},
+                  headers=headers, allow_redirects=False, timeout=10)

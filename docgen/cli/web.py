@@ -31,7 +31,8 @@ def serve(obj: Context, host, port, watch, workers, log_format):
     app = create_app(obj.config, watch=watch, workers=workers)
     click.echo(f"docgen serve: http://{host}:{port}/ (API: /api, OpenAPI: /openapi.json)"
                + ("; bevakar / watching " + str(obj.config.inbox) if watch else ""))
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True, server_header=False)
+    # X-Forwarded-* is trusted only from [webb] betrodda_proxyer (the app applies it), never by uvicorn itself
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
 
 
 @cli.group()
@@ -75,6 +76,33 @@ def user_add(obj: Context, name, role, with_password, password_file):
     click.echo(f"Användare / user {name} ({role})" + (", med lösenord / with a password" if password else "")
                + ". API-nyckel (visas bara nu) / API token (shown only now):")
     click.echo(token)
+
+
+@user.command("losenord")
+@click.argument("name")
+@click.option("--losenord-fil", "--password-file", "password_file", type=click.File("r", encoding="utf-8"),
+              help="Read the password from the first line of this file ('-' for stdin).")
+@click.option("--ta-bort", "--remove", "remove", is_flag=True, help="Remove the web password (token only).")
+@click.pass_obj
+def user_password(obj: Context, name, password_file, remove):
+    """Set a user's web password (or remove it); every web login of the user ends at once."""
+    from ..store import users
+    from ..web.auth import password_hash
+
+    password = None
+    if not remove:
+        if password_file is not None:
+            password = password_file.readline().rstrip("\r\n")
+        elif sys.stdin.isatty():
+            password = click.prompt("Lösenord / password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        if len(password) < 8:
+            raise click.UsageError("lösenordet behöver minst 8 tecken / the password needs at least 8 characters")
+    with obj.store.tx() as conn:
+        if not users.set_password(conn, name, password_hash(password) if password else None):
+            raise click.UsageError(f"ingen användare {name!r} / no such user")
+    click.echo(f"Nytt lösenord / new password: {name}" if password else f"Lösenordet borttaget / password removed: {name}")
 
 
 @user.command("list")

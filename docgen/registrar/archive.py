@@ -245,11 +245,19 @@ def _documentation(case: dict, package_id: str, docs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _root_mets(package: Path, package_id: str, case: dict, config: Config, desc: Path, rep_mets: dict[str, Path],
-               stamp: str, digests: _Digests):
+def package_label(case: dict, docs: list[dict]) -> str:
+    """The package's LABEL: the diarienummer and the case's title, unless a document of the case is
+    confidential (the title may name it): then the number and a note that the title is left out."""
+    if any(d.get("sekretess") for d in docs):
+        return f"{case['diarienummer']} (sekretess: rubriken utelämnad / confidential: title left out)"
+    return f"{case['diarienummer']} {case['rubrik']}"
+
+
+def _root_mets(package: Path, package_id: str, case: dict, docs: list[dict], config: Config, desc: Path,
+               rep_mets: dict[str, Path], stamp: str, digests: _Digests):
     """The package's root METS: agents, the descriptive metadata, every file group, the structMap."""
     org, orgnr = config.organisation, organisation_number(config)
-    root, hdr = _mets_root(package_id, f"{case['diarienummer']} {case['rubrik']}", "schemas", stamp)
+    root, hdr = _mets_root(package_id, package_label(case, docs), "schemas", stamp)
     submitter = _el(hdr, "mets:agent", {"ROLE": "OTHER", "OTHERROLE": "SUBMITTER", "TYPE": "ORGANIZATION"})
     _el(submitter, "mets:name", text=org)
     archivist = _el(hdr, "mets:agent", {"ROLE": "ARCHIVIST", "TYPE": "ORGANIZATION"})
@@ -355,7 +363,7 @@ def _build(store: Store, config: Config, case: dict, docs: list[dict], package: 
     stamp = now()
     rep_mets = {rep: _representation_mets(package, rep, paths, package_id, stamp, digests)
                 for rep, paths in reps.items() if paths}
-    _write_xml(_root_mets(package, package_id, case, config, desc, rep_mets, stamp, digests), package / "METS.xml")
+    _write_xml(_root_mets(package, package_id, case, docs, config, desc, rep_mets, stamp, digests), package / "METS.xml")
 
 
 def archive(store: Store, config: Config, diarienummer_list: list[str], out_dir: Path, docx: bool = False,

@@ -60,6 +60,21 @@ class DuplicateInput(DocgenError):
         return problem("", self.sv, self.en, self.fix_sv, self.fix_en)
 
 
+#: When set (an input from the web), decides whether the person submitting may see a case: ``(conn, case id)``
+#: -> bool. A case they may not see is answered exactly as one that does not exist.
+_may_see_case: ContextVar = ContextVar("docgen_may_see_case", default=None)
+
+
+@contextmanager
+def submitted_by(may_see_case):
+    """Within the block, ``precheck`` refuses a case ``may_see_case(conn, case_id)`` says is not the submitter's."""
+    token = _may_see_case.set(may_see_case)
+    try:
+        yield
+    finally:
+        _may_see_case.reset(token)
+
+
 #: Owners known to be dead in this context (the job queue's previous attempt at this input).
 _presumed_dead: ContextVar[frozenset] = ContextVar("docgen_presumed_dead", default=frozenset())
 
@@ -143,6 +158,9 @@ def precheck(store: Store, doc, config: Config) -> None:
             raise _duplicate(conn, doc, prior)
         if "diarienummer" in doc.data:
             case = numbers.case_by_number(conn, doc.data["diarienummer"])
+            may_see = _may_see_case.get()
+            if case is not None and may_see is not None and not may_see(conn, case.id):
+                raise _case_problem(doc, None)
             if case is None and external_case(config, doc.data["diarienummer"]):
                 return  # a case of the records system docgen has not seen: opened when the number is reserved
             if case is None or case.status == CaseStatus.VOIDED:

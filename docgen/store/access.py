@@ -29,15 +29,20 @@ def visible(roll: str, namn: str):
     return or_(public, own)
 
 
-def documents(conn, roll: str, namn: str, *, limit: int | None = None, **filters) -> list[dict]:
-    """The registrar's search (``search.documents``) limited to what this user may see."""
+def documents(conn, roll: str, namn: str, *, limit: int | None = None, before_id: int | None = None,
+              newest_first: bool = False, **filters) -> list[dict]:
+    """The registrar's search (``search.documents``) limited to what this user may see; with ``newest_first``
+    ordered by the document's id, newest first (a stable order for paging: ``before_id`` is the last one seen)."""
     q = (select(arende.c.diarienummer, arende.c.serie, arende.c.ar, arende.c.extern, handling.c.id.label("handling_id"),
                 handling.c.lopnummer, handling.c.dokumenttyp, handling.c.rubrik, handling.c.datum, handling.c.status,
                 handling.c.registrerad, handling.c.motpart, handling.c.beskrivning, handling.c.enhet, handling.c.sekretess,
                 handling.c.arkivpaket, latest_version().label("version"))
          .select_from(handling.join(arende, arende.c.id == handling.c.arende_id))
          .where(handling.c.status != DocStatus.RESERVED, visible(roll, namn))
-         .order_by(arende.c.ar.desc(), arende.c.nummer.desc(), handling.c.lopnummer))
+         .order_by(*((handling.c.id.desc(),) if newest_first else
+                     (arende.c.ar.desc(), arende.c.nummer.desc(), handling.c.lopnummer))))
+    if before_id is not None:
+        q = q.where(handling.c.id < before_id)
     q = _filtered(q, **filters)
     if limit:
         q = q.limit(int(limit))
@@ -50,6 +55,15 @@ def visible_ids(conn, roll: str, namn: str, handling_ids: list[int]) -> set[int]
         return set()
     q = select(handling.c.id).where(handling.c.id.in_(handling_ids), visible(roll, namn))
     return {r[0] for r in conn.execute(q)}
+
+
+def sees_case(conn, roll: str, namn: str, arende_id: int) -> bool:
+    """Whether this user may see the case: a registrator always, anyone else through a document they may see."""
+    if roll == "registrator":
+        return True
+    q = select(handling.c.id).where(handling.c.arende_id == arende_id, handling.c.status != DocStatus.RESERVED,
+                                    visible(roll, namn)).limit(1)
+    return conn.execute(q).first() is not None
 
 
 def by_source(conn, submission_id: str) -> dict | None:

@@ -191,7 +191,66 @@ inlamning_fil = Table(
     UniqueConstraint("inlamning_id", "namn"),
 )
 
-LATEST_VERSION = 5
+# Web logins held on the server: the cookie carries a random id, the table its hash; logging out or a new
+# password deletes the rows, so an old cookie is worth nothing.
+sessionstabell = Table(
+    "webbsession", metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("namn", String(200), nullable=False, index=True),
+    Column("skapad", String(40), nullable=False),
+    Column("utgar", Integer, nullable=False),  # seconds since the epoch (UTC)
+)
+
+# Idempotency-Key of API posts: a key, its user and the body's hash answer the first submission again.
+idempotens = Table(
+    "idempotens", metadata,
+    Column("anvandare", String(200), primary_key=True),
+    Column("nyckel", String(200), primary_key=True),
+    Column("sha256", String(64), nullable=False),  # of the request body
+    Column("inskickning", String(64), nullable=False),  # the submission id answered
+    Column("skapad", Integer, nullable=False),  # seconds since the epoch (UTC)
+)
+
+# Inputs submitted through the API, by content (handling.input_sha256): a second post of the same content
+# while the first is still on its way answers 409 instead of failing later in the watcher.
+api_inskickning = Table(
+    "api_inskickning", metadata,
+    Column("id", String(64), primary_key=True),  # the submission id
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("skapad", String(40), nullable=False),
+)
+
+# Webhooks: a system's URL (within [webb] webhook_tillatna) and the secret its events are signed with.
+webhook = Table(
+    "webhook", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agare", String(200), nullable=False, index=True),  # the user whose submissions it is told about
+    Column("url", Text, nullable=False),
+    Column("hemlighet", Text, nullable=False),  # kept as given: it signs (HMAC-SHA256) every event
+    Column("skapad", String(40), nullable=False),
+    Column("skapad_epok", Integer, nullable=False),
+)
+
+# Every event to deliver, and what became of it: the durable queue of the webhook sender.
+webhook_leverans = Table(
+    "webhook_leverans", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", Integer, nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("handelse", String(20), nullable=False),  # registrerad / fel / makulerad
+    Column("inskickning", String(64), nullable=False),
+    Column("kropp", Text, nullable=False),  # the JSON body, exactly as signed and sent
+    # vantar (to send at nasta) / levererad / misslyckad (gave up after the last attempt)
+    Column("status", String(20), nullable=False),
+    Column("forsok", Integer, nullable=False, server_default="0"),
+    Column("nasta", Integer, nullable=False),  # next attempt, seconds since the epoch (UTC)
+    Column("senaste_svar", Text),  # the last attempt's answer (HTTP status or error)
+    Column("skapad", String(40), nullable=False),
+    Column("levererad", String(40)),
+    UniqueConstraint("webhook_id", "inskickning", "handelse"),
+)
+
+LATEST_VERSION = 6
 
 
 def _v1(conn: Connection) -> None:
@@ -244,8 +303,13 @@ def _v5(conn: Connection) -> None:
     metadata.create_all(conn, tables=[utkast])
 
 
+def _v6(conn: Connection) -> None:
+    """Server-side web sessions; Idempotency-Keys and submitted contents of the API; webhooks and their deliveries."""
+    metadata.create_all(conn, tables=[sessionstabell, idempotens, api_inskickning, webhook, webhook_leverans])
+
+
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 
 
 def now() -> str:

@@ -3,9 +3,9 @@ access log (``atkomst``): every view or download of a confidential document, and
 input through the API (action ``inskickning``, the submission id in ``detalj``)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
-from .schema import anvandare, atkomst, now
+from .schema import anvandare, atkomst, now, sessionstabell as webbsession
 
 ROLES = ("handlaggare", "registrator", "lasare")
 SUBMITTED = "inskickning"
@@ -18,8 +18,15 @@ def add(conn, namn: str, roll: str, token_sha256: str, losenord: str | None) -> 
 
 
 def remove(conn, namn: str) -> bool:
-    """Remove a user (its access log rows stay); False if there was none."""
+    """Remove a user and end its web logins (its access log rows stay); False if there was none."""
+    conn.execute(delete(webbsession).where(webbsession.c.namn == namn))
     return conn.execute(delete(anvandare).where(anvandare.c.namn == namn)).rowcount == 1
+
+
+def set_password(conn, namn: str, losenord: str | None) -> bool:
+    """A new password hash (None: no web password) and every web login of the user ended; False if no such user."""
+    conn.execute(delete(webbsession).where(webbsession.c.namn == namn))
+    return conn.execute(update(anvandare).where(anvandare.c.namn == namn).values(losenord=losenord)).rowcount == 1
 
 
 def listing(conn) -> list[dict]:

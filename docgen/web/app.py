@@ -1,4 +1,4 @@
-"""The application: shared state (engine, authenticator, templates), the watcher thread of `docgen serve`,
+"""The application: shared state (engine, authenticator, templates), the watcher and webhook threads of `docgen serve`,
 and error handling that answers every failure with ``{"problem": [...]}`` (API) or a Swedish page,
 never a traceback.
 """
@@ -20,6 +20,7 @@ from ..errors import problem
 from ..pipeline import Engine
 from . import fmt
 from .auth import Authenticator, secret
+from .security import SecurityHeaders
 from .submit import Refused
 
 log = logging.getLogger("docgen.web")
@@ -64,6 +65,11 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
         app.state.auth = Authenticator(app.state.engine.store, secret(config.workspace),
                                        config.section("webb")["betrodd_anvandarrubrik"],
                                        config.section("webb")["session_timmar"])
+        from .webhooks import Sender
+
+        state["sender"] = Sender(app.state.engine)
+        state["sender_thread"] = threading.Thread(target=state["sender"].run, name="docgen-webhooks", daemon=True)
+        state["sender_thread"].start()
         if watch:
             from ..service import Watcher
 
@@ -73,23 +79,33 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
         try:
             yield
         finally:
+            state["sender"].stop()
+            state["sender_thread"].join()
             if watch:
                 state["watcher"].stop()
                 state["thread"].join()
             if own:
                 app.state.engine.close()
 
-    app = FastAPI(title="docgen", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="docgen", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Dokument för diariet: skicka in indata (samma schema som filer i inkorgen), följ status, "
                               "sök i diariet och hämta filer. Documents for the diarium: submit inputs (the same schema "
                               "as inbox files), follow their status, search the diarium, download files.")
     app.state.config = config
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    webb = config.section("webb")
+    app.add_middleware(SecurityHeaders, hsts=webb["sakra_kakor"])
+    if webb["betrodda_proxyer"]:
+        # the client's address (login limits, logs) from X-Forwarded-For only when a named proxy sent it (imported
+        # here: uvicorn's package import fails in a process where LibreOffice's uno import hook came first)
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(webb["betrodda_proxyer"]))
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
-        body = {"problem": exc.problems}
+        body = {"problem": exc.problems, **exc.extra}
         if exc.report:
             body["rapport"] = exc.report
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -128,12 +144,15 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
             return JSONResponse({"problem": problems_for(500)}, status_code=500)
         return error_page(request, 500)
 
-    from . import api, desk, officer, pages, registry
+    from . import api, apidocs, desk, officer, pages, registry
 
     app.include_router(api.router)
+    app.include_router(api.legacy)  # after the versioned routes: only what they do not match is redirected
     app.include_router(pages.router)
     for pages_router in (desk.router, officer.router, registry.router):
         app.include_router(pages_router)
+    app.include_router(apidocs.router)
+    app.mount("/docs/filer", apidocs.files(), name="apidocs")
     return app
 
 

@@ -2,15 +2,14 @@
 (``[webb] betrodd_anvandarrubrik``, off by default), or the signed login cookie of the web pages.
 
 Tokens and passwords are stored hashed (SHA-256 for the random tokens, argon2 for passwords). The
-cookie is ``<name, expiry>`` signed with HMAC-SHA256 under a secret kept in the workspace
+login cookie is a random session id whose hash the diarium keeps (``webbsession``) until logout, expiry
+or a new password; form tokens (CSRF) are HMAC-SHA256 under a secret kept in the workspace
 (``.docgen/webb-hemlighet``, created 0600 on first use).
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import os
 import secrets
 import threading
@@ -21,9 +20,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..store import Store, users
+from ..store import Store, sessions, users
 
 COOKIE = "docgen_inloggning"
+#: A random value the login form's CSRF token is bound to, set before anyone has logged in.
+PRE_COOKIE = "docgen_fore"
 _hasher = PasswordHasher()
 
 
@@ -140,34 +141,33 @@ class Authenticator:
         return hmac.new(self.key, payload, hashlib.sha256).hexdigest()
 
     def cookie(self, user: User) -> str:
-        """A signed login cookie, bound to the account as it is now (a removed and re-added user, or a new
-        password, makes it worthless)."""
-        with self.store.read() as conn:
-            row = users.by_name(conn, user.namn)
-        payload = base64.urlsafe_b64encode(json.dumps({"n": user.namn, "e": int(time.time() + self.session_seconds),
-                                                       "k": _account_key(row)}, ensure_ascii=False).encode("utf-8"))
-        return f"{payload.decode()}.{self._sign(payload)}"
+        """A new login held on the server: the cookie is a random id, the diarium keeps its hash until the
+        login expires, the person logs out, or their password changes or account is removed."""
+        value = secrets.token_urlsafe(32)
+        with self.store.tx() as conn:
+            sessions.open_session(conn, token_hash(value), user.namn, int(time.time() + self.session_seconds))
+        return value
 
     def from_cookie(self, value: str) -> User | None:
-        payload, _, sig = value.partition(".")
-        if not sig or not hmac.compare_digest(sig, self._sign(payload.encode())):
-            return None
-        try:
-            data = json.loads(base64.urlsafe_b64decode(payload.encode()))
-        except ValueError:
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("n"), str) or not isinstance(data.get("e"), int) \
-                or data["e"] < time.time():
+        if not value or len(value) > 100:
             return None
         with self.store.read() as conn:
-            row = users.by_name(conn, data["n"])
-        if row is None or not hmac.compare_digest(str(data.get("k", "")), _account_key(row)):
-            return None
+            namn = sessions.session_user(conn, token_hash(value))
+            row = users.by_name(conn, namn) if namn else None
         return self._user(row)
+
+    def logout(self, value: str) -> None:
+        """End the login this cookie holds (the cookie is worthless from now on)."""
+        with self.store.tx() as conn:
+            sessions.end_session(conn, token_hash(value))
 
     def csrf(self, cookie: str) -> str:
         """The form token that goes with a login cookie (forms that change something carry it)."""
         return self._sign(b"csrf|" + cookie.encode())
+
+    def login_csrf(self, pre: str) -> str:
+        """The login form's token, bound to the browser's pre-login cookie (``PRE_COOKIE``)."""
+        return self._sign(b"login|" + pre.encode())
 
     def identify(self, headers, cookies) -> User | None:
         """The request's user: API token, then the proxy's trusted header, then the login cookie."""
@@ -179,13 +179,6 @@ class Authenticator:
         if cookies.get(COOKIE):
             return self.from_cookie(cookies[COOKIE])
         return None
-
-
-def _account_key(row: dict | None) -> str:
-    """What a login cookie is bound to: the account's id, creation time and password hash."""
-    if row is None:
-        return ""
-    return hashlib.sha256(f"{row['id']}|{row['skapad']}|{row['losenord'] or ''}".encode()).hexdigest()[:32]
 
 
 def _header_text(value: str) -> str:

@@ -2,6 +2,7 @@
 type's form, the status of what was submitted, and the failed queue with corrected resubmission."""
 import hmac
 import re
+import secrets
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..service import folders_of
 from ..store import users
 from .api import case_body, document_rows, visible_case
-from .auth import COOKIE, User
+from .auth import COOKIE, PRE_COOKIE, User
 from .submit import ID, Refused, failed_queue, status, submit
 
 router = APIRouter(include_in_schema=False)
@@ -66,9 +67,24 @@ def home():
     return RedirectResponse("/sok", status_code=303)
 
 
+def login_page(request: Request, status_code: int = 200, **ctx) -> HTMLResponse:
+    """The login form, with its CSRF token bound to a pre-login cookie (set here when the browser has none)."""
+    pre = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
+    resp = page(request, "logga_in.html", None, status_code, login_csrf=request.app.state.auth.login_csrf(pre), **ctx)
+    if request.cookies.get(PRE_COOKIE) != pre:
+        resp.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="strict", path="/",
+                        secure=request.app.state.config.section("webb")["sakra_kakor"])
+    return resp
+
+
+def form_expired(request: Request, user: User | None) -> HTMLResponse:
+    return page(request, "fel_sida.html", user, 400, status=400, detalj=None,
+                text="Formuläret hade gått ut. Ladda om sidan och försök igen.")
+
+
 @router.get("/logga-in")
 def login_form(request: Request, nasta: str = "/sok"):
-    return page(request, "logga_in.html", None, nasta=_safe_next(nasta), fel=None)
+    return login_page(request, nasta=_safe_next(nasta), fel=None)
 
 
 @router.post("/logga-in")
@@ -77,16 +93,19 @@ async def login(request: Request):
     namn, password = str(form.get("namn", "")).strip(), str(form.get("losenord", ""))
     target = _safe_next(str(form.get("nasta", "")))
     auth = request.app.state.auth
+    pre = request.cookies.get(PRE_COOKIE, "")
+    if not pre or not hmac.compare_digest(str(form.get("csrf", "")), auth.login_csrf(pre)):
+        return login_page(request, 400, nasta=target, fel="Formuläret hade gått ut. Försök igen.")
     address = request.client.host if request.client else ""
     keys = (f"namn:{namn.casefold()}|{address}", f"adress:{address}")
     if auth.locked_out(*keys):
-        return page(request, "logga_in.html", None, 429, nasta=target,
+        return login_page(request, 429, nasta=target,
                     fel="För många misslyckade inloggningar. Vänta en kvart och försök igen, eller be administratören "
                         "om ett nytt lösenord.")
     user = await run_in_threadpool(auth.login, namn, password) if namn and password else None
     if user is None:
         auth.failed(*keys)
-        return page(request, "logga_in.html", None, 401, nasta=target,
+        return login_page(request, 401, nasta=target,
                     fel="Fel namn eller lösenord, eller så har kontot inget lösenord för webben.")
     resp = RedirectResponse(target, status_code=303)
     webb = request.app.state.config.section("webb")
@@ -97,6 +116,14 @@ async def login(request: Request):
 
 @router.post("/logga-ut")
 async def logout(request: Request):
+    """End the login on the server (the cookie is worthless afterwards, even if kept) and remove the cookie."""
+    form = await request.form()
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        user = who(request)
+        if user is not None and not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
+            return form_expired(request, user)
+        await run_in_threadpool(request.app.state.auth.logout, cookie)
     resp = RedirectResponse("/logga-in", status_code=303)
     resp.delete_cookie(COOKIE, path="/")
     return resp
@@ -197,8 +224,7 @@ async def failed_resubmit(request: Request, mapp: str) -> Response:
         return refusal
     form = await request.form()
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
-        return page(request, "fel_sida.html", user, 400, status=400, detalj=None,
-                    text="Formuläret hade gått ut. Ladda om sidan och försök igen.")
+        return form_expired(request, user)
     text = str(form.get("indata", ""))
     suffix = (folders_of(request.app.state.config).failed / mapp / item["fil"]).suffix.lower()
     try:

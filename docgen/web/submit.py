@@ -13,12 +13,12 @@ from pathlib import Path
 
 from ..errors import problem
 from ..files import atomic_write
-from ..model import Job
+from ..model import ErrorKind, Job
 from ..pipeline import CHECK, Engine
 from ..load import INPUT_SUFFIXES
 from ..service import folders_of, status as inbox_status
 from ..service.reports import report_text, voided_in
-from ..steps import convert, load, render, validate
+from ..steps import convert, load, number, render, validate
 from ..store import access, users
 from .auth import User
 
@@ -28,9 +28,11 @@ ID = re.compile(r"[0-9a-f]{32}")
 class Refused(Exception):
     """An input the API does not accept: HTTP status, problems (Problem dicts) and the report text, if any."""
 
-    def __init__(self, status: int, problems: list[dict], report: str | None = None):
+    def __init__(self, status: int, problems: list[dict], report: str | None = None, **extra):
         super().__init__(problems[0]["sv"] if problems else str(status))
         self.status, self.problems, self.report = status, problems, report
+        #: more to answer with (a 409's id and diarienummer)
+        self.extra = extra
 
 
 def refusal(status: int, sv: str, en: str, fix_sv: str = "", fix_en: str = "", field: str = "") -> Refused:
@@ -43,8 +45,9 @@ def too_large(limit: int) -> Refused:
                    "korta texten.", "shorten the text.")
 
 
-def parse_json(body: bytes, limit: int) -> dict:
-    """The body as a JSON object, or a Refused saying what is wrong (413, 400, 422)."""
+def parse_json(body: bytes, limit: int, with_files: bool = False) -> dict:
+    """The body as a JSON object, or a Refused saying what is wrong (413, 400, 422); attachments (``bilagor``) only
+    ``with_files`` (a multipart post, ``uploads``)."""
     if len(body) > limit:
         raise too_large(limit)
     try:
@@ -61,10 +64,12 @@ def parse_json(body: bytes, limit: int) -> dict:
     if not isinstance(data, dict):
         raise refusal(422, "indata ska vara ett JSON-objekt med fälten dokumenttyp, rubrik, datum …",
                       "the input must be a JSON object with the fields dokumenttyp, rubrik, datum …")
-    if data.get("bilagor"):
-        raise refusal(422, "bilagor kan inte skickas via webben än.", "attachments cannot be sent through the API yet.",
-                      "lägg indatafilen med bilagorna i inkorgen i stället.",
-                      "drop the input file with its attachments into the inbox instead.", field="bilagor")
+    if data.get("bilagor") and not with_files:
+        raise refusal(422, "bilagor skickas med multipart/form-data: indata som delen indata, filerna som fildelar.",
+                      "attachments are sent as multipart/form-data: the input as the part indata, the files as file parts.",
+                      "skicka om som multipart/form-data (se README, API), eller lägg filerna i inkorgen.",
+                      "send again as multipart/form-data (see the README, API), or drop the files into the inbox.",
+                      field="bilagor")
     return data
 
 
@@ -72,32 +77,46 @@ def as_json(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _check(engine: Engine, name: str, raw: bytes, folder: Path) -> Job:
-    """Write the input into ``folder`` and run every check made before a number is taken; Refused (422) if any fails."""
+def _check(engine: Engine, name: str, raw: bytes, folder: Path, files: dict[str, bytes] | None = None) -> Job:
+    """Write the input (and its attachments, by name) into ``folder`` and run every check made before a number is
+    taken; Refused (422) if any fails."""
     path = folder / name
     path.write_bytes(raw)
+    for rel, data in (files or {}).items():
+        (folder / rel).write_bytes(data)
     job = Job(name, path)
     outcome = engine.run(job, CHECK)
     if not outcome.ok:
         problems = outcome.problems or [problem("", outcome.error or "okänt fel", outcome.error or "unknown error").to_dict()]
+        if outcome.error_kind == ErrorKind.DUPLICATE:  # already registered: 409 with its number
+            raise Refused(409, problems, report_text(outcome, name), diarienummer=outcome.diarienummer)
         raise Refused(422, problems, report_text(outcome, name))
     return job
 
 
-def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json") -> str:
+def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json", before_inbox=None,
+           files: dict[str, bytes] | None = None) -> str:
     """Check an input (JSON, or YAML with ``suffix`` .yaml) and drop it into the inbox for the watcher; returns its id.
 
-    A draft is refused: it would be rendered but never registered (previews use ``draft``)."""
+    A draft is refused: it would be rendered but never registered (previews use ``draft``). ``before_inbox(id,
+    job)``, if given, runs once the checks passed and may still refuse (raise Refused). ``files`` are the input's
+    attachments (file name beside the input -> bytes, as ``uploads`` prepares them): checked with it, and put into
+    the inbox before it."""
     sid = secrets.token_hex(16)
     name = f"{access.API_PREFIX}{sid}{suffix}"
-    with tempfile.TemporaryDirectory(prefix="docgen-api-") as tmp:
-        job = _check(engine, name, raw, Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="docgen-api-") as tmp, \
+            number.submitted_by(lambda conn, case_id: access.sees_case(conn, user.roll, user.namn, case_id)):
+        job = _check(engine, name, raw, Path(tmp), files)
         if job.doc.is_draft:
             raise refusal(422, "ett utkast registreras inte; förhandsgranska det i stället (POST /api/utkast).",
                           "a draft is not registered; preview it instead (POST /api/utkast).", "ta bort status: utkast.",
                           "remove status: utkast.", field="status")
+        if before_inbox is not None:
+            before_inbox(sid, job)
         with engine.store.tx() as conn:
             users.log(conn, user.namn, users.SUBMITTED, detalj=sid)
+        for rel, data in (files or {}).items():  # the attachments first: the watcher finds the input complete
+            atomic_write(engine.config.inbox / rel, data)
         atomic_write(engine.config.inbox / name, raw)
     return sid
 
@@ -178,7 +197,7 @@ def status(engine: Engine, sid: str) -> Status:
         return Status("väntar")
     if _named(folders.work_root, "*/*/{name}", sid):
         return Status("pågår")
-    for inp in _named(folders.failed, "*/{name}", sid):
+    for inp in _named(folders.failed, "*/{name}", sid) + _named(folders.inbox / "avfardade", "*/{name}", sid):
         report = inp.with_name(inp.name + ".fel.txt")
         if report.is_file():
             text = report.read_text(encoding="utf-8")
