@@ -3,7 +3,6 @@ downloaded from the browser, and failed inputs dismissed with a reason."""
 from __future__ import annotations
 
 import hmac
-import os
 import shutil
 import tempfile
 from datetime import datetime
@@ -21,11 +20,12 @@ from ..registrar.verify import verify_outbox
 from ..service import folders_of
 from ..store import access, desk, users
 from .pages import csrf, not_found, page, signed_in
-from .submit import failed_queue, status
+from .dismiss import dismiss as dismiss_entry
+from .submit import Refused, failed_queue, status
 
 router = APIRouter(include_in_schema=False)
 #: What the access log's actions mean, in the pages' words.
-ACTIONS = {"visning": "Visade", "nedladdning": "Laddade ned", users.SUBMITTED: "Skickade in", "avförd": "Avförde från felkön",
+ACTIONS = {"visning": "Visade", "nedladdning": "Laddade ned", users.SUBMITTED: "Skickade in", "avfardande": "Avfärdade från felkön",
            "arkivering": "Arkiverade", "kontroll": "Kontrollerade filerna"}
 PACKAGE = "[A-Za-z0-9._-]+"
 
@@ -118,8 +118,7 @@ def download_package(request: Request, paket: str):
 
 @router.post("/fel/{mapp}/avfor")
 async def dismiss(request: Request, mapp: str) -> Response:
-    """Take a failed input out of the failed queue, with the reason: it is kept in ``avforda/`` beside ``fel/``
-    with the reason written next to it, and the access log says who did it and why."""
+    """Take a failed input out of the failed queue, with the reason (``docgen.web.dismiss``, as the API does)."""
     user, refusal = _registrar(request)
     if refusal is not None:
         return refusal
@@ -131,13 +130,8 @@ async def dismiss(request: Request, mapp: str) -> Response:
     if not reason:
         return page(request, "fel_post.html", user, 422, post=item, indata=item["indata"], problem=None,
                     avfor_fel="Skriv varför posten tas bort ur felkön.")
-    folders = folders_of(request.app.state.config)
-    source = folders.failed / mapp
-    target = folders.failed.parent / "avforda" / mapp
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-    (source / "avford.txt").write_text(f"Avförd {stamp} av {user.namn}.\nOrsak: {reason}\n", encoding="utf-8")
-    os.rename(source, target)
-    with request.app.state.engine.store.tx() as conn:
-        users.log(conn, user.namn, "avförd", detalj=f"{item['fil']}: {reason}")
+    try:  # the same dismissal as the API's: the folder moves whole to avfardade/, the access log says why
+        dismiss_entry(request.app.state.engine, user, mapp, reason)
+    except Refused:
+        return not_found(request, user)
     return RedirectResponse("/fel", status_code=303)
