@@ -12,6 +12,7 @@ as a ``render_input`` job whose lock and queueing lock are the input's content h
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path, PurePosixPath
 
@@ -21,6 +22,8 @@ from ..store import Store, submissions
 from . import ensure_schema, make_app, require_postgres
 
 RENDER_TASK = "docgen:render_input"
+
+log = logging.getLogger("docgen")
 
 
 class _Checker:
@@ -158,3 +161,40 @@ def _final(row: dict, job_status: str | None) -> dict:
     if status not in submissions.FINAL and job_status in ("failed", "cancelled", "aborted"):
         status = submissions.FAILED
     return {"status": status, "resultat": result, "jobb": row["jobb_id"]}
+
+
+def requeue_orphans(store: Store, defer, older_than: float) -> list[int]:
+    """Queue the submissions stored as queued without a job (their submitter stopped between storing the
+    input and queueing it) that are older than ``older_than`` seconds and whose submitter no longer runs
+    (``defer(submission_id, sha256)`` queues one and returns the job id, or raises AlreadyEnqueued); one whose input already waits in the queue is refused as a duplicate, with the reason. Returns the
+    submission ids queued."""
+    from datetime import datetime
+
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    from .. import liveness
+
+    with store.read() as conn:
+        rows = submissions.unqueued(conn)
+    queued = []
+    for row in rows:
+        try:
+            age = time.time() - datetime.fromisoformat(row["skapad"]).timestamp()
+        except ValueError:
+            age = older_than
+        if age < older_than or liveness.alive(store, row["inlamnad_av"]):
+            continue
+        try:
+            job_id = defer(row["id"], row["sha256"])
+        except AlreadyEnqueued:
+            o = Outcome(source=row["kalla"], error_kind="duplicate", error=(
+                f"{row['kalla']}: lämnades in men köades aldrig (processen som lämnade in avbröts); samma indata "
+                "väntar redan i kön. / submitted but never queued (the submitting process stopped); the same "
+                "input already waits in the queue."))
+            store.transact(lambda conn: submissions.finish(conn, row["id"], submissions.REFUSED, _json(o)))
+            continue
+        store.transact(lambda conn: submissions.set_job(conn, row["id"], job_id))
+        log.warning("submission %s (%s) was stored but never queued (its submitter stopped): queued as job %s",
+                    row["id"], row["kalla"], job_id)
+        queued.append(row["id"])
+    return queued

@@ -170,9 +170,11 @@ class _Raced(Exception):
     """A takeover lost to another process's: read again."""
 
 
-def void(store: Store, res: Reservation, reason: str) -> None:
-    """Mark a reservation's document (and its case, if the case was new) voided, with the reason."""
-    store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason))
+def void(store: Store, res: Reservation, reason: str) -> bool:
+    """Mark a reservation's document (and its case, if the case was new) voided, with the reason, while this
+    process still holds it (a reservation another process took over is theirs); whether it voided."""
+    me = owner_id()
+    return store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason, me))
 
 
 def run(job: Job, engine) -> Job:

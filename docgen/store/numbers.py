@@ -105,10 +105,16 @@ def reserve_document(conn, case_id: int, *, dokumenttyp: str, rubrik: str, datum
     return hid, lop
 
 
-def void(conn, handling_id: int, case_id: int, new_case: bool, reason: str) -> None:
-    """Mark a reserved document (and its case, if the case was new) voided, with the reason."""
-    conn.execute(handling.update().where(handling.c.id == handling_id, handling.c.status == DocStatus.RESERVED)
-                 .values(status=DocStatus.VOIDED, makulerad_orsak=reason, agare=None))
+def void(conn, handling_id: int, case_id: int, new_case: bool, reason: str, owner: str | None = None) -> bool:
+    """Mark a reserved document (and its case, if the case was new) voided, with the reason. With ``owner``,
+    only while that process holds the reservation (an attempt that was taken over voids nothing). Whether
+    it voided."""
+    q = handling.update().where(handling.c.id == handling_id, handling.c.status == DocStatus.RESERVED)
+    if owner is not None:
+        q = q.where(handling.c.agare == owner)
+    if conn.execute(q.values(status=DocStatus.VOIDED, makulerad_orsak=reason, agare=None)).rowcount != 1:
+        return False
     if new_case:
         conn.execute(arende.update().where(arende.c.id == case_id, arende.c.status == CaseStatus.RESERVED)
                      .values(status=CaseStatus.VOIDED, makulerad_orsak=reason))
+    return True

@@ -179,7 +179,24 @@ inlamning_fil = Table(
     UniqueConstraint("inlamning_id", "namn"),
 )
 
-LATEST_VERSION = 4
+# What happened to the nodes (hosts) of the job queue, for `docgen status`: an attempt that lost its job to
+# another node (forlorad), a takeover of a dead or stalled node's job (overtagen), a job that failed for good
+# (fel), a process found dead (dod; ``puls`` is when it was last seen). Old rows are forgotten
+# (``events.forget_older_than``).
+nodhandelse = Table(
+    "nodhandelse", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tid", Integer, nullable=False),  # seconds since the epoch (UTC)
+    Column("vard", Text, nullable=False),  # the host the event concerns
+    Column("agare", Text),  # the process it concerns (docgen.owners)
+    Column("typ", String(20), nullable=False),  # forlorad / overtagen / fel / dod
+    Column("inlamning_id", Integer),
+    Column("annan", Text),  # the other process (who took the job over, whose job was taken over)
+    Column("puls", Integer),  # dod: the process's last heartbeat
+    Column("detalj", Text),
+)
+
+LATEST_VERSION = 5
 
 
 def _v1(conn: Connection) -> None:
@@ -227,8 +244,13 @@ def _v4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[inlamning, inlamning_fil])
 
 
+def _v5(conn: Connection) -> None:
+    """Events of the queue's nodes (lost attempts, takeovers, failures, dead processes)."""
+    metadata.create_all(conn, tables=[nodhandelse])
+
+
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def now() -> str:

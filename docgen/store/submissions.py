@@ -51,12 +51,25 @@ def start(conn, submission_id: int, owner: str) -> dict | None:
     return out
 
 
-def finish(conn, submission_id: int, status: str, result: str, owner: str | None = None) -> None:
-    """What became of the submission (its outcome as JSON). With ``owner``, only if that worker still has it."""
+def finish(conn, submission_id: int, status: str, result: str, owner: str | None = None) -> bool:
+    """What became of the submission (its outcome as JSON). With ``owner``, only if that worker still has it
+    (False: another worker took it over)."""
     q = update(inlamning).where(inlamning.c.id == submission_id)
     if owner is not None:
         q = q.where(inlamning.c.agare == owner)
-    conn.execute(q.values(status=status, resultat=result, andrad=now()))
+    return conn.execute(q.values(status=status, resultat=result, andrad=now())).rowcount == 1
+
+
+def holder(conn, submission_id: int) -> str | None:
+    """The worker that has the submission now."""
+    return conn.execute(select(inlamning.c.agare).where(inlamning.c.id == submission_id)).scalar()
+
+
+def unqueued(conn) -> list[dict]:
+    """Submissions stored as queued but without a job (the submitting process stopped in between)."""
+    rows = conn.execute(select(inlamning.c.id, inlamning.c.kalla, inlamning.c.sha256, inlamning.c.inlamnad_av,
+                               inlamning.c.skapad).where(inlamning.c.status == QUEUED, inlamning.c.jobb_id.is_(None)))
+    return [dict(r._mapping) for r in rows]
 
 
 def with_job_status(conn, submission_ids: list[int]) -> list[dict]:
