@@ -63,6 +63,7 @@ def run(config, concurrency: int = 1, *, beat: float = BEAT, stalled_after: floa
 
 async def _serve(app, options: dict, recovery: "Recovery") -> None:
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(_one_line)
     stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
@@ -94,6 +95,16 @@ async def _serve(app, options: dict, recovery: "Recovery") -> None:
         except asyncio.TimeoutError:
             pass
         delay = min(delay * 2, 15.0)
+
+
+def _one_line(loop, context: dict) -> None:
+    """An error of a background task, in one log line without a traceback. Expected: a late attempt whose job
+    another node took over and finished cannot mark that job finished again (procrastinate says "Job was not
+    found or not in doing status")."""
+    exc = context.get("exception")
+    first = str(exc).strip().splitlines() if exc is not None else []
+    log.warning("%s%s", context.get("message", "background task failed"),
+                f" ({type(exc).__name__}: {first[0][:200] if first else ''})" if exc is not None else "")
 
 
 class Recovery:
