@@ -58,7 +58,7 @@ def make_app(url: str, **crons):
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=conninfo(url), kwargs={"application_name": "docgen-queue"},
-                                                 min_size=1, max_size=4),
+                                                 min_size=1, max_size=3),
         import_paths=["docgen.queue.tasks"])
     app.add_tasks_from(make_blueprint(**crons), namespace="docgen")
     return app

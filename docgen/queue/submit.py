@@ -104,7 +104,7 @@ class Submitter:
             o = Outcome(source=source, error=msg, error_kind="duplicate")
             self.store.transact(lambda conn: submissions.finish(conn, sid, submissions.REFUSED, _json(o)))
             return self._refused(o, sid)
-        self.store.transact(lambda conn: submissions.set_job(conn, sid, job_id))
+        self.store.transact(lambda conn: submissions.set_job(conn, sid, job_id), idempotent=True)
         return {"kalla": source, "status": submissions.QUEUED, "inlamning": sid, "jobb": job_id, "fel": None,
                 "problem": [], "felsort": None}
 

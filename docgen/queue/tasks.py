@@ -83,10 +83,11 @@ def materialise(folder: Path, sub: dict) -> Path:
 
 
 def _db(fn, *args):
-    """A statement of the task itself; a database that is away makes the job try again later."""
+    """A statement of the task itself (each is idempotent: run again after a connection lost at COMMIT, it
+    leaves what it left); a database that is away makes the job try again later."""
     rt = runtime()
     try:
-        return rt.store.transact(lambda conn: fn(conn, *args))
+        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True)
     except Exception as exc:
         if transient(exc):
             raise Transient(f"the diarium is not reachable: {exc}") from exc

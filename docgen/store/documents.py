@@ -52,13 +52,16 @@ def register_version(conn, *, handling_id: int, case_id: int, version_no: int, f
         handling_id=handling_id, version=version_no, indata=indata, kalla=source, mall=template,
         mall_sha256=template_sha256, plugin=plugin, docgen_version=docgen_version, skapad_av=made_by, skapad=stamp,
     )).inserted_primary_key[0]
-    if files:
-        conn.execute(fil.insert(), [dict(version_id=vid, typ=f.typ, sokvag=f.path, sha256=f.sha256, storlek=f.size)
-                                    for f in files])
-    for d in deliveries:
-        d.id = conn.execute(leverans.insert().values(
-            version_id=vid, syfte=d.syfte, namn=d.namn, epost=d.epost, meddelande=d.meddelande,
-            status=str(d.status), resultat=d.resultat)).inserted_primary_key[0]
+    if files:  # one statement for all the files, one for all the deliveries
+        conn.execute(fil.insert().values([dict(version_id=vid, typ=f.typ, sokvag=f.path, sha256=f.sha256,
+                                               storlek=f.size) for f in files]))
+    if deliveries:
+        ids = conn.execute(leverans.insert().values([dict(
+            version_id=vid, syfte=d.syfte, namn=d.namn, epost=d.epost, meddelande=d.meddelande, status=str(d.status),
+            resultat=d.resultat) for d in deliveries]).returning(leverans.c.id)).scalars().all()
+        # ids are handed out in the order of the VALUES rows (one statement, one sequence or rowid range)
+        for d, i in zip(deliveries, sorted(ids)):
+            d.id = i
     return vid
 
 

@@ -282,6 +282,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         # Connections are checked before use (a database restart costs a reconnect, not a failed input);
         # READ COMMITTED, with explicit row locks where numbers are taken (docgen.store.numbers).
-        return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=16, pool_recycle=1800,
+        # A handful of connections per process: 3 kept, at most 10 at a busy moment (transactions are short;
+        # a thread waits for a free one rather than opening more; some checks read on a second connection
+        # inside a transaction, so the ceiling stays above the threads of a worker node). With the queue's 3,
+        # a worker node holds 4 to 13, typically 4 to 6.
+        return create_engine(url, pool_pre_ping=True, pool_size=3, max_overflow=7, pool_timeout=120, pool_recycle=1800,
                              connect_args={"connect_timeout": 10, "application_name": "docgen"})
     return create_engine(url, pool_pre_ping=True)

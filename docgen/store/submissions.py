@@ -34,19 +34,27 @@ def get(conn, submission_id: int) -> dict | None:
     return dict(row._mapping) if row else None
 
 
+_START = text(
+    "UPDATE inlamning i SET status = :running, agare = :owner, forsok = i.forsok + 1, andrad = :now "
+    "FROM (SELECT id, agare, status FROM inlamning WHERE id = :id FOR UPDATE) p WHERE i.id = p.id "
+    "RETURNING i.id, i.kalla, i.filnamn, i.indata, i.sha256, i.jobb_id, i.forsok, i.resultat, i.inlamnad_av, "
+    "i.skapad, p.status AS status, p.agare AS tidigare_agare, "
+    "EXISTS (SELECT 1 FROM inlamning_fil f WHERE f.inlamning_id = i.id) AS har_filer")
+
+
 def start(conn, submission_id: int, owner: str) -> dict | None:
-    """A worker takes the submission (one more attempt): its bytes, its attachments, and the owner of the
-    previous attempt (``tidigare_agare``; the queue gives a job to one worker at a time, so a previous
-    attempt that did not finish belongs to a worker that died)."""
-    row = conn.execute(select(inlamning).where(inlamning.c.id == submission_id).with_for_update()).first()
+    """A worker takes the submission (one more attempt), in one statement: its bytes, its status before
+    (``status``), the owner of the previous attempt (``tidigare_agare``; the queue gives a job to one worker
+    at a time, so a previous attempt that did not finish belongs to a worker that died or stalled), and
+    its attachments (a second statement, only if it has any). PostgreSQL (the queue's database)."""
+    row = conn.execute(_START, dict(running=RUNNING, owner=owner, now=now(), id=submission_id)).first()
     if row is None:
         return None
     out = dict(row._mapping)
-    out["tidigare_agare"] = out["agare"]
-    conn.execute(update(inlamning).where(inlamning.c.id == submission_id).values(
-        status=RUNNING, agare=owner, forsok=inlamning.c.forsok + 1, andrad=now()))
+    out["agare"] = owner
     out["filer"] = {r.namn: bytes(r.data) for r in conn.execute(
-        select(inlamning_fil.c.namn, inlamning_fil.c.data).where(inlamning_fil.c.inlamning_id == submission_id))}
+        select(inlamning_fil.c.namn, inlamning_fil.c.data).where(inlamning_fil.c.inlamning_id == submission_id))
+    } if out.pop("har_filer") else {}
     out["indata"] = bytes(out["indata"])
     return out
 
