@@ -7,7 +7,8 @@
 An input is loaded and validated where it is (every check `docgen validate` makes, including the diarium's
 precheck), so a refused input is reported at once and never queued. A valid one is stored in the diarium
 with the attachment files it names (the worker, on another node, reads nothing from this one) and queued
-as a ``render_input`` job whose lock and queueing lock are the input's content hash.
+as a ``render_input`` job whose lock and queueing lock are the input's content hash, in one transaction
+(``submissions.add_queued``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from ..model import Job, Outcome
 from ..owners import owner_id
 from ..store import Store, submissions
-from . import ensure_schema, make_app, require_postgres
+from . import ensure_schema, require_postgres
 
 RENDER_TASK = "docgen:render_input"
 
@@ -55,12 +56,9 @@ class Submitter:
         require_postgres(self.store)
         ensure_schema(self.store)
         self.checker = _Checker(config, self.store)
-        self.app = make_app(self.store.url)
-        self.app.open()
         self.by = owner_id()
 
     def close(self) -> None:
-        self.app.close()
         if self._own_store:
             self.store.close()
 
@@ -87,24 +85,27 @@ class Submitter:
         except Exception as exc:  # a refused input: the same report `docgen validate` gives
             failed(job.outcome, exc)
             return self._refused(job.outcome)
-        sid = self.store.transact(lambda conn: submissions.add(
-            conn, source=source, filename=path.name, raw=job.loaded.raw, sha256=job.doc.sha256, files=files,
-            by=self.by))
         sha = job.doc.sha256
-        from procrastinate.exceptions import AlreadyEnqueued
+        from sqlalchemy.exc import IntegrityError
 
-        try:
-            job_id = self.app.tasks[RENDER_TASK].configure(lock=sha, queueing_lock=sha).defer(submission_id=sid)
-        except AlreadyEnqueued:
-            waiting = self.store.query("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo'",
-                                       q=sha)
-            other = waiting[0]["id"] if waiting else None
+        fields = dict(source=source, filename=path.name, raw=job.loaded.raw, sha256=sha, files=files, by=self.by)
+        try:  # stored and queued in one transaction
+            sid, job_id = self.store.transact(lambda conn: submissions.add_queued(conn, task=RENDER_TASK, **fields))
+        except IntegrityError as exc:
+            if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) != submissions.QUEUEING_LOCK_INDEX:
+                raise
+            with self.store.read() as conn:
+                other = submissions.waiting_job(conn, sha)
             msg = (f"{source}: samma indata väntar redan i kön (jobb {other}). / the same input is already queued "
                    f"(job {other}).")
             o = Outcome(source=source, error=msg, error_kind="duplicate")
-            self.store.transact(lambda conn: submissions.finish(conn, sid, submissions.REFUSED, _json(o)))
-            return self._refused(o, sid)
-        self.store.transact(lambda conn: submissions.set_job(conn, sid, job_id), idempotent=True)
+
+            def refused(conn) -> int:
+                sid = submissions.add(conn, **fields)
+                submissions.finish(conn, sid, submissions.REFUSED, _json(o))
+                return sid
+
+            return self._refused(o, self.store.transact(refused))
         return {"kalla": source, "status": submissions.QUEUED, "inlamning": sid, "jobb": job_id, "fel": None,
                 "problem": [], "felsort": None}
 

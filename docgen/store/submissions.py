@@ -21,6 +21,38 @@ def add(conn, *, source: str, filename: str, raw: bytes, sha256: str, files: dic
     return sid
 
 
+#: procrastinate's unique index of waiting jobs by queueing lock (a job with the same lock already waits).
+QUEUEING_LOCK_INDEX = "procrastinate_jobs_queueing_lock_idx_v1"
+
+_ADD_QUEUED = text(
+    "WITH s AS (SELECT nextval(pg_get_serial_sequence('inlamning', 'id')) AS id), "
+    "j AS (SELECT (procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :lock, "
+    "jsonb_build_object('submission_id', s.id), NULL)::procrastinate_job_to_defer_v1]))[1] AS id FROM s) "
+    "INSERT INTO inlamning (id, kalla, filnamn, indata, sha256, status, inlamnad_av, skapad, andrad, jobb_id) "
+    "SELECT s.id, :kalla, :filnamn, :indata, :sha256, :status, :by, :stamp, :stamp, j.id FROM s, j "
+    "RETURNING id, jobb_id")
+
+
+def add_queued(conn, *, source: str, filename: str, raw: bytes, sha256: str, files: dict[str, bytes], by: str,
+               task: str, queue: str = "default") -> tuple[int, int]:
+    """PostgreSQL: store a validated input and queue its job (procrastinate's own deferral function, the
+    job's lock and queueing lock the input's hash) in one statement, and the attachment files in a second:
+    a submission is never stored without its job. Returns (submission id, job id). If the same input
+    already waits in the queue the statement fails on ``QUEUEING_LOCK_INDEX`` (an IntegrityError)."""
+    row = conn.execute(_ADD_QUEUED, dict(queue=queue, task=task, lock=sha256, kalla=source, filnamn=filename,
+                                         indata=raw, sha256=sha256, status=QUEUED, by=by, stamp=now())).first()
+    if files:
+        conn.execute(inlamning_fil.insert().values([dict(inlamning_id=row.id, namn=name, data=data)
+                                                    for name, data in files.items()]))
+    return row.id, row.jobb_id
+
+
+def waiting_job(conn, lock: str) -> int | None:
+    """The job waiting in the queue with this queueing lock, if any."""
+    return conn.execute(text("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo'"),
+                        {"q": lock}).scalar()
+
+
 def set_job(conn, submission_id: int, job_id: int | None) -> None:
     conn.execute(update(inlamning).where(inlamning.c.id == submission_id).values(jobb_id=job_id, andrad=now()))
 
