@@ -61,7 +61,7 @@ def run(config, concurrency: int = 1, *, beat: float = BEAT, stalled_after: floa
         engine.close()
 
 
-async def _serve(app, options: dict, recovery: "Recovery") -> None:
+async def _serve(app, options: dict, recoverer: "Recovery") -> None:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_one_line)
     stopping = asyncio.Event()
@@ -72,7 +72,7 @@ async def _serve(app, options: dict, recovery: "Recovery") -> None:
         try:
             async with app.open_async():
                 worker = asyncio.create_task(app.run_worker_async(**options), name="docgen-worker")
-                recovery = asyncio.create_task(recovery.loop(app), name="docgen-stalled")
+                recovery = asyncio.create_task(recoverer.loop(app), name="docgen-recovery")
                 stop = asyncio.create_task(stopping.wait())
                 done, _ = await asyncio.wait({worker, stop}, return_when=asyncio.FIRST_COMPLETED)
                 recovery.cancel()
