@@ -14,7 +14,9 @@ duplicate; a lost connection or a database restart before the commit runs it aga
 Whether the process holding a reservation is dead is ``liveness.alive`` (the pid on this host, the
 heartbeat in the diarium for another host); the job queue also names the owner of a job's previous
 attempt (``presumed_dead``), which procrastinate has already found dead, so the retried job takes its
-reservation over at once.
+reservation over at once. The reservation's owner is the fence: only the attempt that holds it registers
+the document (``store.documents.register_version``) or voids it (``void``), so a stalled attempt that
+was taken over and comes back changes nothing.
 """
 from __future__ import annotations
 

@@ -4,7 +4,8 @@
 each taking a connection from ``Store.tx()`` (one write transaction), ``Store.transact(fn)`` (one write
 transaction, run again when the database was away or the transaction lost a race) or ``Store.read()``:
 ``numbers`` (reserving and voiding numbers), ``documents`` (registering versions, archiving),
-``deliveries`` (sending), ``search`` (the registrar's queries), ``submissions`` (the job queue's inputs).
+``deliveries`` (sending), ``search`` (the registrar's queries), ``submissions`` (the job queue's inputs),
+``events`` (lost attempts, takeovers, failures and dead processes per node).
 
 The same guarantees hold on SQLite (the embedded default: every write transaction is ``BEGIN
 IMMEDIATE``, so writers queue) and on PostgreSQL (READ COMMITTED with row locks where numbers are taken,
