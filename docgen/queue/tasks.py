@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
 
 import procrastinate
@@ -17,6 +18,8 @@ from ..store import events, submissions, transient
 
 log = logging.getLogger("docgen")
 
+#: How long an attempt that was taken over waits for the worker that took its job over to finish it (s).
+LOST_WAIT = 600.0
 #: Attempts of a job before it fails for good (transient failures only; a refused input is never retried).
 MAX_ATTEMPTS = 5
 #: The names of exceptions (in an outcome's error text) that mean the database was away: try again.
@@ -165,10 +168,20 @@ def _finish(conn, submission_id: int, status: str, outcome, me: str) -> bool:
 def _lost(context, sub: dict, me: str) -> dict:
     """An attempt whose job another worker took over (this one stalled): it changed nothing visible (the
     diarium's fence refused its registration) and ends quietly; the submission is the winner's."""
-    with runtime().store.read() as conn:
+    store = runtime().store
+    with store.read() as conn:
         winner = submissions.holder(conn, sub["id"])
     log.warning("job %s: %s taken over by %s; this attempt ends without changing anything", context.job.id,
                 sub["kalla"], winner or "another worker")
+    # The queue marks a job finished when its task returns, whoever runs it now: wait (bounded) while
+    # the worker that took it over still runs it, so that this attempt does not mark that one's job done.
+    deadline = time.monotonic() + LOST_WAIT
+    while time.monotonic() < deadline:
+        with store.read() as conn:
+            state = submissions.job_state(conn, context.job.id)
+        if state is None or state[0] != "doing" or state[1] == context.job.worker_id:
+            break
+        time.sleep(1.0)
     return {"ok": False, "taken_over_by": winner}
 
 

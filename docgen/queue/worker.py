@@ -102,9 +102,12 @@ def _one_line(loop, context: dict) -> None:
     another node took over and finished cannot mark that job finished again (procrastinate says "Job was not
     found or not in doing status")."""
     exc = context.get("exception")
-    first = str(exc).strip().splitlines() if exc is not None else []
-    log.warning("%s%s", context.get("message", "background task failed"),
-                f" ({type(exc).__name__}: {first[0][:200] if first else ''})" if exc is not None else "")
+    words = []
+    while exc is not None and len(words) < 2:  # the error and what caused it (the database's words)
+        first = str(exc).strip().splitlines()
+        words.append(f"{type(exc).__name__}: {first[0][:200] if first else ''}")
+        exc = exc.__cause__
+    log.warning("%s%s", context.get("message", "background task failed"), f" ({'; '.join(words)})" if words else "")
 
 
 class Recovery:

@@ -53,6 +53,13 @@ def waiting_job(conn, lock: str) -> int | None:
                         {"q": lock}).scalar()
 
 
+def job_state(conn, job_id: int) -> tuple[str, int | None] | None:
+    """A queue job's status and the queue worker that has it (procrastinate's ``worker_id``), or None."""
+    row = conn.execute(text("SELECT status::text AS status, worker_id FROM procrastinate_jobs WHERE id = :j"),
+                       {"j": job_id}).first()
+    return (row.status, row.worker_id) if row else None
+
+
 def set_job(conn, submission_id: int, job_id: int | None) -> None:
     conn.execute(update(inlamning).where(inlamning.c.id == submission_id).values(jobb_id=job_id, andrad=now()))
 
