@@ -74,7 +74,9 @@ def get(conn, submission_id: int) -> dict | None:
 
 
 _START = text(
-    "UPDATE inlamning i SET status = :running, agare = :owner, forsok = i.forsok + 1, andrad = :now "
+    "UPDATE inlamning i SET status = CASE WHEN p.status IN (:done, :refused, :failed) THEN p.status ELSE :running END, "
+    "agare = CASE WHEN p.status IN (:done, :refused, :failed) THEN p.agare ELSE :owner END, "
+    "forsok = i.forsok + 1, andrad = :now "
     "FROM (SELECT id, agare, status FROM inlamning WHERE id = :id FOR UPDATE) p WHERE i.id = p.id "
     "RETURNING i.id, i.kalla, i.filnamn, i.indata, i.sha256, i.jobb_id, i.forsok, i.resultat, i.inlamnad_av, "
     "i.skapad, p.status AS status, p.agare AS tidigare_agare, "
@@ -85,8 +87,10 @@ def start(conn, submission_id: int, owner: str) -> dict | None:
     """A worker takes the submission (one more attempt), in one statement: its bytes, its status before
     (``status``), the owner of the previous attempt (``tidigare_agare``; the queue gives a job to one worker
     at a time, so a previous attempt that did not finish belongs to a worker that died or stalled), and
-    its attachments (a second statement, only if it has any). PostgreSQL (the queue's database)."""
-    row = conn.execute(_START, dict(running=RUNNING, owner=owner, now=now(), id=submission_id)).first()
+    its attachments (a second statement, only if it has any). A submission already final (its worker died
+    after saying so, before the queue heard it) stays as it is. PostgreSQL (the queue's database)."""
+    row = conn.execute(_START, dict(running=RUNNING, owner=owner, now=now(), id=submission_id, done=DONE,
+                                    refused=REFUSED, failed=FAILED)).first()
     if row is None:
         return None
     out = dict(row._mapping)
