@@ -425,6 +425,13 @@ def _pg_throughput(tmp: Path, server, n: int, procs: int) -> None:
             f"pg_stat_statements, {n} docs, submit + worker + queue; of these the queue (procrastinate) {queue / n:.1f}, "
             f"BEGIN {begins / n:.1f} and COMMIT/ROLLBACK {ends / n:.1f}, commit checks (txid_current) {xids / n:.1f}; "
             f"submit {submit_s / n * 1000:.0f} ms/doc")
+        commits = calls(lambda q: q.upper() == "COMMIT")
+        out("PostgreSQL: commits per document", f"{commits / n:.1f}",
+            "explicit COMMITs of docgen's and the queue's transactions (procrastinate's single statements commit "
+            "on their own and are not counted)")
+        if os.environ.get("DOCGEN_BENCH_STATEMENTS"):  # every statement and its calls per document, for tuning
+            for r in sorted(stats, key=lambda r: -r["calls"]):
+                print(f"  {r['calls'] / n:6.2f}  {' '.join(r['query'].split())[:150]}")
         out("PostgreSQL: round trips per document", f"{(total + ends) / n:.1f}",
             "client statements (pg_stat_statements track=top: FK checks and triggers inside them not counted), one "
             "round trip each (no pipelining), plus one connection check (pool_pre_ping) per transaction")

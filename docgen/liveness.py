@@ -3,17 +3,23 @@ in the diarium (table ``process``) and renews a heartbeat every ``BEAT`` seconds
 
 ``alive(store, owner)``: on this host the pid and its start time are checked (``docgen.owners``); an
 owner on another host is alive while its heartbeat is younger than ``DEAD_AFTER`` seconds.
+
+What dead processes leave is cleared at every start (``void_dead_reservations``, ``clean_staging``) and,
+in a queue worker, periodically (``recover``): their staging folders in the outbox (a version they had
+registered but not yet placed is placed first), their ``process`` rows (recorded as a dead node's event,
+shown by `docgen status` until forgotten).
 """
 from __future__ import annotations
 
 import logging
+import shutil
 import socket
 import threading
 import time
 
 from . import owners
 from .model import CaseStatus
-from .store import Store, numbers, processes, reservations, submissions
+from .store import Store, documents, events, numbers, processes, reservations, submissions
 
 log = logging.getLogger("docgen")
 
@@ -113,3 +119,75 @@ def _taken_over_later(config, store: Store):
         with store.read() as conn:
             running = submissions.running_owners(conn)
     return lambda owner: owner in running or (work_root / owners.as_name(owner)).is_dir()
+
+
+def clean_staging(config, store: Store) -> dict:
+    """The staging folders in the outbox (``.staging/<owner>~<id>``): a version the diarium holds but whose
+    process stopped before placing it is placed (also for a live but stalled process: the bytes are the
+    registered ones, and it tolerates finding them placed); the folders of dead processes are removed.
+    Returns ``{"placed": [files], "removed": [folders]}``."""
+    from .steps import publish
+    from .steps.convert import STAGING
+
+    root = config.outbox / STAGING
+    out = {"placed": [], "removed": []}
+    if not root.is_dir():
+        return out
+    for folder in sorted(root.iterdir()):
+        if not folder.is_dir():
+            continue
+        m = publish.manifest(folder)
+        if m:
+            try:
+                with store.read() as conn:
+                    held = documents.holds_version(conn, m["handling_id"], m["version"], m["pdf"], m["pdf_sha256"])
+            except (KeyError, TypeError):
+                held = False
+            if held:
+                out["placed"] += publish.place(folder, config.outbox, replace=False)
+        owner = owners.from_name(folder.name)
+        if owner and not alive(store, owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            out["removed"].append(folder)
+    for f in out["placed"]:
+        log.warning("placed %s: registered by a process that stopped before placing it", f)
+    if out["removed"]:
+        log.info("removed %d staging folder(s) of processes that no longer run", len(out["removed"]))
+    return out
+
+
+#: How long a dead node stays listed (its events kept) by default, seconds.
+FORGET_AFTER = 7 * 24 * 3600.0
+
+
+def forget_dead(store: Store, forget_after: float = FORGET_AFTER) -> list[dict]:
+    """Remove the ``process`` rows of processes that no longer run, each recorded as a dead node's event
+    (with when it was last seen); forget events older than ``forget_after`` seconds. Returns the rows removed."""
+    with store.read() as conn:
+        rows = processes.listing(conn)
+    gone = []
+    for row in rows:
+        if alive(store, row["agare"]):
+            continue
+
+        def remove(conn, row=row) -> bool:
+            if processes.last_beat(conn, row["agare"]) != row["puls"]:
+                return False  # it beat again meanwhile (it was stalled, not dead)
+            processes.remove(conn, row["agare"])
+            events.record(conn, events.DEAD, row["agare"], last_beat=row["puls"], detail=row["roll"])
+            return True
+
+        if store.transact(remove):
+            log.warning("process %s (%s) no longer runs; last seen %.0f s ago", row["agare"], row["roll"],
+                        time.time() - row["puls"])
+            gone.append(row)
+    store.transact(lambda conn: events.forget_older_than(conn, int(time.time() - forget_after)))
+    return gone
+
+
+def recover(config, store: Store, forget_after: float = FORGET_AFTER) -> dict:
+    """A worker's periodic recovery: dead processes forgotten (recorded as dead nodes), their staging
+    folders cleared."""
+    dead = forget_dead(store, forget_after)
+    staging = clean_staging(config, store)
+    return {"dead": dead, **staging}

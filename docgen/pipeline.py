@@ -4,11 +4,12 @@ A new input: load → (a number held for it) → validate → bounds → room �
 publish → distribute → register → send. A regeneration (a new version of a registered document, same
 number, not distributed again): validate → bounds → render → convert → seal → publish → register.
 
-For crash safety, files are built in a staging folder, published to the outbox (atomic renames),
-and only then is the document registered. A crash before registration leaves a reservation whose
-process is gone; the next attempt at the same input takes it over and writes the same files again,
-so every input ends with exactly one diarienummer. A failure after the number was taken voids it,
-with the reason; anything that can refuse an input is checked by validate, before the number.
+For crash safety, files are built in a staging folder laid out as they will stand in the outbox, the
+document is registered (only while this attempt still holds its reservation), and only then are the
+files renamed into the outbox (``steps.publish``). A crash before registration leaves a reservation whose
+process is gone; the next attempt at the same input takes it over and builds the files again, so every
+input ends with exactly one diarienummer, and an attempt that was taken over changes no visible file. A
+failure after the number was taken voids it (the watcher keeps it for a failure for want of room), with the reason; anything that can refuse an input is checked by validate, before the number.
 """
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ class Engine:
         # processes reserved and nobody will finish.
         self.heartbeat = liveness.Heartbeat(self.store, role, str(config.inbox) if role == "watch" else None).start()
         liveness.void_dead_reservations(config, self.store, starter=role)
+        liveness.clean_staging(config, self.store)
 
     @property
     def lists(self) -> dict:
@@ -127,13 +129,11 @@ class Engine:
                 shutil.rmtree(job.staging, ignore_errors=True)
         if (not job.outcome.ok and job.reservation is not None and numbered_here and self.hold_on_resource
                 and job.outcome.error_kind == ErrorKind.RESOURCE):
-            self._unpublish(job)
             with self._pending_lock:  # kept, not voided: the input waits and its next attempt takes it up
                 self._held[job.doc.sha256] = job.reservation
             log.info("%s keeps %s-%02d while it waits: %s", job.source, job.reservation.diarienummer,
                      job.reservation.lopnummer, (job.outcome.error or "")[:300])
         elif not job.outcome.ok and job.reservation is not None and numbered_here:
-            self._unpublish(job)
             reason = (job.outcome.error or "okänt fel")[:2000]
             job.outcome.voided = f"{job.reservation.diarienummer} handling {job.reservation.lopnummer}"
             try:
@@ -156,18 +156,11 @@ class Engine:
 
     def _complete_earlier_attempt(self, dup: DuplicateInput) -> None:
         """The same input's earlier attempt registered its document and died before its record was in
-        place: put the record in place."""
+        place: put the record in place (and its files, if it stopped before placing them)."""
+        liveness.clean_staging(self.config, self.store)
         for folder in self.config.outbox.glob(f"{glob.escape(dnr_slug(dup.diarienummer))}-{dup.lopnummer:02d} *"):
             for final in register.complete_pending(folder):
                 log.info("completed %s, registered by an earlier attempt that stopped", final)
-
-    @staticmethod
-    def _unpublish(job: Job) -> None:
-        """A new document that failed after publish: its files go, since its number is voided."""
-        if job.regenerating or job.folder is None or not job.folder.is_dir():
-            return
-        if not any(job.folder.glob("*.json")):
-            shutil.rmtree(job.folder, ignore_errors=True)
 
     def process(self, path: str | Path, source: str | None = None) -> Outcome:
         """Produce one input file: number, DOCX, PDF, outbox, diarium, messages."""

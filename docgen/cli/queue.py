@@ -90,10 +90,13 @@ def _no_traceback(record) -> bool:
               help=f"When pending deliveries are sent ({CRON_HELP}).")
 @click.option("--fixity-cron", default="17 2 * * *", show_default=True,
               help=f"When the fixity check of the outbox runs ({CRON_HELP}).")
+@click.option("--forget-after", type=click.FloatRange(0), default=7 * 24 * 3600.0, show_default=True,
+              help="Seconds a dead node stays listed by `docgen status` (with its lost attempts, takeovers and "
+                   "failures) before it is forgotten.")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Log lines for people (text) or machines (json, one object per line).")
 @click.pass_obj
-def worker(obj: Context, concurrency, beat, stalled_after, poll, send_cron, fixity_cron, log_format):
+def worker(obj: Context, concurrency, beat, stalled_after, poll, send_cron, fixity_cron, forget_after, log_format):
     """Run the queue's jobs on this node (PostgreSQL diarium) until stopped; any number of nodes may run one."""
     import logging
 
@@ -123,4 +126,4 @@ def worker(obj: Context, concurrency, beat, stalled_after, poll, send_cron, fixi
         lib.setLevel(logging.WARNING)
         lib.propagate = False
     sys.exit(run(obj.config, concurrency, beat=beat, stalled_after=stalled_after, send_cron=send_cron,
-                 fixity_cron=fixity_cron, polling=poll))
+                 fixity_cron=fixity_cron, polling=poll, forget_after=forget_after))

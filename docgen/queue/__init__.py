@@ -58,7 +58,7 @@ def make_app(url: str, **crons):
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=conninfo(url), kwargs={"application_name": "docgen-queue"},
-                                                 min_size=1, max_size=4),
+                                                 min_size=1, max_size=3),
         import_paths=["docgen.queue.tasks"])
     app.add_tasks_from(make_blueprint(**crons), namespace="docgen")
     return app
@@ -101,9 +101,12 @@ def _host(owner: str | None) -> str:
 
 def queue_status(store) -> dict:
     """The queue at a glance: jobs waiting, running, retrying (waiting for their next attempt) and failed,
-    succeeded; per node (host) the workers and their running, retrying and failed jobs; the latest
+    succeeded; per node (host) its live workers, their running, retrying and failed jobs, and the node's
+    lost attempts (a stalled attempt whose job another node took over), takeovers (of other nodes' jobs)
+    and failures; processes found dead, with when they were last seen (until forgotten); the latest
     failures. On SQLite: ``{"available": False}`` (no queue)."""
-    from ..store import submissions
+    from ..liveness import DEAD_AFTER
+    from ..store import events, submissions
     from ..store.processes import listing
 
     if not store.is_postgres:
@@ -131,11 +134,17 @@ def queue_status(store) -> dict:
         nodes: dict[str, dict] = {}
 
         def node(host: str) -> dict:
-            return nodes.setdefault(host, {"workers": 0, "running": 0, "retrying": 0, "failed": 0})
+            return nodes.setdefault(host, {"workers": 0, "running": 0, "retrying": 0, "failed": 0, "lost": 0,
+                                           "takeovers": 0, "failures": 0, "dead": []})
 
+        for host, e in events.per_host(conn).items():
+            node(host).update(e)
         for p in listing(conn):
             if p["roll"] == "worker":
                 n = node(p["vard"])
+                if time.time() - p["puls"] > DEAD_AFTER:  # not yet forgotten by a worker's recovery
+                    n["dead"].append({"owner": p["agare"], "last_seen": p["puls"]})
+                    continue
                 n["workers"] += 1
                 n["heartbeat_age_s"] = min(n.get("heartbeat_age_s", 1e9), int(time.time() - p["puls"]))
         for r in conn.execute(text(
@@ -182,7 +191,12 @@ def format_status(st: dict) -> str:
     for host, n in sorted(st["nodes"].items()):
         beat = f", puls {n['heartbeat_age_s']} s / heartbeat {n['heartbeat_age_s']} s ago" if "heartbeat_age_s" in n else ""
         lines.append(f"  nod / node {host}: {n['workers']} worker(s){beat}; pågår / running {n['running']}, "
-                     f"försöker igen / retrying {n['retrying']}, misslyckade / failed {n['failed']}")
+                     f"försöker igen / retrying {n['retrying']}, misslyckade / failed {n['failed']}; "
+                     f"förlorade försök / lost attempts {n.get('lost', 0)}, övertagna jobb / takeovers "
+                     f"{n.get('takeovers', 0)}, fel / failures {n.get('failures', 0)}")
+        for d in n.get("dead", []):
+            seen = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(d["last_seen"]))
+            lines.append(f"    död / dead: {d['owner']} (senast sedd / last seen {seen})")
     for f in st["failures"]:
         lines.append(f"  jobb / job {f['job']} {f['task']} {f['input'] or ''} (försök / attempts {f['attempts']}): "
                      f"{f['error'] or ''}")

@@ -7,20 +7,24 @@
 An input is loaded and validated where it is (every check `docgen validate` makes, including the diarium's
 precheck), so a refused input is reported at once and never queued. A valid one is stored in the diarium
 with the attachment files it names (the worker, on another node, reads nothing from this one) and queued
-as a ``render_input`` job whose lock and queueing lock are the input's content hash.
+as a ``render_input`` job whose lock and queueing lock are the input's content hash, in one transaction
+(``submissions.add_queued``).
 """
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path, PurePosixPath
 
 from ..model import Job, Outcome
 from ..owners import owner_id
 from ..store import Store, submissions
-from . import ensure_schema, make_app, require_postgres
+from . import ensure_schema, require_postgres
 
 RENDER_TASK = "docgen:render_input"
+
+log = logging.getLogger("docgen")
 
 
 class _Checker:
@@ -52,12 +56,9 @@ class Submitter:
         require_postgres(self.store)
         ensure_schema(self.store)
         self.checker = _Checker(config, self.store)
-        self.app = make_app(self.store.url)
-        self.app.open()
         self.by = owner_id()
 
     def close(self) -> None:
-        self.app.close()
         if self._own_store:
             self.store.close()
 
@@ -84,24 +85,27 @@ class Submitter:
         except Exception as exc:  # a refused input: the same report `docgen validate` gives
             failed(job.outcome, exc)
             return self._refused(job.outcome)
-        sid = self.store.transact(lambda conn: submissions.add(
-            conn, source=source, filename=path.name, raw=job.loaded.raw, sha256=job.doc.sha256, files=files,
-            by=self.by))
         sha = job.doc.sha256
-        from procrastinate.exceptions import AlreadyEnqueued
+        from sqlalchemy.exc import IntegrityError
 
-        try:
-            job_id = self.app.tasks[RENDER_TASK].configure(lock=sha, queueing_lock=sha).defer(submission_id=sid)
-        except AlreadyEnqueued:
-            waiting = self.store.query("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo'",
-                                       q=sha)
-            other = waiting[0]["id"] if waiting else None
+        fields = dict(source=source, filename=path.name, raw=job.loaded.raw, sha256=sha, files=files, by=self.by)
+        try:  # stored and queued in one transaction
+            sid, job_id = self.store.transact(lambda conn: submissions.add_queued(conn, task=RENDER_TASK, **fields))
+        except IntegrityError as exc:
+            if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) != submissions.QUEUEING_LOCK_INDEX:
+                raise
+            with self.store.read() as conn:
+                other = submissions.waiting_job(conn, sha)
             msg = (f"{source}: samma indata väntar redan i kön (jobb {other}). / the same input is already queued "
                    f"(job {other}).")
             o = Outcome(source=source, error=msg, error_kind="duplicate")
-            self.store.transact(lambda conn: submissions.finish(conn, sid, submissions.REFUSED, _json(o)))
-            return self._refused(o, sid)
-        self.store.transact(lambda conn: submissions.set_job(conn, sid, job_id))
+
+            def refused(conn) -> int:
+                sid = submissions.add(conn, **fields)
+                submissions.finish(conn, sid, submissions.REFUSED, _json(o))
+                return sid
+
+            return self._refused(o, self.store.transact(refused))
         return {"kalla": source, "status": submissions.QUEUED, "inlamning": sid, "jobb": job_id, "fel": None,
                 "problem": [], "felsort": None}
 
@@ -158,3 +162,40 @@ def _final(row: dict, job_status: str | None) -> dict:
     if status not in submissions.FINAL and job_status in ("failed", "cancelled", "aborted"):
         status = submissions.FAILED
     return {"status": status, "resultat": result, "jobb": row["jobb_id"]}
+
+
+def requeue_orphans(store: Store, defer, older_than: float) -> list[int]:
+    """Queue the submissions stored as queued without a job (their submitter stopped between storing the
+    input and queueing it) that are older than ``older_than`` seconds and whose submitter no longer runs
+    (``defer(submission_id, sha256)`` queues one and returns the job id, or raises AlreadyEnqueued); one whose input already waits in the queue is refused as a duplicate, with the reason. Returns the
+    submission ids queued."""
+    from datetime import datetime
+
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    from .. import liveness
+
+    with store.read() as conn:
+        rows = submissions.unqueued(conn)
+    queued = []
+    for row in rows:
+        try:
+            age = time.time() - datetime.fromisoformat(row["skapad"]).timestamp()
+        except ValueError:
+            age = older_than
+        if age < older_than or liveness.alive(store, row["inlamnad_av"]):
+            continue
+        try:
+            job_id = defer(row["id"], row["sha256"])
+        except AlreadyEnqueued:
+            o = Outcome(source=row["kalla"], error_kind="duplicate", error=(
+                f"{row['kalla']}: lämnades in men köades aldrig (processen som lämnade in avbröts); samma indata "
+                "väntar redan i kön. / submitted but never queued (the submitting process stopped); the same "
+                "input already waits in the queue."))
+            store.transact(lambda conn: submissions.finish(conn, row["id"], submissions.REFUSED, _json(o)))
+            continue
+        store.transact(lambda conn: submissions.set_job(conn, row["id"], job_id))
+        log.warning("submission %s (%s) was stored but never queued (its submitter stopped): queued as job %s",
+                    row["id"], row["kalla"], job_id)
+        queued.append(row["id"])
+    return queued

@@ -7,16 +7,19 @@ import dataclasses
 import json
 import logging
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
 
 import procrastinate
 
 from ..model import ErrorKind
 from ..owners import owner_id
-from ..store import submissions, transient
+from ..store import events, submissions, transient
 
 log = logging.getLogger("docgen")
 
+#: How long an attempt that was taken over waits for the worker that took its job over to finish it (s).
+LOST_WAIT = 600.0
 #: Attempts of a job before it fails for good (transient failures only; a refused input is never retried).
 MAX_ATTEMPTS = 5
 #: The names of exceptions (in an outcome's error text) that mean the database was away: try again.
@@ -83,10 +86,11 @@ def materialise(folder: Path, sub: dict) -> Path:
 
 
 def _db(fn, *args):
-    """A statement of the task itself; a database that is away makes the job try again later."""
+    """A statement of the task itself (each is idempotent: run again after a connection lost at COMMIT, it
+    leaves what it left); a database that is away makes the job try again later."""
     rt = runtime()
     try:
-        return rt.store.transact(lambda conn: fn(conn, *args))
+        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True)
     except Exception as exc:
         if transient(exc):
             raise Transient(f"the diarium is not reachable: {exc}") from exc
@@ -101,7 +105,7 @@ def render_input(context, submission_id: int) -> dict:
 
     rt = runtime()
     me = owner_id()
-    sub = _db(submissions.start, submission_id, me)
+    sub = _db(_start, submission_id, me)
     if sub is None:
         log.warning("job %s: submission %s does not exist", context.job.id, submission_id)
         return {"ok": False, "error": "no such submission"}
@@ -125,17 +129,60 @@ def render_input(context, submission_id: int) -> dict:
     elif outcome.error_kind in (ErrorKind.INPUT, ErrorKind.DUPLICATE):
         status = submissions.REFUSED
     elif is_transient(outcome) and attempts < MAX_ATTEMPTS:
-        _db(submissions.finish, submission_id, submissions.QUEUED, outcome_json(outcome), me)
+        if not _db(_finish, submission_id, submissions.QUEUED, outcome, me):
+            return _lost(context, sub, me)
         raise Transient(outcome.error)
     else:
         status = submissions.FAILED
-    _db(submissions.finish, submission_id, status, outcome_json(outcome), me)
+    if not _db(_finish, submission_id, status, outcome, me):
+        return _lost(context, sub, me)
     log.info("job %s: %s %s", context.job.id, sub["kalla"],
              f"{outcome.diarienummer}-{outcome.lopnummer:02d}" if outcome.ok and outcome.lopnummer else status,
              extra={"doc": {"input": sub["kalla"], "status": status, "diarienummer": outcome.diarienummer}})
     if status == submissions.FAILED:
         raise Failed(outcome.error)
     return {"ok": outcome.ok, "diarienummer": outcome.diarienummer, "lopnummer": outcome.lopnummer}
+
+
+def _start(conn, submission_id: int, me: str) -> dict | None:
+    """The submission taken by this worker; a takeover of another worker's attempt in progress is recorded."""
+    sub = submissions.start(conn, submission_id, me)
+    if sub and sub["status"] == submissions.RUNNING and sub["tidigare_agare"] not in (None, me):
+        events.record(conn, events.TAKEN_OVER, me, submission_id=submission_id, other=sub["tidigare_agare"],
+                      detail=sub["kalla"])
+    return sub
+
+
+def _finish(conn, submission_id: int, status: str, outcome, me: str) -> bool:
+    """The submission's outcome, if this worker still has it (False: taken over); a failure is recorded
+    as the node's, a lost attempt too."""
+    if not submissions.finish(conn, submission_id, status, outcome_json(outcome), me):
+        events.record(conn, events.LOST, me, submission_id=submission_id,
+                      other=submissions.holder(conn, submission_id), detail=outcome.error)
+        return False
+    if status == submissions.FAILED:
+        events.record(conn, events.FAILED, me, submission_id=submission_id, detail=outcome.error)
+    return True
+
+
+def _lost(context, sub: dict, me: str) -> dict:
+    """An attempt whose job another worker took over (this one stalled): it changed nothing visible (the
+    diarium's fence refused its registration) and ends quietly; the submission is the winner's."""
+    store = runtime().store
+    with store.read() as conn:
+        winner = submissions.holder(conn, sub["id"])
+    log.warning("job %s: %s taken over by %s; this attempt ends without changing anything", context.job.id,
+                sub["kalla"], winner or "another worker")
+    # The queue marks a job finished when its task returns, whoever runs it now: wait (bounded) while
+    # the worker that took it over still runs it, so that this attempt does not mark that one's job done.
+    deadline = time.monotonic() + LOST_WAIT
+    while time.monotonic() < deadline:
+        with store.read() as conn:
+            state = submissions.job_state(conn, context.job.id)
+        if state is None or state[0] != "doing" or state[1] == context.job.worker_id:
+            break
+        time.sleep(1.0)
+    return {"ok": False, "taken_over_by": winner}
 
 
 def send_pending(timestamp: int) -> int:

@@ -240,8 +240,8 @@ class Claims:
                     pass
         staging = self.config.outbox / STAGING
         if staging.is_dir():
-            for d in staging.iterdir():
-                if _dead(d.name, alive):
+            for d in staging.iterdir():  # a registered version not yet placed: liveness.clean_staging places it
+                if _dead(d.name, alive) and not (d / "publicera.json").exists():
                     shutil.rmtree(d, ignore_errors=True)
         return taken
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from email import policy
 
 from ..files import atomic_write, safe_name
+from .publish import staged
 from ..mail import build_message
 from ..model import Delivery, DeliveryStatus, Job
 from ..recipients import email_address, is_internal
@@ -48,7 +49,7 @@ def write_messages(job: Job, config: Config) -> None:
     sender = config.section("distribution")["avsandare"]
     title = doc.type.instance.document_name(doc.data)
     unit = doc.data.get("enhet") or config.units[0]
-    pdf = job.folder / job.built["pdf"].name
+    pdf = job.built["pdf"]  # in the attempt's staging folder: placed in the outbox after the diarium's commit
     recipients = [m for g in job.distribution for m in g.mottagare]  # plan() made one delivery per recipient, in order
     if len(recipients) != len(job.deliveries):
         recipients = [None] * len(job.deliveries)
@@ -65,7 +66,7 @@ def write_messages(job: Job, config: Config) -> None:
         msg = build_message(sender=sender, recipient={"namn": d.namn, "epost": ascii_address},
                             subject=f"{dnr} {doc.data['rubrik']}", body=body, pdf=pdf)
         path = job.folder / "utskick" / f"{n:02d}-{safe_name(d.namn, 40)}.eml"
-        atomic_write(path, msg.as_bytes(policy=policy.SMTP.clone(cte_type="7bit")))
+        atomic_write(staged(job, config.outbox, path), msg.as_bytes(policy=policy.SMTP.clone(cte_type="7bit")))
         d.meddelande = str(path.relative_to(config.outbox))
 
 

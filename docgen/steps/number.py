@@ -14,7 +14,9 @@ duplicate; a lost connection or a database restart before the commit runs it aga
 Whether the process holding a reservation is dead is ``liveness.alive`` (the pid on this host, the
 heartbeat in the diarium for another host); the job queue also names the owner of a job's previous
 attempt (``presumed_dead``), which procrastinate has already found dead, so the retried job takes its
-reservation over at once.
+reservation over at once. The reservation's owner is the fence: only the attempt that holds it registers
+the document (``store.documents.register_version``) or voids it (``void``), so a stalled attempt that
+was taken over and comes back changes nothing.
 """
 from __future__ import annotations
 
@@ -167,12 +169,44 @@ def precheck(store: Store, doc, config: Config) -> None:
                 raise _case_problem(doc, case, config)
 
 
+def sql_template(config: Config, serie: str, year: int) -> tuple[str, int, str] | None:
+    """The diarienummer format of a series and year as (prefix, zero-padded width, suffix), if it is of that
+    form (``{serie} {år}-{nummer:05d}`` and the like), so that the database can write it; else None."""
+    big = 123456789
+    sample = format_dnr(config, serie, year, big)
+    if sample.count(str(big)) != 1:
+        return None
+    pre, suf = sample.split(str(big))
+    seven = format_dnr(config, serie, year, 7)
+    middle = seven[len(pre):len(seven) - len(suf)] if seven.startswith(pre) and seven.endswith(suf) else ""
+    if not middle.isdigit() or int(middle) != 7:
+        return None
+    width = len(middle)
+    if any(format_dnr(config, serie, year, n) != pre + str(n).zfill(width) + suf for n in (1, 42, 99999, 100000, 1234567)):
+        return None
+    return pre, width, suf
+
+
 def reserve(store: Store, doc, config: Config) -> Reservation:
-    """Reserve the diarienummer and running number for a validated, non-draft document."""
+    """Reserve the diarienummer and running number for a validated, non-draft document.
+
+    On PostgreSQL a document of a new case is reserved in one statement (``numbers.reserve_new_case``) without
+    first looking for an earlier document of the same input: the unique index on live inputs refuses it if
+    there is one, and the transaction, run again, looks (and takes over or reports the duplicate)."""
     data = doc.data
     me = owner_id()
+    fast, year = None, date.today().year
+    if store.is_postgres and "diarienummer" not in data:
+        fast = sql_template(config, data["serie"], year)
+    runs = [0]
 
     def attempt(conn) -> Reservation:
+        runs[0] += 1
+        if fast is not None and runs[0] == 1 and not _presumed_dead.get():
+            case_id, dnr, hid = numbers.reserve_new_case(
+                conn, data["serie"], year, fast, dokumenttyp=doc.type.name, rubrik=data["rubrik"],
+                datum=data["datum"], enhet=data.get("enhet"), input_sha256=doc.sha256, owner=me)
+            return Reservation(case_id, hid, dnr, 1, True)
         prior = numbers.prior_for_input(conn, doc.sha256)
         if prior is not None:
             if prior.status != DocStatus.RESERVED or holder_alive(store, prior.agare):
@@ -214,9 +248,11 @@ class _Raced(Exception):
     """A takeover lost to another process's: read again."""
 
 
-def void(store: Store, res: Reservation, reason: str) -> None:
-    """Mark a reservation's document (and its case, if the case was new) voided, with the reason."""
-    store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason))
+def void(store: Store, res: Reservation, reason: str) -> bool:
+    """Mark a reservation's document (and its case, if the case was new) voided, with the reason, while this
+    process still holds it (a reservation another process took over is theirs); whether it voided."""
+    me = owner_id()
+    return store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason, me))
 
 
 def run(job: Job, engine) -> Job:
@@ -225,6 +261,7 @@ def run(job: Job, engine) -> Job:
         return job
     t = time.perf_counter()
     job.reservation = reserve(engine.store, job.doc, engine.config)
+    job.version_no = 1  # a reserved document has no version yet (registering the first one registers it)
     job.outcome.timings["number"] = round((time.perf_counter() - t) * 1000, 1)
     job.outcome.diarienummer, job.outcome.lopnummer = job.reservation.diarienummer, job.reservation.lopnummer
     return job

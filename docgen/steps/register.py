@@ -1,10 +1,13 @@
 """Step: register. Record the document: for a numbered document, its version in the diarium — the
 input snapshot, the template's identity, who produced it, the SHA-256 of every file, its deliveries —
-and its JSON record in the outbox. The record is written in full under a hidden pending name first
-and renamed into place only after the diarium's transaction committed (a rename needs no disk
-space), so the record never says "registrerad" about a document the diarium does not hold, and its
-presence means the folder is complete. A process killed between the commit and the rename leaves
-the pending record, which is put in place when the same input comes back (``complete_pending``)."""
+and its JSON record in the outbox. The record is written in full into the attempt's staging tree
+(``steps.publish``) before the diarium's transaction, and the whole tree is renamed into the outbox only
+after that transaction committed, the record last, so the record never says "registrerad" about a
+document the diarium does not hold, and its presence means the folder is complete. The transaction
+registers only while this attempt still holds the reservation (the fence): an attempt whose job another
+node took over registers nothing and places nothing (``TakenOver``). A process stopped between the commit
+and the renames leaves the version in its staging folder, placed later by ``publish.complete``'s callers;
+records of older releases left under a hidden pending name are put in place by ``complete_pending``."""
 from __future__ import annotations
 
 import getpass
@@ -19,7 +22,9 @@ from pathlib import Path
 from .. import __version__, attachments
 from ..files import write_json
 from ..model import DocStatus, Job
+from ..owners import owner_id
 from ..store import access, documents, users
+from . import publish
 
 
 def produced_by() -> str:
@@ -98,16 +103,11 @@ def complete_pending(folder: Path) -> list[Path]:
 
 def run(job: Job, engine) -> Job:
     t = time.perf_counter()
-    final = job.folder / f"{job.stem}.json"
-    pending = pending_name(final)
+    outbox = engine.config.outbox
     made_by = submitted_by(job, engine)
-    write_json(pending, record(job, made_by))  # whole or not at all, before the commit
-    try:
-        _register(job, engine, made_by)
-    except BaseException:
-        pending.unlink(missing_ok=True)
-        raise
-    os.replace(pending, final)  # a rename needs no space; a kill just before it is completed later
+    write_json(publish.staged(job, outbox, job.folder / f"{job.stem}.json"), record(job, made_by))  # before the commit
+    _register(job, engine, made_by)
+    publish.place(job.staging, outbox)  # renames need no space; a kill before them is completed later
     job.outcome.version = job.version_no
     job.outcome.timings["register"] = round((time.perf_counter() - t) * 1000, 1)
     return job
@@ -128,4 +128,4 @@ def _register(job: Job, engine, made_by: str) -> None:
             source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
             plugin=doc.type.source, docgen_version=__version__, made_by=made_by, files=job.files,
             deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
-            sekretess=json.dumps(secret, ensure_ascii=False) if secret else None))
+            sekretess=json.dumps(secret, ensure_ascii=False) if secret else None, owner=owner_id()))

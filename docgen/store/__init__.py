@@ -4,7 +4,8 @@
 each taking a connection from ``Store.tx()`` (one write transaction), ``Store.transact(fn)`` (one write
 transaction, run again when the database was away or the transaction lost a race) or ``Store.read()``:
 ``numbers`` (reserving and voiding numbers), ``documents`` (registering versions, archiving),
-``deliveries`` (sending), ``search`` (the registrar's queries), ``submissions`` (the job queue's inputs).
+``deliveries`` (sending), ``search`` (the registrar's queries), ``submissions`` (the job queue's inputs),
+``events`` (lost attempts, takeovers, failures and dead processes per node).
 
 The same guarantees hold on SQLite (the embedded default: every write transaction is ``BEGIN
 IMMEDIATE``, so writers queue) and on PostgreSQL (READ COMMITTED with row locks where numbers are taken,
@@ -156,21 +157,23 @@ class Store:
         finally:
             conn.close()
 
-    def transact(self, fn, attempts: int = ATTEMPTS, retry_integrity: bool = False):
+    def transact(self, fn, attempts: int = ATTEMPTS, retry_integrity: bool = False, idempotent: bool = False):
         """``fn(conn)`` in one write transaction, run again (bounded, with backoff) when the connection was
         lost or the database restarted, or the transaction lost a race (serialization failure, deadlock; with
         ``retry_integrity`` also a unique-key conflict with a concurrent transaction). Every attempt starts
         from nothing: a failed attempt was rolled back in full, so running it again never takes a second
         number. A connection lost *during* COMMIT leaves the outcome unknown: on PostgreSQL the transaction's
         id (taken at its start) is looked up after reconnecting (``txid_status``), and a committed attempt
-        returns its result instead of running again."""
+        returns its result instead of running again. An ``idempotent`` transaction (running it twice leaves
+        what running it once does) skips that lookup's price, a ``SELECT txid_current()`` per transaction:
+        it is simply run again."""
         for attempt in range(1, attempts + 1):
             committing, xid = False, None
             conn = self._connect()
             try:
                 trans = conn.begin()
                 try:
-                    if self.is_postgres:
+                    if self.is_postgres and not idempotent:
                         xid = conn.execute(text("SELECT txid_current()")).scalar()
                     result = fn(conn)
                 except BaseException:
@@ -184,7 +187,7 @@ class Store:
                 return result
             except DBAPIError as exc:
                 again = transient(exc) or (retry_integrity and isinstance(exc, IntegrityError))
-                if committing and not _is_rolled_back(exc):
+                if committing and not _is_rolled_back(exc) and not idempotent:
                     committed = self._committed(xid)
                     if committed:
                         log.info("the connection was lost at COMMIT; the transaction had committed (%s)", _short(exc))

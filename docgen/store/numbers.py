@@ -11,7 +11,7 @@ so of two transactions reserving the same input at once one fails on that index,
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from ..model import CaseStatus, DocStatus
 from .schema import arende, handling, now, nummerserie, version
@@ -79,6 +79,37 @@ def _insert_ignore(conn, table):
     return insert(table).on_conflict_do_nothing()
 
 
+_RESERVE_NEW = text("""
+WITH n AS (UPDATE nummerserie SET senaste = senaste + 1 WHERE serie = :serie AND ar = :ar RETURNING senaste),
+a AS (INSERT INTO arende (diarienummer, serie, ar, nummer, rubrik, status, skapad, extern)
+      SELECT :pre || CASE WHEN length(n.senaste::text) >= :width THEN n.senaste::text
+                          ELSE lpad(n.senaste::text, :width, '0') END || :suf,
+             :serie, :ar, n.senaste, :rubrik, :case_status, :skapad, 0 FROM n
+      RETURNING id, diarienummer),
+h AS (INSERT INTO handling (arende_id, lopnummer, dokumenttyp, rubrik, datum, enhet, status, input_sha256, agare)
+      SELECT a.id, 1, :dokumenttyp, :rubrik, :datum, :enhet, :doc_status, :input_sha256, :owner FROM a
+      RETURNING id)
+SELECT a.id AS case_id, a.diarienummer, h.id AS handling_id FROM a, h""")
+
+
+def reserve_new_case(conn, serie: str, year: int, template: tuple[str, int, str], *, dokumenttyp: str, rubrik: str,
+                     datum: str, enhet: str | None, input_sha256: str, owner: str) -> tuple[int, str, int]:
+    """PostgreSQL: the next number of a series as a new reserved case with its first document, in one
+    statement — the series row's lock is taken by that statement and held only to the COMMIT that follows.
+    ``template`` is the diarienummer format as (prefix, zero-padded width, suffix). Returns (case id,
+    diarienummer, document id). A unique-key conflict (the same input reserved by another transaction, or
+    a live document of it) fails the statement; the caller's transaction is run again."""
+    pre, width, suf = template
+    params = dict(serie=serie, ar=year, pre=pre, width=width, suf=suf, rubrik=rubrik, case_status=CaseStatus.RESERVED,
+                  skapad=now(), dokumenttyp=dokumenttyp, datum=datum, enhet=enhet, doc_status=DocStatus.RESERVED,
+                  input_sha256=input_sha256, owner=owner)
+    row = conn.execute(_RESERVE_NEW, params).first()
+    if row is None:  # the first number of this series and year: create its row, then take the number
+        conn.execute(_insert_ignore(conn, nummerserie).values(serie=serie, ar=year, senaste=0))
+        row = conn.execute(_RESERVE_NEW, params).first()
+    return row.case_id, row.diarienummer, row.handling_id
+
+
 def lock_case(conn, case_id: int) -> None:
     """Hold the case's row until the commit: running numbers inside one case are taken one at a time."""
     conn.execute(select(arende.c.id).where(arende.c.id == case_id).with_for_update())
@@ -105,10 +136,16 @@ def reserve_document(conn, case_id: int, *, dokumenttyp: str, rubrik: str, datum
     return hid, lop
 
 
-def void(conn, handling_id: int, case_id: int, new_case: bool, reason: str) -> None:
-    """Mark a reserved document (and its case, if the case was new) voided, with the reason."""
-    conn.execute(handling.update().where(handling.c.id == handling_id, handling.c.status == DocStatus.RESERVED)
-                 .values(status=DocStatus.VOIDED, makulerad_orsak=reason, agare=None))
+def void(conn, handling_id: int, case_id: int, new_case: bool, reason: str, owner: str | None = None) -> bool:
+    """Mark a reserved document (and its case, if the case was new) voided, with the reason. With ``owner``,
+    only while that process holds the reservation (an attempt that was taken over voids nothing). Whether
+    it voided."""
+    q = handling.update().where(handling.c.id == handling_id, handling.c.status == DocStatus.RESERVED)
+    if owner is not None:
+        q = q.where(handling.c.agare == owner)
+    if conn.execute(q.values(status=DocStatus.VOIDED, makulerad_orsak=reason, agare=None)).rowcount != 1:
+        return False
     if new_case:
         conn.execute(arende.update().where(arende.c.id == case_id, arende.c.status == CaseStatus.RESERVED)
                      .values(status=CaseStatus.VOIDED, makulerad_orsak=reason))
+    return True

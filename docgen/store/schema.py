@@ -250,7 +250,24 @@ webhook_leverans = Table(
     UniqueConstraint("webhook_id", "inskickning", "handelse"),
 )
 
-LATEST_VERSION = 6
+# What happened to the nodes (hosts) of the job queue, for `docgen status`: an attempt that lost its job to
+# another node (forlorad), a takeover of a dead or stalled node's job (overtagen), a job that failed for good
+# (fel), a process found dead (dod; ``puls`` is when it was last seen). Old rows are forgotten
+# (``events.forget_older_than``).
+nodhandelse = Table(
+    "nodhandelse", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tid", Integer, nullable=False),  # seconds since the epoch (UTC)
+    Column("vard", Text, nullable=False),  # the host the event concerns
+    Column("agare", Text),  # the process it concerns (docgen.owners)
+    Column("typ", String(20), nullable=False),  # forlorad / overtagen / fel / dod
+    Column("inlamning_id", Integer),
+    Column("annan", Text),  # the other process (who took the job over, whose job was taken over)
+    Column("puls", Integer),  # dod: the process's last heartbeat
+    Column("detalj", Text),
+)
+
+LATEST_VERSION = 7
 
 
 def _v1(conn: Connection) -> None:
@@ -308,8 +325,13 @@ def _v6(conn: Connection) -> None:
     metadata.create_all(conn, tables=[sessionstabell, idempotens, api_inskickning, webhook, webhook_leverans])
 
 
+def _v7(conn: Connection) -> None:
+    """Events of the queue's nodes (lost attempts, takeovers, failures, dead processes)."""
+    metadata.create_all(conn, tables=[nodhandelse])
+
+
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
 
 
 def now() -> str:
@@ -341,6 +363,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         # Connections are checked before use (a database restart costs a reconnect, not a failed input);
         # READ COMMITTED, with explicit row locks where numbers are taken (docgen.store.numbers).
-        return create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=16, pool_recycle=1800,
+        # A handful of connections per process: 3 kept, at most 10 at a busy moment (transactions are short;
+        # a thread waits for a free one rather than opening more; some checks read on a second connection
+        # inside a transaction, so the ceiling stays above the threads of a worker node). With the queue's 3,
+        # a worker node holds 4 to 13, typically 4 to 6.
+        return create_engine(url, pool_pre_ping=True, pool_size=3, max_overflow=7, pool_timeout=120, pool_recycle=1800,
                              connect_args={"connect_timeout": 10, "application_name": "docgen"})
     return create_engine(url, pool_pre_ping=True)

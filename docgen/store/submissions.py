@@ -21,6 +21,45 @@ def add(conn, *, source: str, filename: str, raw: bytes, sha256: str, files: dic
     return sid
 
 
+#: procrastinate's unique index of waiting jobs by queueing lock (a job with the same lock already waits).
+QUEUEING_LOCK_INDEX = "procrastinate_jobs_queueing_lock_idx_v1"
+
+_ADD_QUEUED = text(
+    "WITH s AS (SELECT nextval(pg_get_serial_sequence('inlamning', 'id')) AS id), "
+    "j AS (SELECT (procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :lock, "
+    "jsonb_build_object('submission_id', s.id), NULL)::procrastinate_job_to_defer_v1]))[1] AS id FROM s) "
+    "INSERT INTO inlamning (id, kalla, filnamn, indata, sha256, status, inlamnad_av, skapad, andrad, jobb_id) "
+    "SELECT s.id, :kalla, :filnamn, :indata, :sha256, :status, :by, :stamp, :stamp, j.id FROM s, j "
+    "RETURNING id, jobb_id")
+
+
+def add_queued(conn, *, source: str, filename: str, raw: bytes, sha256: str, files: dict[str, bytes], by: str,
+               task: str, queue: str = "default") -> tuple[int, int]:
+    """PostgreSQL: store a validated input and queue its job (procrastinate's own deferral function, the
+    job's lock and queueing lock the input's hash) in one statement, and the attachment files in a second:
+    a submission is never stored without its job. Returns (submission id, job id). If the same input
+    already waits in the queue the statement fails on ``QUEUEING_LOCK_INDEX`` (an IntegrityError)."""
+    row = conn.execute(_ADD_QUEUED, dict(queue=queue, task=task, lock=sha256, kalla=source, filnamn=filename,
+                                         indata=raw, sha256=sha256, status=QUEUED, by=by, stamp=now())).first()
+    if files:
+        conn.execute(inlamning_fil.insert().values([dict(inlamning_id=row.id, namn=name, data=data)
+                                                    for name, data in files.items()]))
+    return row.id, row.jobb_id
+
+
+def waiting_job(conn, lock: str) -> int | None:
+    """The job waiting in the queue with this queueing lock, if any."""
+    return conn.execute(text("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo'"),
+                        {"q": lock}).scalar()
+
+
+def job_state(conn, job_id: int) -> tuple[str, int | None] | None:
+    """A queue job's status and the queue worker that has it (procrastinate's ``worker_id``), or None."""
+    row = conn.execute(text("SELECT status::text AS status, worker_id FROM procrastinate_jobs WHERE id = :j"),
+                       {"j": job_id}).first()
+    return (row.status, row.worker_id) if row else None
+
+
 def set_job(conn, submission_id: int, job_id: int | None) -> None:
     conn.execute(update(inlamning).where(inlamning.c.id == submission_id).values(jobb_id=job_id, andrad=now()))
 
@@ -34,29 +73,54 @@ def get(conn, submission_id: int) -> dict | None:
     return dict(row._mapping) if row else None
 
 
+_START = text(
+    "UPDATE inlamning i SET status = CASE WHEN p.status IN (:done, :refused, :failed) THEN p.status ELSE :running END, "
+    "agare = CASE WHEN p.status IN (:done, :refused, :failed) THEN p.agare ELSE :owner END, "
+    "forsok = i.forsok + 1, andrad = :now "
+    "FROM (SELECT id, agare, status FROM inlamning WHERE id = :id FOR UPDATE) p WHERE i.id = p.id "
+    "RETURNING i.id, i.kalla, i.filnamn, i.indata, i.sha256, i.jobb_id, i.forsok, i.resultat, i.inlamnad_av, "
+    "i.skapad, p.status AS status, p.agare AS tidigare_agare, "
+    "EXISTS (SELECT 1 FROM inlamning_fil f WHERE f.inlamning_id = i.id) AS har_filer")
+
+
 def start(conn, submission_id: int, owner: str) -> dict | None:
-    """A worker takes the submission (one more attempt): its bytes, its attachments, and the owner of the
-    previous attempt (``tidigare_agare``; the queue gives a job to one worker at a time, so a previous
-    attempt that did not finish belongs to a worker that died)."""
-    row = conn.execute(select(inlamning).where(inlamning.c.id == submission_id).with_for_update()).first()
+    """A worker takes the submission (one more attempt), in one statement: its bytes, its status before
+    (``status``), the owner of the previous attempt (``tidigare_agare``; the queue gives a job to one worker
+    at a time, so a previous attempt that did not finish belongs to a worker that died or stalled), and
+    its attachments (a second statement, only if it has any). A submission already final (its worker died
+    after saying so, before the queue heard it) stays as it is. PostgreSQL (the queue's database)."""
+    row = conn.execute(_START, dict(running=RUNNING, owner=owner, now=now(), id=submission_id, done=DONE,
+                                    refused=REFUSED, failed=FAILED)).first()
     if row is None:
         return None
     out = dict(row._mapping)
-    out["tidigare_agare"] = out["agare"]
-    conn.execute(update(inlamning).where(inlamning.c.id == submission_id).values(
-        status=RUNNING, agare=owner, forsok=inlamning.c.forsok + 1, andrad=now()))
+    out["agare"] = owner
     out["filer"] = {r.namn: bytes(r.data) for r in conn.execute(
-        select(inlamning_fil.c.namn, inlamning_fil.c.data).where(inlamning_fil.c.inlamning_id == submission_id))}
+        select(inlamning_fil.c.namn, inlamning_fil.c.data).where(inlamning_fil.c.inlamning_id == submission_id))
+    } if out.pop("har_filer") else {}
     out["indata"] = bytes(out["indata"])
     return out
 
 
-def finish(conn, submission_id: int, status: str, result: str, owner: str | None = None) -> None:
-    """What became of the submission (its outcome as JSON). With ``owner``, only if that worker still has it."""
+def finish(conn, submission_id: int, status: str, result: str, owner: str | None = None) -> bool:
+    """What became of the submission (its outcome as JSON). With ``owner``, only if that worker still has it
+    (False: another worker took it over)."""
     q = update(inlamning).where(inlamning.c.id == submission_id)
     if owner is not None:
         q = q.where(inlamning.c.agare == owner)
-    conn.execute(q.values(status=status, resultat=result, andrad=now()))
+    return conn.execute(q.values(status=status, resultat=result, andrad=now())).rowcount == 1
+
+
+def holder(conn, submission_id: int) -> str | None:
+    """The worker that has the submission now."""
+    return conn.execute(select(inlamning.c.agare).where(inlamning.c.id == submission_id)).scalar()
+
+
+def unqueued(conn) -> list[dict]:
+    """Submissions stored as queued but without a job (the submitting process stopped in between)."""
+    rows = conn.execute(select(inlamning.c.id, inlamning.c.kalla, inlamning.c.sha256, inlamning.c.inlamnad_av,
+                               inlamning.c.skapad).where(inlamning.c.status == QUEUED, inlamning.c.jobb_id.is_(None)))
+    return [dict(r._mapping) for r in rows]
 
 
 def with_job_status(conn, submission_ids: list[int]) -> list[dict]:

@@ -1,0 +1,222 @@
+"""Two `docgen worker` nodes on the suite's PostgreSQL with one shared outbox, real LibreOffice, real
+processes. One node is frozen (SIGSTOP) while it holds a job until the other has taken the job over, then
+resumed: the late attempt changes no visible file, registers nothing and marks nothing failed; `docgen
+verify` finds 0 deviations; `docgen status` shows the lost attempt and the takeover. And a node killed
+with -9: its staging folder and its process row are gone after the next recovery."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from docgen import owners
+from docgen.config import load_config
+from docgen.store import Store
+from tests.conftest import ROOT, example, set_setting, write_yaml
+from tests.pgserver import pg_server, pg_url  # noqa: F401  (fixtures)
+
+DOCGEN = [sys.executable, "-m", "docgen.cli"]
+
+
+def start_worker(ws, log_path):
+    return subprocess.Popen(
+        [*DOCGEN, "-w", str(ws), "worker", "--concurrency", "1", "--heartbeat", "1", "--stalled-after", "4",
+         "--poll", "1", "--send-cron", "*/30 * * * * *"],
+        cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+
+
+def wait_until(cond, timeout: float, every: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(every)
+    return None
+
+
+def pid_of(owner: str | None) -> int | None:
+    parts = (owner or "").rsplit(":", 2)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
+
+class Nodes:
+    """Two worker processes on one workspace (one shared outbox)."""
+
+    def __init__(self, ws, tmp_path, pg_url):
+        set_setting(ws, "sokvagar", "register", pg_url)
+        self.ws, self.tmp = ws, tmp_path
+        self.cfg = load_config(ws)
+        self.st = Store(self.cfg.registry_url)
+        self.procs = [start_worker(ws, tmp_path / f"w{i}.log") for i in range(2)]
+        self.n = 0
+
+    def by_pid(self, pid):
+        return next((p for p in self.procs if p.pid == pid), None)
+
+    def submit(self) -> dict:
+        self.n += 1
+        path = write_yaml(self.ws / "inbox", f"b{self.n}.yaml", example("beslut") | {"rubrik": f"Beslut om stall {self.n}"})
+        r = subprocess.run([*DOCGEN, "-w", str(self.ws), "submit", "--json", str(path)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+        out = json.loads(r.stdout.splitlines()[0])
+        assert out["status"] == "koad", r.stdout + r.stderr
+        return out
+
+    def reservation(self, sid: int) -> dict | None:
+        rows = self.st.query("SELECT h.id, h.status, h.agare, a.diarienummer FROM handling h JOIN arende a "
+                             "ON a.id = h.arende_id JOIN inlamning i ON i.sha256 = h.input_sha256 "
+                             "WHERE i.id = :s AND h.status IN ('reserverad', 'registrerad')", s=sid)
+        return rows[0] if rows else None
+
+    def submission(self, sid: int) -> dict:
+        return self.st.query("SELECT status, agare, forsok FROM inlamning WHERE id = :s", s=sid)[0]
+
+    def freeze_holder(self) -> tuple[dict, dict, subprocess.Popen]:
+        """Submit inputs until one node is frozen while it holds a reserved (not yet registered) document."""
+        for _ in range(6):
+            sub = self.submit()
+            res = wait_until(lambda: (r := self.reservation(sub["inlamning"])) and r["status"] == "reserverad"
+                             and self.by_pid(pid_of(r["agare"])) and r, 120, every=0.005)
+            assert res, "no node reserved a number"
+            victim = self.by_pid(pid_of(res["agare"]))
+            victim.send_signal(signal.SIGSTOP)
+            if self.reservation(sub["inlamning"])["status"] == "reserverad":
+                return sub, res, victim
+            victim.send_signal(signal.SIGCONT)  # it registered before it stopped: try another input
+            wait_until(lambda: self.submission(sub["inlamning"])["status"] == "klar", 120)
+        pytest.fail("could not freeze a node while it held a reservation")
+
+    def status(self) -> str:
+        r = subprocess.run([*DOCGEN, "-w", str(self.ws), "status"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    def verify(self) -> subprocess.CompletedProcess:
+        return subprocess.run([*DOCGEN, "-w", str(self.ws), "verify"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGCONT)
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        self.st.close()
+        for i in range(2):
+            log = self.tmp / f"w{i}.log"
+            if log.exists():
+                print(f"--- worker {i} log (tail) ---\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def nodes(pg_server, pg_url, workspace, tmp_path):
+    n = Nodes(workspace, tmp_path, pg_url)
+    yield n
+    n.close()
+
+
+def snapshot(ws) -> dict:
+    """Every visible file of the outbox with its bytes' checksum and modification time."""
+    out = {}
+    for p in (ws / "outbox").rglob("*"):
+        if p.is_file() and ".staging" not in p.parts:
+            out[str(p.relative_to(ws / "outbox"))] = (p.stat().st_mtime_ns, p.read_bytes())
+    return out
+
+
+@pytest.mark.parametrize("order", ["takeover-registers-first", "stalled-resumes-before-takeover-registers"])
+def test_a_stalled_node_taken_over_changes_nothing(nodes, order):
+    sub, res, victim = nodes.freeze_holder()
+    sid, stalled_owner = sub["inlamning"], res["agare"]
+    if order == "takeover-registers-first":
+        # the other node takes the job over (the frozen one stops beating) and registers the document
+        done = wait_until(lambda: nodes.submission(sid)["status"] == "klar", 180, every=0.1)
+        assert done, nodes.submission(sid)
+        assert nodes.reservation(sid)["status"] == "registrerad"
+        before = snapshot(nodes.ws)
+        victim.send_signal(signal.SIGCONT)
+    else:
+        # resume the frozen node the moment the other has taken its reservation over, before it registers
+        taken = wait_until(lambda: (r := nodes.reservation(sid)) and r["agare"] not in (None, stalled_owner), 180,
+                           every=0.002)
+        assert taken, nodes.reservation(sid)
+        victim.send_signal(signal.SIGCONT)
+        assert wait_until(lambda: nodes.submission(sid)["status"] == "klar", 180, every=0.1), nodes.submission(sid)
+        before = None
+
+    # the late attempt ends, quietly, as a lost attempt of its node
+    lost = wait_until(lambda: nodes.st.query("SELECT * FROM nodhandelse WHERE typ = 'forlorad' AND agare = :o",
+                                             o=stalled_owner), 180, every=0.2)
+    assert lost, nodes.st.query("SELECT * FROM nodhandelse")
+    assert victim.poll() is None, "the resumed node stopped"
+    if before is not None:
+        assert snapshot(nodes.ws) == before, "the late attempt changed a visible file"
+
+    # registered once, by the node that took over; the input is done, not failed
+    docs = nodes.st.query("SELECT h.id, h.status FROM handling h JOIN inlamning i ON i.sha256 = h.input_sha256 "
+                          "WHERE i.id = :s", s=sid)
+    assert [d["status"] for d in docs] == ["registrerad"]
+    versions = nodes.st.query("SELECT id FROM version WHERE handling_id = :h", h=docs[0]["id"])
+    assert len(versions) == 1
+    assert nodes.submission(sid)["status"] == "klar"
+    assert json.loads(nodes.st.query("SELECT resultat FROM inlamning WHERE id = :s", s=sid)[0]["resultat"])["ok"]
+    assert not nodes.st.query("SELECT id FROM inlamning WHERE status = 'fel'")
+    # the files are the diarium's, byte for byte; nothing was left half-placed
+    v = nodes.verify()
+    assert v.returncode == 0 and " 0 avvikelser" in v.stdout, v.stdout + v.stderr
+    staged = [p for p in (nodes.ws / "outbox" / ".staging").glob("*/utkorg/**/*") if p.is_file()]
+    assert wait_until(lambda: not [p for p in staged if p.exists()], 30), staged
+    # docgen status shows the lost attempt and the takeover
+    assert nodes.st.query("SELECT * FROM nodhandelse WHERE typ = 'overtagen' AND annan = :o", o=stalled_owner)
+    out = nodes.status()
+    assert "förlorade försök / lost attempts 1" in out and "övertagna jobb / takeovers 1" in out, out
+
+
+def test_a_killed_node_is_cleared_by_the_next_recovery(nodes):
+    outbox = nodes.ws / "outbox"
+
+    def staging_of_a_node():
+        for d in (outbox / ".staging").glob("*") if (outbox / ".staging").is_dir() else []:
+            pid = pid_of(owners.from_name(d.name))
+            if nodes.by_pid(pid):
+                return d
+        return None
+
+    for _ in range(6):
+        sub = nodes.submit()
+        folder = wait_until(staging_of_a_node, 120, every=0.002)
+        assert folder, "no node built a document"
+        pid = pid_of(owners.from_name(folder.name))
+        os.kill(pid, signal.SIGKILL)
+        killed = nodes.by_pid(pid)
+        killed.wait(10)
+        if folder.exists():
+            break
+    else:
+        pytest.fail("the node finished before it was killed")
+    owner = owners.from_name(folder.name)
+    assert nodes.st.query("SELECT agare FROM process WHERE agare = :o", o=owner), "the node never registered"
+
+    # the other node's recovery: the process row and the staging folder go, the node is listed as dead
+    assert wait_until(lambda: not folder.exists() and not nodes.st.query(
+        "SELECT agare FROM process WHERE agare = :o", o=owner), 60, every=0.2), (
+        folder.exists(), nodes.st.query("SELECT * FROM process"))
+    assert nodes.st.query("SELECT * FROM nodhandelse WHERE typ = 'dod' AND agare = :o", o=owner)
+    # and the killed node's input is finished by the other node, under one number
+    assert wait_until(lambda: nodes.submission(sub["inlamning"])["status"] == "klar", 180, every=0.2), \
+        nodes.submission(sub["inlamning"])
+    out = nodes.status()
+    assert f"död / dead: {owner}" in out, out
+    v = nodes.verify()
+    assert v.returncode == 0, v.stdout + v.stderr
