@@ -41,7 +41,7 @@ def site(tmp_path_factory):
 
 def post(site, body: bytes):
     _, server, token = site
-    return requests.post(server.url + "/api/dokument", data=body, timeout=60,
+    return requests.post(server.url + "/api/v1/dokument", data=body, timeout=60,
                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
 
 
@@ -50,7 +50,7 @@ def test_surrogate_key_is_a_4xx_and_the_server_goes_on(site):
     assert r.status_code == 422, r.text
     assert any("U+D800" in p["en"] and "U+D800" in p["sv"] for p in r.json()["problem"])
     ws, server, token = site
-    ok = requests.post(server.url + "/api/dokument", json=input_of("beslut", rubrik="Efter nyckeln"), timeout=60,
+    ok = requests.post(server.url + "/api/v1/dokument", json=input_of("beslut", rubrik="Efter nyckeln"), timeout=60,
                        headers={"Authorization": f"Bearer {token}"})
     assert ok.status_code == 202
     assert "internal error" not in server.log.read_text()
@@ -61,7 +61,7 @@ def test_client_that_disconnects_mid_body_is_no_internal_error(site):
     u = urlparse(server.url)
     for _ in range(3):
         with socket.create_connection((u.hostname, u.port), timeout=10) as s:
-            s.sendall((f"POST /api/dokument HTTP/1.1\r\nHost: {u.netloc}\r\nAuthorization: Bearer {token}\r\n"
+            s.sendall((f"POST /api/v1/dokument HTTP/1.1\r\nHost: {u.netloc}\r\nAuthorization: Bearer {token}\r\n"
                        "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n").encode() + b'{"dokumenttyp": "be')
     wait_for(lambda: server.log.read_text().count("disconnected before sending the whole request") >= 3, 30,
              what="the disconnects logged")
@@ -71,7 +71,7 @@ def test_client_that_disconnects_mid_body_is_no_internal_error(site):
 
 def test_voided_number_is_named_in_the_status_and_the_report(site):
     ws, server, token = site
-    r = requests.post(server.url + "/api/dokument", json=input_of("beslut", rubrik="Beslut som inte kan arkiveras"),
+    r = requests.post(server.url + "/api/v1/dokument", json=input_of("beslut", rubrik="Beslut som inte kan arkiveras"),
                       timeout=60, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 202
     st = wait_status(server.url, token, r.json()["status_url"], timeout=180)

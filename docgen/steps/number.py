@@ -162,7 +162,7 @@ def precheck(store: Store, doc, config: Config) -> None:
             case = numbers.case_by_number(conn, doc.data["diarienummer"])
             may_see = _may_see_case.get()
             if case is not None and may_see is not None and not may_see(conn, case.id):
-                raise _case_problem(doc, None)
+                raise _case_problem(doc, None, config)
             if case is None and external_case(config, doc.data["diarienummer"]):
                 return  # a case of the records system docgen has not seen: opened when the number is reserved
             if case is None or case.status == CaseStatus.VOIDED:

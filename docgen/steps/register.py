@@ -113,7 +113,7 @@ def run(job: Job, engine) -> Job:
     return job
 
 
-def _register(job: Job, engine, made_by: str) -> None:
+def _register(job: Job, engine, made_by: str | None = None) -> None:
     """The version in the diarium (drafts are not registered)."""
     res, doc = job.reservation, job.doc
     if res is not None:
@@ -126,6 +126,6 @@ def _register(job: Job, engine, made_by: str) -> None:
             conn, handling_id=res.handling_id, case_id=res.case_id, version_no=job.version_no,
             first=not job.regenerating, indata=json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
             source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
-            plugin=doc.type.source, docgen_version=__version__, made_by=made_by, files=job.files,
+            plugin=doc.type.source, docgen_version=__version__, made_by=made_by or produced_by(), files=job.files,
             deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
             sekretess=json.dumps(secret, ensure_ascii=False) if secret else None, owner=owner_id()))

@@ -102,9 +102,9 @@ def _bad_token(request: Request, user):
                 text="Formuläret hade gått ut. Ladda om sidan och försök igen.")
 
 
-@router.post("/ny/{typ}")
-async def form_action(request: Request, typ: str, variant: str | None = None) -> Response:
-    """Every button of the form: add or remove a row, preview, or go on to "check and register"."""
+async def _posted(request: Request, typ: str, variant: str | None):
+    """A form post by someone who may submit, for a known type, with its token: (user, type, variant, form,
+    schema), or the page that answers it instead."""
     user, refusal = signed_in(request, lambda u: u.may_submit)
     if refusal is not None:
         return refusal
@@ -115,7 +115,16 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
     form = await request.form()
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return _bad_token(request, user)
-    schema = forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+    return user, t, variant, form, forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+
+
+@router.post("/ny/{typ}")
+async def form_action(request: Request, typ: str, variant: str | None = None) -> Response:
+    """Every button of the form: add or remove a row, preview, or go on to "check and register"."""
+    posted = await _posted(request, typ, variant)
+    if isinstance(posted, Response):
+        return posted
+    user, t, variant, form, schema = posted
     if form.get("indata"):  # back from the check page: the input as it was checked
         try:
             data = json.loads(str(form["indata"]))
@@ -165,17 +174,10 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
 @router.post("/ny/{typ}/registrera")
 async def register(request: Request, typ: str, variant: str | None = None) -> Response:
     """Register the checked input: it goes to the inbox like any file; the officer follows it on its status page."""
-    user, refusal = signed_in(request, lambda u: u.may_submit)
-    if refusal is not None:
-        return refusal
-    found = _type(request, typ, variant)
-    if found is None:
-        return not_found(request, user)
-    t, variant = found
-    form = await request.form()
-    if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
-        return _bad_token(request, user)
-    schema = forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+    posted = await _posted(request, typ, variant)
+    if isinstance(posted, Response):
+        return posted
+    user, t, variant, form, schema = posted
     try:
         data = json.loads(str(form.get("indata", "")))
         if not isinstance(data, dict):
