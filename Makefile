@@ -24,11 +24,15 @@ QUICK := not browser and not postgres and not slow
 run: setup
 	$(VENV)/bin/docgen watch
 
+# Two test processes (one per core; a module stays in one process): PYTEST_JOBS=0 runs it in one.
+PYTEST_JOBS ?= 2
+PYTEST_PAR = $(if $(filter-out 0 1,$(PYTEST_JOBS)),-n $(PYTEST_JOBS) --dist loadfile,)
+
 test: setup-test
-	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -q $(PYTEST_PAR) $(PYTEST_ARGS)
 
 test-quick: setup-test
-	$(VENV)/bin/python -m pytest -q -m "$(QUICK)" $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -q $(PYTEST_PAR) -m "$(QUICK)" $(PYTEST_ARGS)
 
 bench: setup-test
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
@@ -98,6 +102,6 @@ test-latest: system system-test
 	$(LATEST_VENV)/bin/python -m pip install -q -e '.[postgres,test]'
 	$(LATEST_VENV)/bin/python -m pip install -q --no-deps eark-validator importlib-resources  # see pyproject.toml
 	$(LATEST_VENV)/bin/python -m pip freeze --exclude-editable > $(LATEST_VENV)/freeze.txt
-	DOCGEN_UNLOCKED=1 $(LATEST_VENV)/bin/python -m pytest -q $(PYTEST_ARGS); status=$$?; \
+	DOCGEN_UNLOCKED=1 $(LATEST_VENV)/bin/python -m pytest -q $(PYTEST_PAR) $(PYTEST_ARGS); status=$$?; \
 	  cp $(LATEST_VENV)/freeze.txt .test-latest-versions.txt; rm -rf $(LATEST_VENV); \
 	  echo "Versions tried: .test-latest-versions.txt"; exit $$status

@@ -131,6 +131,7 @@ def test_each_event_arrives_once_signed_after_the_receiver_was_down(site):
     assert events[good.json()["id"]]["diarienummer"] == done["diarienummer"]
     assert events[good.json()["id"]]["lankar"]["pdf"] == done["filer"]["pdf"]
     assert events[bad.json()["id"]]["handelse"] == "fel"
+    assert events[bad.json()["id"]]["makulerat"] == failed["makulerat"]  # refused before a number: none voided
     log = call(site, "GET", "/api/v1/webhooks/leveranser", "registrator").json()
     assert sorted((d["handelse"], d["status"]) for d in log) == [("fel", "levererad"), ("registrerad", "levererad")]
     assert all(d["forsok"] >= 2 for d in log)

@@ -56,8 +56,10 @@ def event_body(handelse: str, sid: str, st) -> str:
     if dnr and handelse == "registrerad":
         case = f"/api/v1/arenden/{quote(dnr, safe='')}"
         links.update(arende=case, pdf=f"{case}/handlingar/{st.lopnummer}/pdf")
-    return json.dumps({"handelse": handelse, "id": sid, "diarienummer": dnr, "status": handelse, "lankar": links},
-                      ensure_ascii=False)
+    # fel: the number the input was given and that was voided (with the reason in the status), else null
+    voided = getattr(st, "makulerat", None) if handelse == "fel" else None
+    return json.dumps({"handelse": handelse, "id": sid, "diarienummer": dnr, "status": handelse, "makulerat": voided,
+                       "lankar": links}, ensure_ascii=False)
 
 
 class _Voided:
