@@ -3,7 +3,7 @@
   'use strict';
   var box = document.getElementById('status');
   function ask() {
-    fetch('/api/dokument/' + box.dataset.id, {credentials: 'same-origin'})
+    fetch('/api/v1/dokument/' + box.dataset.id, {credentials: 'same-origin'})
       .then(function (resp) { return resp.json(); })
       .then(function (body) {
         if (body.status === 'registrerad' || body.status === 'fel') { window.location.reload(); }
