@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from datetime import date
 import shutil
 from pathlib import Path
@@ -99,6 +102,29 @@ def set_setting(ws: Path, section: str, key: str, value) -> None:
         body = pattern.sub(line, body, count=1) if pattern.search(body) else line + "\n" + body
         text = text[:start] + body + text[end:]
     toml.write_text(text, encoding="utf-8")
+
+
+#: docgen as a subprocess (watchers, workers, renders killed mid-way)
+DOCGEN = [sys.executable, "-m", "docgen.cli"]
+
+
+def wait_until(cond, timeout: float, every: float = 0.05):
+    """Poll ``cond`` until it gives something true (returned) or ``timeout`` seconds pass (None)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(every)
+    return None
+
+
+def start_worker(ws, log_path, send_cron: str = "*/30 * * * * *"):
+    """A `docgen worker` node with short heartbeats, stall detection and polling, its output in ``log_path``."""
+    return subprocess.Popen(
+        [*DOCGEN, "-w", str(ws), "worker", "--concurrency", "1", "--heartbeat", "1", "--stalled-after", "4",
+         "--poll", "1", "--send-cron", send_cron],
+        cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
 
 
 def run(workspace, *args):

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -17,27 +16,11 @@ import pytest
 from docgen import owners
 from docgen.config import load_config
 from docgen.store import Store
-from tests.conftest import ROOT, example, set_setting, write_yaml
+from tests.conftest import DOCGEN, ROOT, example, set_setting, start_worker, wait_until, write_yaml
 from tests.pgserver import pg_server, pg_url  # noqa: F401  (fixtures)
 
-DOCGEN = [sys.executable, "-m", "docgen.cli"]
 
 
-def start_worker(ws, log_path):
-    return subprocess.Popen(
-        [*DOCGEN, "-w", str(ws), "worker", "--concurrency", "1", "--heartbeat", "1", "--stalled-after", "4",
-         "--poll", "1", "--send-cron", "*/30 * * * * *"],
-        cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
-
-
-def wait_until(cond, timeout: float, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(every)
-    return None
 
 
 def pid_of(owner: str | None) -> int | None:

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -16,27 +15,11 @@ from collections import Counter
 from docgen.config import load_config
 from docgen.steps.number import allocate_number
 from docgen.store import Store
-from tests.conftest import ROOT, example, set_setting, write_yaml
+from tests.conftest import DOCGEN, ROOT, example, set_setting, start_worker, wait_until, write_yaml
 from tests.pgserver import pg_server, pg_url  # noqa: F401  (fixtures)
 
-DOCGEN = [sys.executable, "-m", "docgen.cli"]
 
 
-def start_worker(ws, log_path):
-    return subprocess.Popen(
-        [*DOCGEN, "-w", str(ws), "worker", "--concurrency", "1", "--heartbeat", "1", "--stalled-after", "4",
-         "--poll", "1", "--send-cron", "*/3 * * * * *"],
-        cwd=ROOT, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
-
-
-def wait_until(cond, timeout: float, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(every)
-    return None
 
 
 def test_three_workers_sixty_inputs_kill9_and_database_restart(pg_server, pg_url, workspace, tmp_path):
@@ -60,7 +43,7 @@ def test_three_workers_sixty_inputs_kill9_and_database_restart(pg_server, pg_url
             k: v for k, v in (example("lagesrapport-program") | {"diarienummer": shared, "rubrik": "Läge 0"}).items()
             if k != "serie"}))
 
-        workers = [start_worker(workspace, tmp_path / f"w{i}.log") for i in range(3)]
+        workers = [start_worker(workspace, tmp_path / f"w{i}.log", send_cron="*/3 * * * * *") for i in range(3)]
         t0 = time.monotonic()
         r = subprocess.run([*DOCGEN, "-w", str(workspace), "submit", "--json", *map(str, files)], cwd=ROOT,
                            capture_output=True, text=True, timeout=120)

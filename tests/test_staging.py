@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
-import time
 
 import pytest
 
@@ -14,19 +12,9 @@ from docgen import liveness, owners
 from docgen.model import Job
 from docgen.pipeline import NEW_INPUT
 from docgen.steps import publish, register
-from tests.conftest import ROOT, example, run, write_yaml
-
-DOCGEN = [sys.executable, "-m", "docgen.cli"]
+from tests.conftest import DOCGEN, ROOT, example, run, wait_until, write_yaml
 
 
-def wait_until(cond, timeout: float, every: float = 0.01):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(every)
-    return None
 
 
 def test_a_killed_render_leaves_a_staging_folder_the_next_start_removes(workspace):
@@ -42,7 +30,7 @@ def test_a_killed_render_leaves_a_staging_folder_the_next_start_removes(workspac
         path = write_yaml(workspace / "inbox", f"d{i}.yaml", example("beslut") | {"rubrik": f"Dödad körning {i}"})
         proc = subprocess.Popen([*DOCGEN, "-w", str(workspace), "render", str(path)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        folder = wait_until(lambda: own_folder(proc.pid) or proc.poll() is not None, 120)
+        folder = wait_until(lambda: own_folder(proc.pid) or proc.poll() is not None, 120, every=0.01)
         if isinstance(folder, type(staging)):
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)

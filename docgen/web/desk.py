@@ -72,16 +72,24 @@ def _problems(schema: dict, data: dict, exc: Refused | None) -> list[forms.Field
     return forms.merge(own, exc.problems if exc else [])
 
 
-@router.get("/ny/{typ}")
-def new_form(request: Request, typ: str, variant: str | None = None, utkast: int | None = None):
-    """The empty form, or one's saved draft (``utkast``) to go on with."""
+def _officer_and_type(request: Request, typ: str, variant: str | None):
+    """(user, type, variant) for someone who may submit and a known type, or the page that answers instead."""
     user, refusal = signed_in(request, lambda u: u.may_submit)
     if refusal is not None:
         return refusal
     found = _type(request, typ, variant)
     if found is None:
         return not_found(request, user)
-    t, variant = found
+    return (user, *found)
+
+
+@router.get("/ny/{typ}")
+def new_form(request: Request, typ: str, variant: str | None = None, utkast: int | None = None):
+    """The empty form, or one's saved draft (``utkast``) to go on with."""
+    found = _officer_and_type(request, typ, variant)
+    if isinstance(found, Response):
+        return found
+    user, t, variant = found
     data = {}
     if utkast is not None:
         with request.app.state.engine.store.read() as conn:
@@ -105,13 +113,10 @@ def _bad_token(request: Request, user):
 async def _posted(request: Request, typ: str, variant: str | None):
     """A form post by someone who may submit, for a known type, with its token: (user, type, variant, form,
     schema), or the page that answers it instead."""
-    user, refusal = signed_in(request, lambda u: u.may_submit)
-    if refusal is not None:
-        return refusal
-    found = _type(request, typ, variant)
-    if found is None:
-        return not_found(request, user)
-    t, variant = found
+    found = _officer_and_type(request, typ, variant)
+    if isinstance(found, Response):
+        return found
+    user, t, variant = found
     form = await request.form()
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return _bad_token(request, user)
