@@ -1,8 +1,8 @@
 """`docgen config set SECTION.KEY VALUE`: change one setting in the workspace's docgen.toml, in its section.
 
-The line is replaced where the key is set, or where `docgen init` left it commented out, or added under the
-section's heading; the rest of the file (comments included) stays as it was. The file is checked as docgen
-reads it before it replaces the old one, so a wrong value leaves docgen.toml unchanged.
+The value is set where the key is set, or where `docgen init` left it commented out, or added to the
+section (docgen/configtoml.py, with tomlkit); the rest of the file (comments included) stays as it was. The
+file is checked as docgen reads it before it replaces the old one, so a wrong value leaves docgen.toml unchanged.
 """
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import re
 import tomllib
 from pathlib import Path
 
-from .config import CONFIG_NAME, _toml_value, find_workspace, load_config
+from .config import load_config
+from .configtoml import edited
 from .errors import ConfigError, DocgenError
 from .files import atomic_write
+from .workspace import CONFIG_NAME, find_workspace
 
 
 def parse_value(text: str):
@@ -21,35 +23,6 @@ def parse_value(text: str):
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
-
-
-def edited(text: str, section: str, key: str, value) -> str:
-    """The docgen.toml text with ``[section] key = value``."""
-    line = f"{key} = {_toml_value(value)}\n"
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    sub = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\.\s*\"?{re.escape(key)}\b")
-    if any(sub.match(ln) for ln in lines):
-        raise ConfigError(f"[{section}] {key} står som egna tabeller längre ned i {CONFIG_NAME}; ändra dem där.\n"
-                          f"[{section}] {key} is written as tables of their own further down in {CONFIG_NAME}; edit them there.")
-    head = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$")
-    start = next((i for i, ln in enumerate(lines) if head.match(ln)), None)
-    if start is None:
-        return "".join(lines) + f"\n[{section}]\n{line}"
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-    active = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    commented = re.compile(rf"^\s*#\s*{re.escape(key)}\s*=")
-    for pattern in (active, commented):
-        for i in range(start + 1, end):
-            if pattern.match(lines[i]):
-                if pattern is active and lines[i].rstrip().endswith(('"""', "'''")) and lines[i].count('"""') == 1:
-                    raise ConfigError(f"[{section}] {key} är en text på flera rader; ändra den i {CONFIG_NAME}.\n"
-                                      f"[{section}] {key} is a text of several lines; edit it in {CONFIG_NAME}.")
-                lines[i] = line
-                return "".join(lines)
-    lines.insert(start + 1, line)
-    return "".join(lines)
 
 
 def set_setting(workspace: str | None, name: str, value_text: str) -> tuple[Path, str, str]:

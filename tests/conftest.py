@@ -84,24 +84,12 @@ def make_plugins():
 
 def set_setting(ws: Path, section: str, key: str, value) -> None:
     """Set ``[section] key`` in a workspace's docgen.toml (uncommented), keeping the rest of the file."""
-    import json
-    import re
+    import tomlkit
 
     toml = ws / "docgen.toml"
-    text = toml.read_text(encoding="utf-8")
-    line = f"{key} = {json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()}"
-    head = f"[{section}]\n"
-    if head not in text:
-        text += f"\n{head}{line}\n"
-    else:
-        start = text.index(head) + len(head)
-        end = text.find("\n[", start)
-        end = len(text) if end < 0 else end + 1
-        body = text[start:end]
-        pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
-        body = pattern.sub(line, body, count=1) if pattern.search(body) else line + "\n" + body
-        text = text[:start] + body + text[end:]
-    toml.write_text(text, encoding="utf-8")
+    doc = tomlkit.parse(toml.read_text(encoding="utf-8"))
+    doc.setdefault(section, tomlkit.table())[key] = value
+    toml.write_text(tomlkit.dumps(doc), encoding="utf-8")
 
 
 #: docgen as a subprocess (watchers, workers, renders killed mid-way)

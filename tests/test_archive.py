@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 import docgen.registrar.archive as archive_mod
-from conftest import ROOT, example, run, write_yaml
+from conftest import ROOT, example, run, set_setting, write_yaml
 from docgen.registrar.verify import verify_package
 from eark import schema_errors, validate
 
@@ -28,15 +28,8 @@ ODD_TITLE = "Tvärs ] # % & < \"citat\" 'enkel' 😀 åäö ÅÄÖ"
 
 def set_organisation_number(workspace: Path, value: str) -> None:
     """Write [organisation] organisationsnummer into the workspace's docgen.toml."""
-    path = workspace / "docgen.toml"
-    text = path.read_text(encoding="utf-8")
-    line = f'organisationsnummer = "{value}"'
-    text, n = re.subn(r"(?m)^organisationsnummer\s*=.*$", line, text)
-    if not n:
-        text = text.replace("[organisation]\n", f"[organisation]\n{line}\n", 1) if "[organisation]\n" in text \
-            else text + f"\n[organisation]\n{line}\n"
-    path.write_text(text, encoding="utf-8")
-    assert tomllib.loads(text)["organisation"]["organisationsnummer"] == value
+    set_setting(workspace, "organisation", "organisationsnummer", value)
+    assert tomllib.loads((workspace / "docgen.toml").read_text(encoding="utf-8"))["organisation"]["organisationsnummer"] == value
 
 
 @pytest.fixture
@@ -150,6 +143,31 @@ def test_no_organisation_number_warns_and_leaves_the_note_out(workspace, tmp_pat
     assert all(not errors for errors in schema_errors(pkg).values())
     result = validate(pkg, "")
     assert [rule for rule, _ in result.errors] == ["SIP14"], result.errors  # the specification's SIP14
+
+
+def test_the_archive_library_prints_nothing_and_returns_its_warning(workspace, tmp_path, capfd):
+    from docgen.config import load_config
+    from docgen.registrar.archive import archive, archive_warnings
+    from docgen.registrar.search import list_documents
+    from docgen.store import Store
+
+    set_organisation_number(workspace, "")
+    src = write_yaml(workspace / "inbox", "b.yaml", example("beslut"))
+    assert run(workspace, "render", str(src)).exit_code == 0
+    config = load_config(workspace)
+    [warning] = archive_warnings(config)
+    assert "organisationsnummer" in warning and "SIP14" in warning
+    reg = Store(config.registry_url)
+    capfd.readouterr()
+    try:
+        [row] = list_documents(reg)
+        [p] = archive(reg, config, [row["diarienummer"]], tmp_path / "arkiv")
+    finally:
+        reg.close()
+    assert Path(p["sokvag"]).is_dir()
+    assert capfd.readouterr() == ("", "")
+    set_organisation_number(workspace, ORGNR)
+    assert archive_warnings(load_config(workspace)) == []
 
 
 def test_per_type_metadata_comes_from_the_document_type(workspace, orgnr, registered, tmp_path, monkeypatch):

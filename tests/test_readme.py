@@ -232,14 +232,14 @@ class Reader:
             assert r.content.startswith(b"%PDF"), f"{b.where()}: {raw} did not give a PDF"
 
     def config(self, b: Block) -> None:
-        from docgen.config import _toml_value
+        from docgen.configtoml import toml_value
 
         self.provide(b.note, self.ws)
         snippet = tomllib.loads(b.body)
         for section, table in snippet.items():
             for key, value in table.items():
                 self.bash(f"docgen -w {shlex.quote(str(self.ws))} config set {shlex.quote(section + '.' + key)} "
-                          f"{shlex.quote(_toml_value(value))}", b)
+                          f"{shlex.quote(toml_value(value))}", b)
         rows = [json.loads(line) for line in self.bash(f"docgen -w {shlex.quote(str(self.ws))} config --json", b).stdout.splitlines()
                 if line.strip()]
         got = {(r["sektion"], r["nyckel"]): (r["varde"], r["kalla"]) for r in rows}

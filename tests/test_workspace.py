@@ -79,11 +79,46 @@ def test_a_parent_folder_workspace_is_found(workspace):
     ("numrering", "serier", [1, 2], "varje värde ska vara text"),
     ("beslut", "overklagandet", "x", "did you mean `overklagande`"),
     ("bevaking", "polling", True, "unknown section [bevaking]"),
+    ("smtp", "port", True, "ska vara ett heltal, inte True / must be a whole number"),
+    ("smtp", "starttls", 1, "ska vara true eller false"),
+    ("smtp", "timeout", 0.01, "(minst 0.1, högst 600) / is out of range (at least 0.1, at most 600)"),
+    ("organisation", "enheter", "Kansliet", "ska vara en lista [..]"),
+    ("lagesrapport", "datumform", "mellan", "använd ett av / is not allowed; use one of: 'lang', 'kort'"),
+    ("numrering", "standardserie", "XX", "standardserie 'XX' finns inte i serier"),
 ])
 def test_bad_settings_are_configuration_errors(workspace, section, key, value, words):
     set_setting(workspace, section, key, value)
     r = run(["-w", str(workspace), "types"])
     assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output, r.output
+    assert f"{workspace / 'docgen.toml'}: " in r.output and f"[{section}]" in r.output
+
+
+def test_a_missing_required_setting_says_what_it_is_for(workspace):
+    import tomlkit
+
+    toml = workspace / "docgen.toml"
+    doc = tomlkit.parse(toml.read_text(encoding="utf-8"))
+    del doc["organisation"]["namn"]
+    toml.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    r = run(["-w", str(workspace), "types"])
+    assert r.exit_code == 2 and "[organisation] namn saknas / is missing: The organisation's name" in r.output, r.output
+
+
+def test_config_set_keeps_comments_and_fills_in_the_commented_default(tmp_path):
+    ws = tmp_path / "ws"
+    assert run(["init", str(ws), "--organisation", "Region Exempel"]).exit_code == 0
+    toml = ws / "docgen.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[smtp]\n", "[smtp]  # vår egen anteckning\n"),
+                    encoding="utf-8")
+    before = toml.read_text(encoding="utf-8").splitlines()
+    assert run(["-w", str(ws), "config", "set", "smtp.port", "25"]).exit_code == 0
+    assert run(["-w", str(ws), "config", "set", "beslut.overklagande", '"""Rad ett.\nRad två."""']).exit_code == 0
+    after = toml.read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert changed[0] == ("# port = 587", "port = 25")
+    assert changed[1][0].startswith("# overklagande = ") and changed[1][1] == 'overklagande = """Rad ett.'
+    assert "[smtp]  # vår egen anteckning" in after and len(after) == len(before) + 1
+    assert tomllib.loads(toml.read_text(encoding="utf-8"))["beslut"]["overklagande"] == "Rad ett.\nRad två."
 
 
 def test_config_prints_effective_settings_and_their_source(workspace):

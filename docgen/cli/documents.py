@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..config import CONFIG_NAME, config_text, effective
+from ..config import CONFIG_NAME, effective
+from ..configtoml import config_text
 from ..errors import ConfigError
 from ..model import DocStatus, ErrorKind
 from ..plugins import Plugins

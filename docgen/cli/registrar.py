@@ -174,7 +174,7 @@ def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, do
 
     Archived documents are never changed again (no regeneration): without a filter, give --alla (or
     confirm on a terminal)."""
-    from ..registrar.archive import archive
+    from ..registrar.archive import archive, archive_warnings
     from ..registrar.search import list_documents
 
     reg = obj.store
@@ -198,5 +198,7 @@ def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, do
             click.echo("Inget arkiverades. / Nothing was archived.")
             sys.exit(1)
     use_docx = obj.config.section("arkiv").get("docx", False) if docx is None else docx
+    for warning in archive_warnings(obj.config):
+        click.echo(warning, err=True)
     for p in archive(reg, obj.config, cases, Path(out_dir), docx=use_docx, plugins=obj.plugins):
         click.echo(json.dumps(p, ensure_ascii=False) if as_json else f"{p['diarienummer']}: {p['handlingar']} handling(ar) → {p['sokvag']}")

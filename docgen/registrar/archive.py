@@ -24,7 +24,6 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-import click
 from lxml import etree
 
 from .. import __version__
@@ -366,19 +365,25 @@ def _build(store: Store, config: Config, case: dict, docs: list[dict], package: 
     _write_xml(_root_mets(package, package_id, case, docs, config, desc, rep_mets, stamp, digests), package / "METS.xml")
 
 
+def archive_warnings(config: Config) -> list[str]:
+    """What the packages will lack with this configuration (the caller shows them; archiving goes ahead)."""
+    if organisation_number(config):
+        return []
+    return ["varning: [organisation] organisationsnummer saknas i docgen.toml; arkivbildaren får ingen "
+            "IDENTIFICATIONCODE och paketen klarar inte E-ARK SIP14 / warning: [organisation] "
+            "organisationsnummer is not set; the packages will not pass E-ARK SIP14"]
+
+
 def archive(store: Store, config: Config, diarienummer_list: list[str], out_dir: Path, docx: bool = False,
             plugins=None) -> list[dict]:
     """Package each case and mark its documents archived; returns one summary per package.
 
+    Prints nothing: ``archive_warnings(config)`` says what the packages will lack.
     plugins (a ``docgen.plugins.Plugins``) supplies per-type metadata; None loads the workspace's plugins.
     """
     if plugins is None:
         from ..plugins import Plugins
         plugins = Plugins(config)
-    if not organisation_number(config):
-        click.echo("varning: [organisation] organisationsnummer saknas i docgen.toml; arkivbildaren får ingen "
-                   "IDENTIFICATIONCODE och paketen klarar inte E-ARK SIP14 / warning: [organisation] "
-                   "organisationsnummer is not set; the packages will not pass E-ARK SIP14", err=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     done = []
     for dnr in diarienummer_list:
