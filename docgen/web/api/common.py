@@ -44,7 +44,6 @@ def registrator(request: Request, user: User = Depends(current_user)) -> User:
     return user
 
 
-
 NOT_MODIFIED = {304: {"description": "Oförändrad sedan If-None-Match / unchanged since If-None-Match."}}
 
 
