@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from pypdf import PdfReader, PdfWriter
 from schemathesis import GenerationMode, checks
 
-from conftest import set_setting
+from conftest import set_setting, wait_until
 from docgen.config import load_config
 from docgen.store import Store
 from webutil import Server, add_user, input_of, login, make_workspace, wait_status
@@ -59,8 +59,9 @@ def test_submitted_input_takes_the_inbox_path_and_is_registered(site):
     done = wait_status(url, tokens["hanna"], body["status_url"])
     assert done["status"] == "registrerad", done
     dnr = done["diarienummer"]
-    # the input went through the inbox like a dropped file: processed there, the document in the outbox
-    assert list((ws / "inbox" / "behandlade").glob(f"*/api-{body['id']}.json"))
+    # the input went through the inbox like a dropped file: processed there (its folder moves to behandlade/ just
+    # after the document is registered), the document in the outbox
+    assert wait_until(lambda: list((ws / "inbox" / "behandlade").glob(f"*/api-{body['id']}.json")), 30)
     pdf = call(site, "GET", done["filer"]["pdf"], "hanna")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"

@@ -5,6 +5,8 @@ signed-in people and loads nothing from another host, the access log tells a pre
 archive package's label never carries a confidential title."""
 from __future__ import annotations
 
+import base64
+import json
 import re
 import signal
 from urllib.parse import urlparse
@@ -84,6 +86,23 @@ def test_logout_ends_the_session_on_the_server(site):
     kept = {"docgen_inloggning": cookie}  # the old cookie, kept by whoever copied it
     assert requests.get(url + "/api/typer", cookies=kept, timeout=10).status_code == 401
     assert requests.get(url + "/sok", cookies=kept, allow_redirects=False, timeout=10).status_code == 303
+
+
+def test_a_cookie_is_only_good_as_signed(site):
+    """The login cookie carries its session id signed with the workspace's secret: the id alone, or the id under
+    another signature, is no login (even while the session it names is open)."""
+    _, url, _, _ = site
+    s = requests.Session()
+    assert login(url, "Lars Läsare", PASSWORD, s).status_code == 303
+    cookie = s.cookies.get("docgen_inloggning")
+    assert requests.get(url + "/api/typer", cookies={"docgen_inloggning": cookie}, timeout=10).status_code == 200
+    payload = cookie.partition(".")[0]
+    session_id = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))  # what the diarium knows
+    signature = cookie.rpartition(".")[2]
+    forged = cookie[: -len(signature)] + ("A" if signature[0] != "A" else "B") + signature[1:]
+    for wrong in (session_id, forged):
+        assert requests.get(url + "/api/typer", cookies={"docgen_inloggning": wrong}, timeout=10).status_code == 401
+    assert s.get(url + "/api/typer", timeout=10).status_code == 200
 
 
 def test_a_new_password_ends_every_session(site):

@@ -34,6 +34,8 @@ def test_wheel_installs_and_renders_every_type_in_a_fresh_venv(tmp_path):
         assert f"docgen_plugins/{t}/{t}{'-' + v if v else ''}.docx" in names
         assert f"docgen_plugins/{t}/exempel{'-' + v if v else ''}.yaml" in names
     assert "docgen/schemas/mets.xsd" in names and "docgen/common_schema.json" in names
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docgen").rglob("*.py")}
+    assert modules <= set(names), sorted(modules - set(names))  # every (sub)package is listed in pyproject.toml
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)

@@ -1,8 +1,6 @@
 """Commands of the registrar: registry list and show, regenerate, verify, archive."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -13,9 +11,6 @@ import click
 from ..model import DocStatus
 from ..docrow import from_registry, to_json
 from . import DATE, Context, cli
-
-if TYPE_CHECKING:
-    from ..config import Config
 
 
 @cli.group()
@@ -59,24 +54,12 @@ def registry_show(obj: Context, diarienummer, as_json):
     """Show a case: its documents, every version with checksums, deliveries.
 
     DIARIENUMMER as written ("RS 2026-00042") or as in folder names (RS-2026-00042)."""
-    from ..registrar.search import format_case, show_case
+    from ..registrar.search import find_case, format_case
 
-    reg = obj.store
-    case = show_case(reg, diarienummer) or show_case(reg, _from_slug(obj.config, diarienummer))
+    case = find_case(obj.store, obj.config.numbering["format"], diarienummer)
     if case is None:
         raise click.UsageError(f"inget ärende {diarienummer!r} i diariet / no such case in the diarium (`docgen registry list`)")
     click.echo(json.dumps(case, ensure_ascii=False) if as_json else format_case(case))
-
-
-def _from_slug(config: Config, text: str) -> str:
-    """``RS-2026-00042`` (folder names, and the keywords of older PDFs) back to the configured form ``RS 2026-00042``."""
-    from ..steps.validate import dnr_regex
-
-    fmt = config.numbering["format"]
-    m = dnr_regex(fmt.replace(" ", "-")).match(text.strip())
-    if not m:
-        return text
-    return fmt.format(serie=m["serie"], år=int(m["år"]), nummer=int(m["nummer"]))
 
 
 def _filters(f):

@@ -28,6 +28,21 @@ def show_case(store: Store, diarienummer: str) -> dict | None:
     return case
 
 
+def find_case(store: Store, number_format: str, text: str) -> dict | None:
+    """The case ``text`` names, written as configured (``RS 2026-00042``) or as in folder names (``RS-2026-00042``)."""
+    return show_case(store, text) or show_case(store, from_slug(number_format, text))
+
+
+def from_slug(number_format: str, text: str) -> str:
+    """``RS-2026-00042`` (folder names, and the keywords of older PDFs) back to the configured form ``RS 2026-00042``."""
+    from ..steps.validate import dnr_regex
+
+    m = dnr_regex(number_format.replace(" ", "-")).match(text.strip())
+    if not m:
+        return text
+    return number_format.format(serie=m["serie"], år=int(m["år"]), nummer=int(m["nummer"]))
+
+
 def format_case(case: dict) -> str:
     extern = "  [externt diarienummer / numbered by the records system]" if case.get("extern") else ""
     out = [f"Ärende {case['diarienummer']}  ({case['status']})  {case['rubrik']}{extern}",

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 from .. import owners
 from ..attachments import check_references
 from ..errors import Problem, problem
-from ..files import atomic_write, dnr_slug
+from ..files import dnr_slug
 from ..load import INPUT_SUFFIXES, join_path, load_input
 from ..pipeline import STAGING
+from .outcome import write_report
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -192,7 +193,7 @@ class Claims:
             label = f"{dnr_slug(result.diarienummer)}-{result.lopnummer:02d}" if result.diarienummer else "UTKAST"
             move(claimed.parent, self.folders.done / f"{claim_id} {label}")
         else:
-            atomic_write(claimed.with_name(claimed.name + ".fel.txt"), report.encode("utf-8"))
+            write_report(claimed, result, report)
             move(claimed.parent, self.folders.failed / f"{claim_id} {claimed.stem}")
 
     def give_back(self, claimed: Path) -> None:

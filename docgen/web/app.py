@@ -20,34 +20,12 @@ from ..errors import problem
 from ..pipeline import Engine
 from . import fmt
 from .auth import Authenticator, secret
+from .problems import page_text, problems_for
 from .security import SecurityHeaders
 from .submit import Refused
 
 log = logging.getLogger("docgen.web")
 HERE = Path(__file__).parent
-
-#: What each HTTP error means, for answers that have nothing more specific to say.
-MEANING = {
-    400: ("felaktig begäran.", "bad request."),
-    401: ("inloggning krävs: ange en API-nyckel (Authorization: Bearer …) eller logga in.",
-          "authentication required: send an API token (Authorization: Bearer …) or log in."),
-    403: ("din roll får inte göra detta.", "your role may not do this."),
-    404: ("finns inte (eller så får du inte se det).", "not found (or not yours to see)."),
-    405: ("metoden stöds inte här.", "method not allowed here."),
-    413: ("för stor begäran.", "request too large."),
-    415: ("fel innehållstyp: skicka application/json.", "wrong content type: send application/json."),
-    422: ("indata kan inte användas.", "the input cannot be used."),
-}
-
-
-def problems_for(status: int, detail_sv: str | None = None, detail_en: str | None = None) -> list[dict]:
-    """The one problem an HTTP error answers with: what the status means, and what more there is to say."""
-    sv, en = MEANING.get(status, ("fel på servern; försök igen eller kontakta administratören.",
-                                  "server error; try again or contact the administrator."))
-    if detail_sv:
-        sv, en = f"{sv} {detail_sv}", f"{en} {detail_en or detail_sv}"
-    return [problem("", sv, en).to_dict()]
-
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
@@ -157,7 +135,6 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
 
 
 def error_page(request: Request, status: int, detail: str | None = None) -> HTMLResponse:
-    sv = MEANING.get(status, ("fel på servern; försök igen eller kontakta administratören.",))[0]
     return request.app.state.templates.TemplateResponse(
-        request, "fel_sida.html", {"status": status, "text": sv[:1].upper() + sv[1:], "detalj": detail, "user": None},
+        request, "fel_sida.html", {"status": status, "text": page_text(status), "detalj": detail, "user": None},
         status_code=status)

@@ -2,9 +2,10 @@
 (``[webb] betrodd_anvandarrubrik``, off by default), or the signed login cookie of the web pages.
 
 Tokens and passwords are stored hashed (SHA-256 for the random tokens, argon2 for passwords). The
-login cookie is a random session id whose hash the diarium keeps (``webbsession``) until logout, expiry
-or a new password; form tokens (CSRF) are HMAC-SHA256 under a secret kept in the workspace
-(``.docgen/webb-hemlighet``, created 0600 on first use).
+login cookie is a random session id, signed and timestamped with itsdangerous, whose hash the diarium keeps
+(``webbsession``) until logout, expiry or a new password: a forged or expired cookie is refused without asking
+the diarium, and a logged-out one is refused by it. Cookies and form tokens (CSRF, HMAC-SHA256) are signed
+under a secret kept in the workspace (``.docgen/webb-hemlighet``, created 0600 on first use).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..store import Store, sessions, users
 
@@ -95,6 +97,7 @@ class Authenticator:
         self._failures: dict[str, list[float]] = {}  # "namn:..." / "adress:..." -> times of failed logins
         self._failures_lock = threading.Lock()
         self._verifications = threading.BoundedSemaphore(VERIFICATIONS_AT_ONCE)
+        self._cookies = URLSafeTimedSerializer(key, salt="docgen-inloggning")
 
     def locked_out(self, *keys: str) -> bool:
         """Whether a key (``namn:…`` or ``adress:…``) failed ``MAX_FAILURES`` times within ``FAILURE_WINDOW`` s."""
@@ -141,25 +144,38 @@ class Authenticator:
         return hmac.new(self.key, payload, hashlib.sha256).hexdigest()
 
     def cookie(self, user: User) -> str:
-        """A new login held on the server: the cookie is a random id, the diarium keeps its hash until the
-        login expires, the person logs out, or their password changes or account is removed."""
+        """A new login held on the server: the cookie is a signed random id, the diarium keeps the id's hash until
+        the login expires, the person logs out, or their password changes or account is removed."""
         value = secrets.token_urlsafe(32)
         with self.store.tx() as conn:
             sessions.open_session(conn, token_hash(value), user.namn, int(time.time() + self.session_seconds))
-        return value
+        return self._cookies.dumps(value)
 
-    def from_cookie(self, value: str) -> User | None:
-        if not value or len(value) > 100:
+    def _session_id(self, cookie: str) -> str | None:
+        """The session id a cookie carries, if this workspace signed it and it has not expired."""
+        if not cookie or len(cookie) > 200:
+            return None
+        try:
+            value = self._cookies.loads(cookie, max_age=self.session_seconds)
+        except BadSignature:  # also SignatureExpired
+            return None
+        return value if isinstance(value, str) else None
+
+    def from_cookie(self, cookie: str) -> User | None:
+        value = self._session_id(cookie)
+        if value is None:
             return None
         with self.store.read() as conn:
             namn = sessions.session_user(conn, token_hash(value))
             row = users.by_name(conn, namn) if namn else None
         return self._user(row)
 
-    def logout(self, value: str) -> None:
+    def logout(self, cookie: str) -> None:
         """End the login this cookie holds (the cookie is worthless from now on)."""
-        with self.store.tx() as conn:
-            sessions.end_session(conn, token_hash(value))
+        value = self._session_id(cookie)
+        if value is not None:
+            with self.store.tx() as conn:
+                sessions.end_session(conn, token_hash(value))
 
     def csrf(self, cookie: str) -> str:
         """The form token that goes with a login cookie (forms that change something carry it)."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..store import access, desk
-from .api import visible_case
+from .cases import visible_case
 from .pages import csrf, not_found, page, signed_in
 from .submit import Refused, status
 

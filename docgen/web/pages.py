@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..service import folders_of
 from ..store import users
-from .api import case_body, document_rows, visible_case
+from .cases import case_body, document_rows, visible_case
 from .auth import COOKIE, PRE_COOKIE, User
 from .submit import ID, Refused, failed_queue, status, submit
 

@@ -17,7 +17,6 @@ from ..model import DocStatus
 from ..registrar.archive import archive
 from ..registrar.search import list_documents
 from ..registrar.verify import verify_outbox
-from ..service import folders_of
 from ..store import access, desk, users
 from .pages import csrf, not_found, page, signed_in
 from .dismiss import dismiss as dismiss_entry

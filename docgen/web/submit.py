@@ -17,6 +17,7 @@ from ..model import ErrorKind, Job
 from ..pipeline import CHECK, Engine
 from ..load import INPUT_SUFFIXES
 from ..service import folders_of, status as inbox_status
+from ..service.outcome import problems_in, read_record
 from ..service.reports import report_text, voided_in
 from ..steps import convert, load, number, render, validate
 from ..store import access, users
@@ -163,17 +164,6 @@ class Status:
     makulerat: str | None = None  # the number taken for the input and voided when it failed
 
 
-def report_problems(text: str) -> list[dict]:
-    """The problems of a ``.fel.txt`` (Swedish block, then English): one per ``  - `` line, else one for the whole text."""
-    body = text.split("\n\n-- \n", 1)[0]
-    blocks = body.split("\n\n")
-    lines = [[ln[4:] for ln in b.splitlines() if ln.startswith("  - ")] for b in blocks]
-    if len(blocks) >= 2 and lines[0] and len(lines[0]) == len(lines[1]):
-        return [problem("", sv, en).to_dict() for sv, en in zip(lines[0], lines[1])]
-    sv, en = blocks[0], "\n\n".join(blocks[1:]) or blocks[0]
-    return [problem("", sv, en).to_dict()]
-
-
 def _named(folder: Path, pattern: str, sid: str) -> list[Path]:
     """Input files of submission ``sid`` matched by ``pattern`` (``{name}`` is ``api-<id>.*``) under ``folder``."""
     return [p for p in folder.glob(pattern.format(name=f"{access.API_PREFIX}{sid}.*")) if p.suffix.lower() in INPUT_SUFFIXES]
@@ -201,7 +191,10 @@ def status(engine: Engine, sid: str) -> Status:
         report = inp.with_name(inp.name + ".fel.txt")
         if report.is_file():
             text = report.read_text(encoding="utf-8")
-            return Status("fel", problem=report_problems(text), rapport=text, makulerat=voided_in(text))
+            record = read_record(report)
+            if record is None:  # a report written before the outcome was kept as data: read from its text
+                return Status("fel", problem=problems_in(text), rapport=text, makulerat=voided_in(text))
+            return Status("fel", problem=record["problem"], rapport=text, makulerat=record.get("makulerat"))
     return registered() or Status("pågår" if _named(folders.done, "*/{name}", sid) else "väntar")
 
 
