@@ -5,7 +5,6 @@ claim when its job ends, on whichever node the job ran; unless ``submit_only``, 
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from dataclasses import fields
 from pathlib import Path
