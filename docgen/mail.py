@@ -4,13 +4,13 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-import time
 from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from . import retry
 from .errors import ConfigError
 
 
@@ -97,19 +97,21 @@ class SmtpSender:
 
     def send(self, msg: Message) -> str:
         """Send with retries on temporary failures; returns the outcome text or raises the last error."""
-        delay = 0.5
-        for attempt in range(1, self.attempts + 1):
-            try:
+        for attempt in retry.attempts(self.attempts, RETRY_PAUSE, _temporary):
+            with attempt:
                 self._once(msg)
-                return f"skickat via {self.host}:{self.port} (försök {attempt})"
-            except DeliveryUncertain:
-                raise  # never sent again without a person checking
-            except smtplib.SMTPResponseException as exc:
-                if exc.smtp_code < 400 or exc.smtp_code >= 500 or attempt == self.attempts:
-                    raise
-            except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError):
-                if attempt == self.attempts:
-                    raise
-            time.sleep(delay)
-            delay *= 2
-        raise RuntimeError("unreachable")
+        return f"skickat via {self.host}:{self.port} (försök {attempt.retry_state.attempt_number})"
+
+
+#: Seconds before the second delivery attempt; doubled for each one after.
+RETRY_PAUSE = 0.5
+
+
+def _temporary(exc: BaseException) -> bool:
+    """Whether a delivery that failed so may be tried again: a 4xx answer, a lost or refused connection;
+    never one that may have been taken (``DeliveryUncertain``: a person checks first)."""
+    if isinstance(exc, DeliveryUncertain):
+        return False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError))

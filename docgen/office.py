@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import owners
+from . import owners, retry
 from .errors import ConversionError
 
 if TYPE_CHECKING:
@@ -275,20 +275,24 @@ class OfficeInstance:
             self.restarts += 1
         self.started = True
         begun = time.monotonic()
-        for attempt in range(1, START_ATTEMPTS + 1):
-            self.kill()
-            try:
-                self._launch()
-                break
-            except ConversionError as exc:
-                pid = self.pid
-                self.kill()
-                if attempt == START_ATTEMPTS:
-                    raise ConversionError(f"{exc}; gave up after {START_ATTEMPTS} starts") from None
-                pause = START_PAUSE * 2 ** (attempt - 1)
-                log.warning("LibreOffice %s (pid %s) did not start: %s; starting it again in %.1f s (attempt %d of %d)",
-                            self.name, pid, exc, pause, attempt + 1, START_ATTEMPTS)
-                time.sleep(pause)
+        failed_pid = None
+
+        def told(attempt: int, exc: BaseException, pause: float) -> None:
+            log.warning("LibreOffice %s (pid %s) did not start: %s; starting it again in %.1f s (attempt %d of %d)",
+                        self.name, failed_pid, exc, pause, attempt, START_ATTEMPTS)
+
+        try:
+            for attempt in retry.attempts(START_ATTEMPTS, START_PAUSE, lambda e: isinstance(e, ConversionError), told):
+                with attempt:
+                    self.kill()
+                    try:
+                        self._launch()
+                    except ConversionError:
+                        failed_pid = self.pid
+                        self.kill()
+                        raise
+        except ConversionError as exc:
+            raise ConversionError(f"{exc}; gave up after {START_ATTEMPTS} starts") from None
         if restart:
             log.log(logging.INFO if recycled else logging.WARNING, "LibreOffice %s restarted%s: pid %d, ready after %.1f s",
                     self.name, f" after {conversions} conversions" if recycled else "", self.pid,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -54,10 +55,25 @@ def config(workspace):
 
 
 @pytest.fixture
-def engine(config, pool):
-    eng = Engine(config, pool=pool)
-    yield eng
-    eng.close()  # the pool is the session's: only the engine's own store and heartbeat close
+def make_engine(pool):
+    """``make_engine(workspace or config, **options)``: an engine on the session's LibreOffice, made once the
+    test has set its workspace up; every one made is closed after the test (the pool is the session's: only
+    the engine's own store and heartbeat close)."""
+    made: list[Engine] = []
+
+    def make(where, **options) -> Engine:
+        engine = Engine(where if not isinstance(where, Path) else load_config(where), **{"pool": pool, **options})
+        made.append(engine)
+        return engine
+
+    yield make
+    for engine in made:
+        engine.close()
+
+
+@pytest.fixture
+def engine(config, make_engine):
+    return make_engine(config)
 
 
 def example(name: str) -> dict:
@@ -158,3 +174,38 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
         if module in _SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def service(workspace):
+    """Start watchers on the workspace (``service(*args, workers=2)``); those still running are killed after."""
+    from helpers import start_watcher
+
+    procs = []
+
+    def start(*args, **kw):
+        p = start_watcher(workspace, *args, **kw)
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+@pytest.fixture
+def mounts():
+    """Mount points to undo after the test (innermost first), and watchers to kill if it fails."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting needs root")
+    points: list[Path] = []
+    procs: list = []
+    yield points, procs
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    for point in reversed(points):
+        subprocess.run(["umount", "-l", str(point)], check=False)

@@ -75,7 +75,7 @@ class PgServer:
         """Stop the server (fast: every session is cut), stay down ``down_for`` seconds, start it again."""
         with self._lock:
             self.stop("fast")
-            time.sleep(down_for)
+            time.sleep(down_for)  # a clock by design: how long the server is away
             self.start()
 
     def url(self, database: str = "postgres", driver: str = "postgresql+psycopg") -> str:

@@ -10,8 +10,7 @@ import pytest
 import requests
 
 from conftest import set_setting
-from test_unprintable import SURROGATE_KEY
-from test_watch import wait_for
+from helpers import SURROGATE_KEY, wait_for
 from webutil import Server, add_user, input_of, make_workspace, wait_status
 
 #: A workspace plugin whose finishing hook fails for one title: the failure comes after the number was taken.

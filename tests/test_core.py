@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import docx
-import pytest
 from pypdf import PdfReader
 
 from conftest import example, outbox_files, write_yaml
+from helpers import assert_in_order, fonts_embedded
 from docgen.steps.number import allocate_number
 from docgen.steps.register import produced_by
 from docgen.store import Store
@@ -20,31 +20,6 @@ from docgen.store import Store
 
 def pdf_pages_text(path) -> list[str]:
     return [p.extract_text() for p in PdfReader(path).pages]
-
-
-def assert_in_order(text: str, items: list[str]) -> None:
-    """Each item occurs in the text after the previous one."""
-    pos = 0
-    for item in items:
-        found = text.find(item, pos)
-        assert found >= 0, f"{item!r} missing (or out of order) after position {pos}"
-        pos = found + len(item)
-
-
-def fonts_embedded(reader: PdfReader) -> list[str]:
-    """Names of fonts that are NOT embedded (empty list = all embedded)."""
-    missing = []
-    for page in reader.pages:
-        fonts = (page.get("/Resources") or {}).get("/Font") or {}
-        for f in fonts.values():
-            f = f.get_object()
-            descs = [f.get("/FontDescriptor")]
-            for d in f.get("/DescendantFonts") or []:
-                descs.append(d.get_object().get("/FontDescriptor"))
-            descs = [d.get_object() for d in descs if d is not None]
-            if not any(k in d for d in descs for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                missing.append(str(f.get("/BaseFont")))
-    return missing
 
 
 def test_example_renders_to_registered_pdfa(engine, workspace):

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 
 from conftest import example, set_setting, write_yaml
-from test_watch import DOCGEN
+from helpers import DOCGEN
 
 
 def docgen(ws, *args) -> subprocess.CompletedProcess:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import email
-import socket
 import ssl
 import subprocess
 from email import policy
@@ -18,7 +17,7 @@ from docgen.config import load_config
 from docgen.recipients import load_lists
 from docgen.errors import ConfigError
 from docgen.pipeline import Engine
-from test_core import assert_in_order
+from helpers import assert_in_order, free_port
 
 LISTS = """
 listor:
@@ -127,12 +126,6 @@ def test_secrecy_marks_document_and_refuses_external_delivery(workspace, pool):
 
 
 # -- a real SMTP server ---------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def smtp_server(tmp_path):

@@ -10,14 +10,12 @@ from conftest import example, set_setting, write_yaml
 from docgen.cli import cli
 from docgen.config import load_config
 from docgen.errors import ConfigError
-from docgen.pipeline import Engine
 
 
 @pytest.fixture
-def ext_engine(workspace, pool):
+def ext_engine(workspace, make_engine):
     set_setting(workspace, "numrering", "externa_serier", ["RD"])
-    with Engine(load_config(workspace), pool=pool) as eng:
-        yield eng
+    return make_engine(workspace)
 
 
 def _input(workspace, name, **fields):

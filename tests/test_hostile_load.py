@@ -294,8 +294,6 @@ def test_device_and_socket_are_refused(tmp_path):
 
 def test_size_is_checked_on_what_is_read_not_on_stat(tmp_path):
     maps = Path("/proc/self/maps")  # a regular file whose stat size is 0
-    if not maps.exists():
-        pytest.skip("no /proc")
     (tmp_path / "proc.yaml").symlink_to(maps)
     assert_clear(_load_with_timeout(tmp_path / "proc.yaml", LIMITS | {"max_filstorlek": 10}),
                  words=("över 10 byte", "more than 10 bytes"))

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from conftest import wait_until
+
 from docgen import owners
 from docgen.errors import ConversionError
 from docgen.office import PREFIX, START_PAUSE, OfficePool, pipe_name, pipe_socket
@@ -134,21 +136,22 @@ def test_restart_that_does_not_answer_is_killed_and_started_again(fresh, docx, t
     inst = fresh.instances[0]
     dead = inst.pid
     os.killpg(dead, signal.SIGKILL)
-    while os.waitid(os.P_PID, dead, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:  # gone (the pool reaps it)
-        time.sleep(0.001)
+    gone = wait_until(lambda: os.waitid(os.P_PID, dead, os.WEXITED | os.WNOHANG | os.WNOWAIT), TIMEOUT, every=0.001)
+    assert gone, "the killed instance exited"  # (not reaped: the pool reaps it)
     sock = pipe_socket(inst.pipe)
     sock.unlink()  # left by the killed instance; the restarted one makes it anew
     worker = threading.Thread(target=fresh.convert, args=(docx, tmp_path / "a.pdf"), daemon=True)
     begun = time.monotonic()
     worker.start()
-    while time.monotonic() - begun < START:
+
+    def restarted() -> int | None:
         pid = inst.pid
-        if pid not in (None, dead) and (when == "spawned" or sock.exists()):
-            freeze(pid)
-            break
-        time.sleep(0.001)
-    else:
+        return pid if pid not in (None, dead) and (when == "spawned" or sock.exists()) else None
+
+    pid = wait_until(restarted, START, every=0.001)
+    if pid is None:
         pytest.fail("the pool did not restart the instance")
+    freeze(pid)
     worker.join(START + START_PAUSE + MARGIN)
     took = time.monotonic() - begun
     assert not worker.is_alive(), f"conversion still running after {took:.1f} s"
@@ -175,7 +178,7 @@ def test_start_that_never_answers_fails_clearly_after_three_attempts(freeze, off
             if pid is not None and pid not in seen:
                 seen.append(pid)
                 freeze(pid)
-            time.sleep(0.001)
+            done.wait(0.001)  # the freezer's poll: it must catch each new process before it answers
 
     freezer = threading.Thread(target=freeze_every_start, daemon=True)
     freezer.start()
@@ -209,7 +212,7 @@ def _owner_of_child(keep_running: bool) -> tuple[str, subprocess.Popen]:
     """The owner (``host:pid:start``) of another Python process: still running, or already gone."""
     code = "import sys, time; from docgen.owners import owner_id; print(owner_id(), flush=True)"
     if keep_running:
-        code += "; time.sleep(60)"
+        code += "; import signal; signal.pause()"  # until the test kills it
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     owner = child.stdout.readline().strip()
     if not keep_running:

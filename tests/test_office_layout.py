@@ -14,8 +14,6 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import example, set_setting, write_yaml
-from docgen.config import load_config
-from docgen.pipeline import Engine
 
 UNIT = "Hälso- och sjukvårdsstyrelsen"
 CASE = "RS 2023-03709"
@@ -25,7 +23,7 @@ BROKEN = re.compile(r"(?:\b[A-ZÅÄÖ]{1,10} \d{4}|\b\d{4}|\b\d{4}-\d{2})-$")
 
 
 @pytest.fixture
-def office(workspace, pool):
+def office(workspace):
     toml = workspace / "docgen.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace(
         'enheter = ["Regionkansliet",', f'enheter = ["Regionkansliet", "{UNIT}",'), encoding="utf-8")
@@ -35,10 +33,8 @@ def office(workspace, pool):
     return workspace
 
 
-def process(ws: Path, pool, name: str, data: dict):
-    with Engine(load_config(ws), pool=pool) as eng:
-        result = eng.process(write_yaml(ws / "inbox", name, data))
-    return result
+def process(ws: Path, make_engine, name: str, data: dict):
+    return make_engine(ws).process(write_yaml(ws / "inbox", name, data))
 
 
 def layout_lines(pdf) -> list[str]:
@@ -52,12 +48,12 @@ def wrapping_paragraphs() -> str:
                        f"som styrgruppen fastställde {DAY} för arbetet i {CASE} med flera." for k in range(1, 36))
 
 
-def test_case_numbers_and_dates_never_break_at_their_hyphen_and_copy_as_written(office, pool):
+def test_case_numbers_and_dates_never_break_at_their_hyphen_and_copy_as_written(office, make_engine):
     data = example("uppdragshandling") | {
         "rubrik": f"Uppföljning av regionens gemensamma arbete med vårdinformation enligt {CASE} av den {DAY}",
         "enhet": UNIT}
     data["avsnitt"] = data["avsnitt"] + [{"rubrik": "Uppföljning", "text": wrapping_paragraphs()}]
-    result = process(office, pool, "lang.yaml", data)
+    result = process(office, make_engine, "lang.yaml", data)
     assert result.ok, result.error
     lines = layout_lines(result.files["pdf"])
     wrapped = [line for line in lines if line.strip()]
@@ -75,10 +71,10 @@ def test_case_numbers_and_dates_never_break_at_their_hyphen_and_copy_as_written(
     assert "<w:noBreakHyphen/>" in body and "<w:noBreakHyphen/>" in header  # the date and the number in the header
 
 
-def test_letterhead_on_page_one_only_and_continuation_pages_carry_name_date_and_number(office, pool):
+def test_letterhead_on_page_one_only_and_continuation_pages_carry_name_date_and_number(office, make_engine):
     data = example("beslut") | {"enhet": UNIT}
     data["sammanfattning"] = "\n\n".join(["Beslutet bygger på ett långt underlag om regionens arbete. " * 6] * 14)
-    result = process(office, pool, "b.yaml", data)
+    result = process(office, make_engine, "b.yaml", data)
     assert result.ok, result.error
     reader = PdfReader(result.files["pdf"])
     assert len(reader.pages) >= 2
@@ -102,9 +98,9 @@ def test_letterhead_on_page_one_only_and_continuation_pages_carry_name_date_and_
     assert "<w:titlePg/>" in doc and 'w:type="first"' in doc
 
 
-def test_every_table_header_cell_keeps_its_scope(office, pool):
+def test_every_table_header_cell_keeps_its_scope(office, make_engine):
     data = example("uppdragshandling")  # its Arbetsorganisation is a table
-    result = process(office, pool, "t.yaml", data)
+    result = process(office, make_engine, "t.yaml", data)
     assert result.ok, result.error
     reader = PdfReader(result.files["pdf"])
     found = []
@@ -123,10 +119,10 @@ def test_every_table_header_cell_keeps_its_scope(office, pool):
     assert found and all(found), found
 
 
-def test_keywords_are_whole_phrases_and_the_number_as_written(office, pool):
+def test_keywords_are_whole_phrases_and_the_number_as_written(office, make_engine):
     data = example("beslut") | {"enhet": UNIT, "sekretess": {"bestämmelse": "25 kap. 1 § OSL", "datum": "2026-03-10"}}
     data.pop("skickas_till", None)
-    result = process(office, pool, "k.yaml", data)
+    result = process(office, make_engine, "k.yaml", data)
     assert result.ok, result.error
     reader = PdfReader(result.files["pdf"])
     keywords = reader.metadata["/Keywords"].split(", ")
@@ -139,7 +135,7 @@ def _message_of(result, name: str):
     return email.message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
 
 
-def test_a_via_recipient_is_told_to_distribute_in_the_document_and_the_message(office, pool):
+def test_a_via_recipient_is_told_to_distribute_in_the_document_and_the_message(office, make_engine):
     data = example("uppdragshandling")
     group = "styrgruppen för vårdens digitalisering"
     data["skickas_till"] = [
@@ -150,7 +146,7 @@ def test_a_via_recipient_is_told_to_distribute_in_the_document_and_the_message(o
              "via": f"för distribution till {group}"},
             {"namn": "Per Ek", "epost": "per.ek@example.se", "distribuerar_till": "arkivnätverket"},
             {"namn": "Arkivrådet", "via": "Lina Berg", "epost": "lina.berg@example.se"}]}]
-    result = process(office, pool, "via.yaml", data)
+    result = process(office, make_engine, "via.yaml", data)
     assert result.ok, result.error
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(result.files["pdf"]).pages))
     assert f"Ulla Sörby, Stabschef, ulla.sorby@example.se, för distribution till {group}" in text
@@ -166,8 +162,8 @@ def test_a_via_recipient_is_told_to_distribute_in_the_document_and_the_message(o
     assert "för genomförande" in plain and "distribuera" not in plain
 
 
-def test_program_report_page_one_has_one_letterhead_and_one_top_heading(office, pool):
-    result = process(office, pool, "p.yaml", example("lagesrapport-program"))
+def test_program_report_page_one_has_one_letterhead_and_one_top_heading(office, make_engine):
+    result = process(office, make_engine, "p.yaml", example("lagesrapport-program"))
     assert result.ok, result.error
     reader = PdfReader(result.files["pdf"])
     first = reader.pages[0].extract_text()
@@ -191,8 +187,8 @@ def test_program_report_page_one_has_one_letterhead_and_one_top_heading(office, 
     assert 'w:val="Heading1"' not in body and "Program Vårdnära IT" not in body.split('w:val="Title"')[0]
 
 
-def test_lagesbild_links_are_their_titles_and_its_name_and_date_form_belong_to_the_workspace(office, pool):
-    result = process(office, pool, "lb.yaml", example("lagesrapport-lagesbild"))
+def test_lagesbild_links_are_their_titles_and_its_name_and_date_form_belong_to_the_workspace(office, make_engine):
+    result = process(office, make_engine, "lb.yaml", example("lagesrapport-lagesbild"))
     assert result.ok, result.error
     text = " ".join(p.extract_text() for p in PdfReader(result.files["pdf"]).pages)
     assert "(länk)" not in text and "LÄGESBILD" in text and "2 mars 2026 klockan 14.30" in text
@@ -206,7 +202,7 @@ def test_lagesbild_links_are_their_titles_and_its_name_and_date_form_belong_to_t
     data = example("lagesrapport-lagesbild") | {"rubrik": "Regional rapport om telefonin",
                                                 "skickas_till": [{"syfte": "för kännedom", "mottagare": [
                                                     {"namn": "Karin Dahl", "epost": "karin.dahl@example.se"}]}]}
-    again = process(office, pool, "lb2.yaml", data)
+    again = process(office, make_engine, "lb2.yaml", data)
     assert again.ok, again.error
     text = " ".join(p.extract_text() for p in PdfReader(again.files["pdf"]).pages)
     assert "REGIONAL RAPPORT" in text and "LÄGESBILD" not in text and "LÄGESRAPPORT" not in text
@@ -214,14 +210,14 @@ def test_lagesbild_links_are_their_titles_and_its_name_and_date_form_belong_to_t
     assert "2 mars 2026" not in text and "Datum 2026-03-02" in text  # the letterhead keeps the ISO date
     assert "Regional rapport" in PdfReader(again.files["pdf"]).metadata["/Keywords"].split(", ")
     assert 'regional rapport "Regional rapport om telefonin"' in _message_of(again, "Karin")
-    program = process(office, pool, "p.yaml", example("lagesrapport-program"))  # the other variant keeps its name
+    program = process(office, make_engine, "p.yaml", example("lagesrapport-program"))  # the other variant keeps its name
     assert program.ok and "LÄGESRAPPORT" in PdfReader(program.files["pdf"]).pages[0].extract_text()
 
 
-def test_a_case_number_in_an_unknown_series_explains_externa_serier(office, pool):
+def test_a_case_number_in_an_unknown_series_explains_externa_serier(office, make_engine):
     data = example("beslut") | {"diarienummer": "RD 2024-05699"}
     data.pop("serie", None)
-    result = process(office, pool, "x.yaml", data)
+    result = process(office, make_engine, "x.yaml", data)
     assert not result.ok and result.error_kind == "input"
     p = result.problems[0]
     assert p["field"] == "diarienummer"
@@ -230,5 +226,5 @@ def test_a_case_number_in_an_unknown_series_explains_externa_serier(office, pool
     assert "diariet" in p["fix_sv"] and "records system" in p["fix_en"]
     own = example("beslut") | {"diarienummer": "RS 2024-00042"}  # docgen's own series: simply not in the diarium
     own.pop("serie", None)
-    result = process(office, pool, "y.yaml", own)
+    result = process(office, make_engine, "y.yaml", own)
     assert not result.ok and "externa_serier" not in result.problems[0]["sv"] + result.problems[0]["fix_sv"]

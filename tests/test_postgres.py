@@ -2,10 +2,10 @@
 SQLite holds there under concurrency. Also the schema upgrade of existing SQLite diariums to version 4."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from docgen.queue.submit import _Checker
 from docgen.steps import load, number, validate
 from docgen.store import Store
 from docgen.store.schema import LATEST_VERSION, MIGRATIONS, metadata, schema_version
-from tests.conftest import ROOT, example, set_setting, write_yaml
+from tests.conftest import ROOT, example, set_setting, wait_until, write_yaml
 from tests.pgserver import pg_server, pg_url  # noqa: F401  (fixtures)
 
 
@@ -123,11 +123,11 @@ def test_external_case_opened_once_at_once(workspace, pg_url):
 
 
 MIGRATE = """
-import sys, time
+import sys
 from docgen.store import Store
 from docgen.queue import ensure_schema
-start = float(sys.argv[2])
-time.sleep(max(0, start - time.time()))
+print("ready", flush=True)
+sys.stdin.read()  # until the test closes the pipe: every process starts at once
 st = Store(sys.argv[1])
 ensure_schema(st)
 print(st.query("SELECT MAX(version) AS v FROM schema_version")[0]["v"])
@@ -137,9 +137,13 @@ print(st.query("SELECT MAX(version) AS v FROM schema_version")[0]["v"])
 def test_eight_processes_start_on_an_empty_database(pg_url):
     """8 processes open an empty diarium at the same instant: each finds it migrated, none fails; the
     queue's tables are created once."""
-    start = time.time() + 2.5
-    ps = [subprocess.Popen([sys.executable, "-c", MIGRATE, pg_url, repr(start)], cwd=ROOT, stdout=subprocess.PIPE,
+    go_read, go = os.pipe()
+    ps = [subprocess.Popen([sys.executable, "-c", MIGRATE, pg_url], cwd=ROOT, stdin=go_read, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    os.close(go_read)
+    ready = [p.stdout.readline().strip() for p in ps]  # each has imported docgen and waits
+    os.close(go)  # end of input for all eight at the same instant
+    assert ready == ["ready"] * 8, ready
     outs = [p.communicate(timeout=120) for p in ps]
     assert [p.returncode for p in ps] == [0] * 8, [e[-2000:] for _, e in outs]
     assert {o.strip() for o, _ in outs} == {str(LATEST_VERSION)}
@@ -167,10 +171,11 @@ def test_database_restart_is_a_retry(pg_server, pg_config, pg_store):
     threads = [threading.Thread(target=loop) for _ in range(3)]
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    assert wait_until(lambda: len(got) >= 5, 60), "numbers taken before the restart"
     before = len(got)
     pg_server.restart(down_for=1.0)
-    time.sleep(1.5)
+    after = len(got)
+    wait_until(lambda: len(got) > after + 3, 60)  # it goes on after the restart (asserted below)
     stop.set()
     for t in threads:
         t.join(90)

@@ -9,7 +9,7 @@ import signal
 from docgen.store import Store
 from tests.conftest import example, set_setting
 from tests.pgserver import pg_server, pg_url  # noqa: F401  (fixtures)
-from test_watch import done, drop, failed, report_of, start_watcher, stop_watcher, wait_for
+from helpers import done, drop, failed, report_of, start_watcher, stop_watcher, wait_for
 
 
 def test_ingest_watchers_submit_and_a_killed_ones_claims_are_taken_over(pg_server, pg_url, workspace):

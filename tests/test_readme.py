@@ -38,7 +38,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, wait_until
 from webutil import free_port
 
 README = ROOT / "README.md"
@@ -169,16 +169,15 @@ class Reader:
         log = self.tmp / "serve.log"
         self.server = subprocess.Popen(["bash", "--noprofile", "--norc", "-c", f"cd {shlex.quote(str(self.cwd))}\nexec {self.text(b).strip()}"],
                                        env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
-        while True:
+
+        def answers() -> bool:
             assert self.server.poll() is None, f"{b.where()}: the server stopped:\n{log.read_text()}"
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/openapi.json", timeout=2).status_code == 200:
-                    return
+                return requests.get(f"http://127.0.0.1:{self.port}/openapi.json", timeout=2).status_code == 200
             except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, f"{b.where()}: the server did not answer:\n{log.read_text()}"
-            time.sleep(0.2)
+                return False
+
+        assert wait_until(answers, 90, every=0.2), f"{b.where()}: the server did not answer:\n{log.read_text()}"
 
     def api(self, b: Block) -> None:
         text = self.text(b).replace("\\\n", " ")
@@ -281,14 +280,16 @@ class Reader:
         """The document the API took is registered by the server's watcher (what its status URL says)."""
         deadline = time.monotonic() + 180
         for doc_id in self.ids:
-            while True:
-                body = requests.get(f"http://127.0.0.1:{self.port}/api/dokument/{doc_id}",
-                                    headers={"Authorization": f"Bearer {self.token}"}, timeout=10).json()
-                if body["status"] in ("registrerad", "fel"):
-                    assert body["status"] == "registrerad", body
-                    break
-                assert time.monotonic() < deadline, body
-                time.sleep(0.3)
+            seen: list[dict] = []
+
+            def final() -> dict | None:
+                seen.append(requests.get(f"http://127.0.0.1:{self.port}/api/dokument/{doc_id}",
+                                         headers={"Authorization": f"Bearer {self.token}"}, timeout=10).json())
+                return seen[-1] if seen[-1]["status"] in ("registrerad", "fel") else None
+
+            body = wait_until(final, max(0.0, deadline - time.monotonic()), every=0.3)
+            assert body is not None, seen[-1:]
+            assert body["status"] == "registrerad", body
 
     def close(self) -> None:
         if self.server is not None and self.server.poll() is None:

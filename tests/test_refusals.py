@@ -20,16 +20,11 @@ from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 
 from conftest import as_loaded, example, outbox_files, write_yaml
-from docgen import richtext
-from docgen.config import load_config
-from docgen.pipeline import Engine
 
 
 @pytest.fixture
-def eng(workspace, pool):
-    engine = Engine(load_config(workspace), pool=pool)
-    yield engine
-    engine.close()
+def eng(workspace, make_engine):
+    return make_engine(workspace)
 
 
 def base(name: str = "beslut") -> dict:
@@ -364,8 +359,6 @@ RAGGED = """Tabellen nedan:
 
 def test_a_ragged_markdown_table_is_refused_naming_field_and_line(eng, workspace):
     """The table in a block scalar (`text: |`), the way people write tables."""
-    if getattr(richtext, "check", None) is None:
-        pytest.skip("docgen.richtext.check does not exist yet")
     data = base("uppdragshandling")
     data["avsnitt"] = data["avsnitt"][:1] + [{"rubrik": "Ansvar", "text": "PLATS"}]
     text = write_yaml(workspace / "inbox", "in.yaml", data).read_text(encoding="utf-8")
@@ -378,8 +371,6 @@ def test_a_ragged_markdown_table_is_refused_naming_field_and_line(eng, workspace
 
 def test_a_ragged_table_in_a_quoted_scalar_names_its_line(eng, workspace):
     """The same table as PyYAML writes it (a quoted scalar: each line break is a blank line)."""
-    if getattr(richtext, "check", None) is None:
-        pytest.skip("docgen.richtext.check does not exist yet")
     data = base("beslut") | {"skäl": RAGGED}
     p = refused(eng, workspace, data, "skäl", "tabell")
     assert p["line"] == line_of(workspace / "inbox" / "in.yaml", "| Teknik | Bo | Extra |")

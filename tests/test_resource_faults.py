@@ -5,55 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-
-import pytest
-
 from conftest import example, write_yaml
-from test_service_faults import consistent, store_of
-from test_watch import done, drop, failed, report_of, start_watcher, stop_watcher, wait_for
-
-ROOT = Path(__file__).parent.parent
-
-
-def mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True)
-
-
-@pytest.fixture
-def mounts():
-    """Mount points to undo after the test (innermost first), and watchers to kill if it fails."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting needs root")
-    points: list[Path] = []
-    procs: list = []
-    yield points, procs
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    for point in reversed(points):
-        subprocess.run(["umount", "-l", str(point)], check=False)
-
-
-def new_workspace(root: Path) -> Path:
-    ws = root / "ws"
-    ws.mkdir()
-    (ws / "docgen.toml").write_text((ROOT / "docgen.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    (ws / "inbox").mkdir()
-    (ws / "outbox").mkdir()
-    return ws
-
-
-def numbers(ws: Path) -> dict[str, int]:
-    store = store_of(ws)
-    try:
-        return {r["status"]: r["n"] for r in store.query("SELECT status, count(*) AS n FROM handling GROUP BY status")}
-    finally:
-        store.close()
-
-
-def waiting_lines(ws: Path) -> list[str]:
-    return [ln for ln in (ws / "watch.log").read_text(encoding="utf-8").splitlines() if "is tried again" in ln]
+from helpers import (consistent, done, drop, failed, mount, new_workspace, numbers, report_of, start_watcher, stop_watcher,
+                     wait_for, waiting_lines)
 
 
 def test_read_only_outbox_keeps_inputs_waiting_and_takes_no_number(tmp_path, mounts):

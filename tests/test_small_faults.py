@@ -7,8 +7,7 @@ import os
 import subprocess
 
 from conftest import example, write_yaml
-from test_resource_faults import mount, mounts, new_workspace, numbers, waiting_lines  # noqa: F401
-from test_watch import DOCGEN, done, drop, failed, report_of, service, start_watcher, stop_watcher, wait_for  # noqa: F401
+from helpers import DOCGEN, done, drop, failed, mount, new_workspace, numbers, report_of, start_watcher, stop_watcher, wait_for, waiting_lines
 
 
 def test_duplicate_report_does_not_advise_dropping_the_file_again(workspace, service):

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from conftest import example, example_path, outbox_files, write_yaml
-from test_core import assert_in_order, fonts_embedded
+from helpers import assert_in_order, fonts_embedded
 
 
 def pdf_text(path) -> str:

@@ -10,10 +10,7 @@ import yaml
 
 from conftest import example, write_yaml
 from docgen.store import Store
-from test_watch import DOCGEN, done, failed, report_of, service, start_watcher, stop_watcher, wait_for  # noqa: F401
-
-#: A JSON key with a lone surrogate escape: valid JSON, but no text that can be written as UTF-8.
-SURROGATE_KEY = b'{"dokumenttyp": "beslut", "x\\ud800y": 1}'
+from helpers import DOCGEN, SURROGATE_KEY, failed, report_of, wait_for
 
 
 def cli(ws, *args) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ import pytest
 from conftest import example, write_yaml
 from docgen.config import load_config
 from docgen.workload import KINDS, measure
-from test_watch import DOCGEN
+from helpers import DOCGEN
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
 import limits as bench  # noqa: E402  (the generators `make bench` measures with)

@@ -8,13 +8,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 from click.testing import CliRunner
 
-from conftest import ROOT, as_loaded, example, set_setting
+from conftest import ROOT, as_loaded, example, set_setting, wait_until
 from docgen.cli import cli
 
 
@@ -52,15 +51,15 @@ class Server:
         self.log = ws / "serve.log"
         self.proc = subprocess.Popen([sys.executable, "-m", "docgen.cli", "-w", str(ws), "serve", "--port", str(self.port), *args],
                                      stdout=self.log.open("w"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             assert self.proc.poll() is None, self.log.read_text()
             try:
-                if requests.get(self.url + "/openapi.json", timeout=2).status_code == 200:
-                    return
+                return requests.get(self.url + "/openapi.json", timeout=2).status_code == 200
             except requests.ConnectionError:
-                time.sleep(0.2)
-        raise AssertionError("docgen serve did not start:\n" + self.log.read_text())
+                return False
+
+        assert wait_until(answers, 60, every=0.2), "docgen serve did not start:\n" + self.log.read_text()
 
     def stop(self) -> int:
         self.proc.terminate()
@@ -75,12 +74,13 @@ def input_of(name: str, **changes) -> dict:
 
 def wait_status(url: str, token: str, status_url: str, timeout: float = 60) -> dict:
     """The status of a submitted document once it is registrerad or fel."""
-    deadline = time.monotonic() + timeout
-    while True:
-        body = requests.get(url + status_url, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-        if body["status"] in ("registrerad", "fel") or time.monotonic() > deadline:
-            return body
-        time.sleep(0.2)
+    seen: list[dict] = []
+
+    def final() -> dict | None:
+        seen.append(requests.get(url + status_url, headers={"Authorization": f"Bearer {token}"}, timeout=10).json())
+        return seen[-1] if seen[-1]["status"] in ("registrerad", "fel") else None
+
+    return wait_until(final, timeout, every=0.2) or seen[-1]
 
 
 #: axe-core as the axe-playwright-python package ships it (installed from the lock by `make venv-test`).

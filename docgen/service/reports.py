@@ -89,6 +89,20 @@ def document_entry(result: Outcome, original: str, total_ms: float, recovered: b
     return entry
 
 
+class Complaints:
+    """Warnings at most every ``every`` seconds per kind (a full disk would otherwise log at every turn)."""
+
+    def __init__(self, logger: logging.Logger, every: float = 30.0):
+        self.log, self.every = logger, every
+        self._last: dict[str, float] = {}
+
+    def __call__(self, key: str, message: str, *args) -> None:
+        now = time.monotonic()
+        if now - self._last.get(key, -1e9) >= self.every:
+            self._last[key] = now
+            self.log.warning(message, *args)
+
+
 class LogFormatter(logging.Formatter):
     """One line per document: text for people, or JSON (``--log-format json``)."""
 
