@@ -11,6 +11,7 @@ from pathlib import Path
 import pluggy
 
 from . import PLUGIN_API, hookspecs
+from .config import Setting
 from .doctype import DocumentType, common_schema
 from .errors import PluginError
 
@@ -37,8 +38,6 @@ class LoadedType:
 
     def all_settings(self) -> list:
         """The type's own settings, its document names, its date form and one per label."""
-        from .config import Setting
-
         cls = self.cls
         names = [Setting(cls.name, "dokumentnamn", cls.title or cls.name,
                          "The document's own name (dokumentbenämning) in its letterhead, e.g. Regional rapport.")]
