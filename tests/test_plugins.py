@@ -18,12 +18,12 @@ from docgen.pipeline import Engine
 from docgen.plugins import Plugins
 
 
-def make_template(path):
+def make_template(path, line: str = "Belopp: {{ belopp }} kr"):
     d = docx.Document()
     d.sections[0].header.paragraphs[0].text = "{{ dokumenttitel }} {{ diarienummer }}"
     d.add_paragraph("{{ rubrik }}")
     d.add_paragraph("{% if utkast %}UTKAST{% endif %}{% if sekretess %}{{ sekretess.markering }}{% endif %}")
-    d.add_paragraph("Belopp: {{ belopp }} kr")
+    d.add_paragraph(line)
     d.add_paragraph("{% for b in bilagor %}Bilaga {{ b.nummer }}{% endfor %}{% for g in skickas_till %}{{ g.rubrik }}{% endfor %}")
     d.save(path)
 
@@ -147,22 +147,12 @@ def test_pdf_written_hook_gets_the_finished_pdf_and_its_number(config, pool, wor
     assert watcher.calls == [(".pdf", result.rubrik, result.diarienummer, True), (".pdf", draft.rubrik, None, True)]
 
 
-def signed_template(path):
-    d = docx.Document()
-    d.sections[0].header.paragraphs[0].text = "{{ dokumenttitel }} {{ diarienummer }}"
-    d.add_paragraph("{{ rubrik }}")
-    d.add_paragraph("{% if utkast %}UTKAST{% endif %}{% if sekretess %}{{ sekretess.markering }}{% endif %}")
-    d.add_paragraph("{% for b in bilagor %}Bilaga {{ b.nummer }}{% endfor %}{% for g in skickas_till %}{{ g.rubrik }}{% endfor %}")
-    d.add_paragraph("Signaturrad: {{ digital_underskrift or 'ingen' }}")
-    d.save(path)
-
-
 @pytest.mark.parametrize("labels, shown", [
     ({}, "Signaturrad: ingen"),  # docgen has no signature line of its own: a type that is not a decision gets none
     ({"digital_underskrift": "Protokollet har justerats digitalt."}, "Signaturrad: Protokollet har justerats digitalt."),
 ])
 def test_the_signature_line_is_the_types_own(config, pool, workspace, tmp_path, labels, shown):
-    signed_template(tmp_path / "protokoll.docx")
+    make_template(tmp_path / "protokoll.docx", "Signaturrad: {{ digital_underskrift or 'ingen' }}")
 
     class Protokoll(DocumentType):
         name = "protokoll"
