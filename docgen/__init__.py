@@ -11,4 +11,9 @@ except PackageNotFoundError:  # run from a source tree that was never installed
 #: Decorator for plugin hook implementations: ``from docgen import hookimpl``.
 hookimpl = pluggy.HookimplMarker("docgen")
 
-__all__ = ["hookimpl", "__version__"]
+#: The version of the plugin API (docs/plugins.md): the major number changes when a plugin written for an
+#: older one may break, the minor one when something is added. A plugin may require one with a module-level
+#: ``DOCGEN_PLUGIN_API = (1, 0)``; docgen refuses to load a plugin that requires one it does not provide.
+PLUGIN_API = (1, 0)
+
+__all__ = ["PLUGIN_API", "hookimpl", "__version__"]

@@ -1,4 +1,5 @@
-"""Hook specifications. Plugin authors implement these with ``from docgen import hookimpl``.
+"""Hook specifications of the plugin API (docs/plugins.md has an example of each). Plugin authors implement
+them with ``from docgen import hookimpl``; an implementation may take any or all of a hook's parameters.
 
 Document types come in through ``docgen_document_types``; the other hooks are for concerns
 that cut across every type.
@@ -10,7 +11,7 @@ hookspec = HookspecMarker("docgen")
 
 @hookspec
 def docgen_document_types():
-    """Return a list of DocumentType subclasses this plugin provides.
+    """Return a list of ``docgen.doctype.DocumentType`` subclasses this plugin provides.
 
     Each class has a ``name`` that is unique across all plugins (an input's ``dokumenttyp``).
     """

@@ -40,9 +40,9 @@ def _value(schema: dict, defs: dict, name: str, depth: int = 0):
     return f"{name.upper()}"
 
 
-def skeleton_data(cls, variant: str | None = None) -> dict:
-    """The required fields of the type's input, each with a placeholder value."""
-    schema = cls.full_schema()
+def skeleton_data(dtype, variant: str | None = None) -> dict:
+    """The required fields of the input of ``dtype`` (a ``plugins.LoadedType``), each with a placeholder value."""
+    schema = dtype.full_schema()
     values = _value(schema, schema.get("$defs", {}), "")
     first = [k for k in ("dokumenttyp", "rubrik", "datum") if k in values]
     data = {k: values[k] for k in first} | {k: v for k, v in values.items() if k not in first}
@@ -51,8 +51,8 @@ def skeleton_data(cls, variant: str | None = None) -> dict:
     return data
 
 
-def skeleton(cls, variant: str | None = None) -> str:
+def skeleton(dtype, variant: str | None = None) -> str:
     """The skeleton as YAML with a comment saying where it came from."""
-    text = yaml.safe_dump(skeleton_data(cls, variant), allow_unicode=True, sort_keys=False)
-    return (f"# {cls.name}: inget exempel finns; fälten som krävs, ur schemat (`docgen schema {cls.name}`).\n"
-            f"# {cls.name}: no example; the required fields, from the schema.\n" + text)
+    text = yaml.safe_dump(skeleton_data(dtype, variant), allow_unicode=True, sort_keys=False)
+    return (f"# {dtype.name}: inget exempel finns; fälten som krävs, ur schemat (`docgen schema {dtype.name}`).\n"
+            f"# {dtype.name}: no example; the required fields, from the schema.\n" + text)

@@ -32,19 +32,19 @@ def samples(dtype, variant: str | None) -> list[dict]:
     """Inputs of the type to ask its context() with: its example, and a skeleton of its schema."""
     out = []
     try:
-        example = yaml.safe_load(dtype.instance.example_text(variant) or "")
+        example = yaml.safe_load(dtype.example_text(variant) or "")
         if isinstance(example, dict):
             out.append(_as_text_dates(example))
     except yaml.YAMLError:
         pass
-    out.append(skeleton_data(dtype.cls, variant))
+    out.append(skeleton_data(dtype, variant))
     return out
 
 
 def known_names(renderer, dtype, template_name: str, env_globals) -> set[str]:
     """Every name a template of the type (for the variant that uses ``template_name``) may use."""
     variant = next((v for v, t in dtype.cls.variants.items() if t == template_name), None)
-    names = set(env_globals) | RENDERER_NAMES | set(dtype.cls.full_schema().get("properties", {}))
+    names = set(env_globals) | RENDERER_NAMES | set(dtype.full_schema().get("properties", {}))
     for data in samples(dtype, variant):
         data = dict(data, status="slutlig")
         data.setdefault("enhet", renderer.config.units[0])

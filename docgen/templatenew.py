@@ -19,7 +19,7 @@ def letterhead_source(plugins):
     """A built-in type's template (a Traversable) whose page header and footer a new template starts from."""
     for t in plugins.types.values():
         if t.cls.__module__.startswith(BUILT_IN) and not t.cls.variants:
-            source = t.cls.package_files() / t.cls.template
+            source = t.package_files() / t.cls.template
             if source.is_file():
                 return source
     return None
@@ -41,8 +41,8 @@ def _field_lines(schema: dict) -> list[str]:
     return lines
 
 
-def minimal_template(cls, letterhead) -> bytes:
-    """The DOCX bytes of a minimal template for the type ``cls``, with the page header and footer of the
+def minimal_template(dtype, letterhead) -> bytes:
+    """The DOCX bytes of a minimal template for the type ``dtype`` (a ``plugins.LoadedType``), with the page header and footer of the
     template ``letterhead`` (None: a plain page header with the diarienummer)."""
     d = docx.Document(io.BytesIO(letterhead.read_bytes())) if letterhead is not None else docx.Document()
     if letterhead is None:
@@ -57,7 +57,7 @@ def minimal_template(cls, letterhead) -> bytes:
     for text in ["{%p if sekretess %}", "{{ sekretess.markering }}", "{%p endif %}"]:
         d.add_paragraph(text)
     d.add_paragraph("{{ rubrik }}", style="Title")  # the document's H1 in the tagged PDF
-    for text in [*_field_lines(cls.full_schema()),
+    for text in [*_field_lines(dtype.full_schema()),
                  "{%p if digital_underskrift %}", "{{ digital_underskrift }}", "{%p endif %}",
                  "{%p if bilagor %}", "Bilagor", "{%p for b in bilagor %}", "Bilaga {{ b.nummer }}. {{ b.titel }}",
                  "{%p endfor %}", "{%p endif %}",

@@ -180,7 +180,8 @@ def test_per_type_metadata_comes_from_the_document_type(workspace, orgnr, regist
 
     def archive_metadata(self, data):
         seen.append(data["rubrik"])
-        return {"beslutad": "2026-03-12", "ansvariga": ["Anna Berg, regiondirektör"]}
+        return {"beslutad": "2026-03-12", "ansvariga": ["Anna Berg, regiondirektör"],
+                "egenskaper": {"beslutsinstans": "Styrgruppen för e-arkiv", "ej_angiven": None}}
 
     monkeypatch.setattr(Plugins(load_config(workspace)).get("beslut").cls, "archive_metadata", archive_metadata)
     beslut = [r for r in registered if r["dokumenttyp"] == "beslut"][0]
@@ -190,6 +191,8 @@ def test_per_type_metadata_comes_from_the_document_type(workspace, orgnr, regist
     [doc] = desc.findall("erms:handling", NS)
     assert doc.findtext("erms:datum/erms:beslutad", namespaces=NS) == "2026-03-12"
     assert [a.text for a in doc.findall("erms:agenter/erms:agent[@roll='ansvarig']", NS)] == ["Anna Berg, regiondirektör"]
+    assert [(e.get("namn"), e.text) for e in doc.findall("erms:egenskap", NS)] == [("beslutsinstans", "Styrgruppen för e-arkiv")]
+    assert all(not errors for errors in schema_errors(Path(p["sokvag"])).values())
 
     # types no longer installed: the package is built, without per-type metadata
     class NoTypes:

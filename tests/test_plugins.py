@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+import types
 
 import docx
 import pytest
@@ -17,12 +18,12 @@ from docgen.pipeline import Engine
 from docgen.plugins import Plugins
 
 
-def make_template(path):
+def make_template(path, line: str = "Belopp: {{ belopp }} kr"):
     d = docx.Document()
     d.sections[0].header.paragraphs[0].text = "{{ dokumenttitel }} {{ diarienummer }}"
     d.add_paragraph("{{ rubrik }}")
     d.add_paragraph("{% if utkast %}UTKAST{% endif %}{% if sekretess %}{{ sekretess.markering }}{% endif %}")
-    d.add_paragraph("Belopp: {{ belopp }} kr")
+    d.add_paragraph(line)
     d.add_paragraph("{% for b in bilagor %}Bilaga {{ b.nummer }}{% endfor %}{% for g in skickas_till %}{{ g.rubrik }}{% endfor %}")
     d.save(path)
 
@@ -144,3 +145,39 @@ def test_pdf_written_hook_gets_the_finished_pdf_and_its_number(config, pool, wor
         draft = eng.process(write_yaml(workspace / "inbox", "d.yaml", example("beslut") | {"status": "utkast"}))
     assert result.ok and draft.ok
     assert watcher.calls == [(".pdf", result.rubrik, result.diarienummer, True), (".pdf", draft.rubrik, None, True)]
+
+
+@pytest.mark.parametrize("labels, shown", [
+    ({}, "Signaturrad: ingen"),  # docgen has no signature line of its own: a type that is not a decision gets none
+    ({"digital_underskrift": "Protokollet har justerats digitalt."}, "Signaturrad: Protokollet har justerats digitalt."),
+])
+def test_the_signature_line_is_the_types_own(config, pool, workspace, tmp_path, labels, shown):
+    make_template(tmp_path / "protokoll.docx", "Signaturrad: {{ digital_underskrift or 'ingen' }}")
+
+    class Protokoll(DocumentType):
+        name = "protokoll"
+        title = "Protokoll"
+        template = "protokoll.docx"
+        template_dirs = [tmp_path]
+        digital_signature = True
+
+    Protokoll.labels = labels
+    plugin = types.SimpleNamespace(docgen_document_types=hookimpl(lambda: [Protokoll]))
+    with Engine(config, plugins=Plugins(config, extra=[plugin]), pool=pool) as eng:
+        result = eng.process(write_yaml(workspace / "inbox", "p.yaml",
+                                        {"dokumenttyp": "protokoll", "rubrik": "Protokoll från styrgruppen", "datum": "2026-01-10"}))
+    assert result.ok, result.error
+    text = " ".join(p.extract_text() for p in PdfReader(result.files["pdf"]).pages)
+    assert shown in text and "Beslutet har fattats digitalt" not in text
+
+
+def test_a_message_naming_a_field_docgen_does_not_fill_in_is_a_startup_error(config):
+    class Kallelse(DocumentType):
+        name = "kallelse"
+        template = "kallelse.docx"
+        message = "Hej {namn}, välkommen till {lokal}."
+
+    plugin = types.SimpleNamespace(docgen_document_types=hookimpl(lambda: [Kallelse]))
+    with pytest.raises(PluginError, match="message of document type kallelse cannot be filled in") as caught:
+        Plugins(config, extra=[plugin])
+    assert "lokal" in str(caught.value) and "avsandare" in str(caught.value)

@@ -124,7 +124,7 @@ def standard_validator(cls) -> Draft202012Validator:
 
 def generation_schema(engine, name: str, variant: str | None) -> dict:
     """``full_schema()`` narrowed to what is meaningful in this workspace (see the module docstring)."""
-    cls = engine.plugins.get(name).cls
+    cls = engine.plugins.get(name)
     s = cls.full_schema()
     props = s["properties"]
     for drop in ("diarienummer", "bilagor"):
@@ -137,8 +137,8 @@ def generation_schema(engine, name: str, variant: str | None) -> dict:
         s["required"] = sorted(set(s["required"]) | {"variant"})
     rec = s["$defs"]["mottagare"]
     kinds = {"namn": rec["properties"]["namn"], "lista": {"enum": sorted(engine.lists)}}
-    if cls.parties:
-        kinds["part"] = {"enum": sorted(cls.parties)}
+    if cls.cls.parties:
+        kinds["part"] = {"enum": sorted(cls.cls.parties)}
     shared = {k: v for k, v in rec["properties"].items() if k not in ("namn", "lista", "part")}
     plain = {k: v for k, v in rec.items() if k not in ("oneOf", "anyOf", "allOf")}  # each shape has one kind
     s["$defs"]["mottagare"] = {"anyOf": [
@@ -376,7 +376,7 @@ def _check_one(engine, key, data, n: list, folder: Path, as_json: bool, validato
 @pytest.mark.parametrize("name, variant", TYPES, ids=IDS)
 def test_every_schema_valid_input_renders_or_is_refused_clearly(prop_engine, workspace, name, variant):
     engine = prop_engine
-    cls = engine.plugins.get(name).cls
+    cls = engine.plugins.get(name)
     validator = standard_validator(cls)
     case_dnr = open_case(engine, workspace)
     before = handlings(engine)
@@ -408,7 +408,7 @@ def test_every_schema_valid_input_renders_or_is_refused_clearly(prop_engine, wor
 def test_generated_inputs_register_as_pdfa(prop_engine, workspace, name, variant):
     """A few generated inputs all the way: number, LibreOffice PDF/A, outbox, diarium."""
     engine = prop_engine
-    validator = standard_validator(engine.plugins.get(name).cls)
+    validator = standard_validator(engine.plugins.get(name))
     strategy = inputs(engine, name, variant)
     seen: set[str] = set()
     n = [0]
@@ -522,7 +522,7 @@ def minimal(cls, name: str, variant: str | None) -> dict:
 def explicit_cases(engine) -> list[tuple[str, tuple, dict]]:
     cases = []
     for name, variant in TYPES:
-        cls = engine.plugins.get(name).cls
+        cls = engine.plugins.get(name)
         key = (name, variant)
         fields = optional_fields(cls, variant)
         schema = cls.full_schema()
@@ -541,7 +541,7 @@ def explicit_cases(engine) -> list[tuple[str, tuple, dict]]:
 def test_each_optional_field_absent_and_present(prop_engine, workspace):
     engine = prop_engine
     for label, key, data in explicit_cases(engine):
-        validator = standard_validator(engine.plugins.get(key[0]).cls)
+        validator = standard_validator(engine.plugins.get(key[0]))
         assert not list(validator.iter_errors(data)), label
         path = write_yaml(workspace / "inbox", "x.yaml", data)
         try:
@@ -625,7 +625,7 @@ SHAPES = {"only namn": only_names, "empty lists": empty_lists, "special characte
 @pytest.mark.parametrize("shape", ["only namn", "empty lists", "longest", "special characters"])
 def test_edge_inputs_render(prop_engine, workspace, name, variant, shape):
     engine = prop_engine
-    cls = engine.plugins.get(name).cls
+    cls = engine.plugins.get(name)
     data = longest(name, variant, cls) if shape == "longest" else SHAPES[shape](name, variant)
     assert not list(standard_validator(cls).iter_errors(data))
     for as_json in (False, True):
@@ -642,7 +642,7 @@ def test_edge_inputs_render(prop_engine, workspace, name, variant, shape):
 def test_edge_inputs_register(prop_engine, workspace, name, variant):
     """The special characters and the longest values go through LibreOffice and register, too."""
     engine = prop_engine
-    cls = engine.plugins.get(name).cls
+    cls = engine.plugins.get(name)
     for n, data in enumerate([special(name, variant), longest(name, variant, cls)]):
         path = write_yaml(workspace / "inbox", f"edge-{n}.yaml", data)
         result = engine.process(path)
@@ -693,7 +693,7 @@ def test_schema_says_what_the_engine_refuses(prop_engine, workspace, name, varia
     data = base_input(name, variant) | change
     result = engine.check(write_yaml(workspace / "inbox", "x.yaml", data))
     assert not result.ok and result.error_kind == "input", result.error
-    errors = list(standard_validator(engine.plugins.get(name).cls).iter_errors(data))
+    errors = list(standard_validator(engine.plugins.get(name)).iter_errors(data))
     assert errors, f"docgen refuses {change} but the type's JSON Schema accepts it: {result.problems}"
 
 
@@ -710,7 +710,7 @@ ACCEPTED_EDGES = [
 def test_schema_and_engine_accept_the_edges(prop_engine, workspace, name, variant, change):
     engine = prop_engine
     data = base_input(name, variant) | change
-    assert not list(standard_validator(engine.plugins.get(name).cls).iter_errors(data))
+    assert not list(standard_validator(engine.plugins.get(name)).iter_errors(data))
     result = engine.check(write_yaml(workspace / "inbox", "x.yaml", data))
     assert result.ok, result.error
 

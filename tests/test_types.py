@@ -185,4 +185,4 @@ def test_every_example_renders_and_new_prints_it(engine, workspace, name):
     r = render(engine, workspace, f"{name}.yaml", example(name))
     assert PdfReader(r.files["pdf"]).xmp_metadata.pdfaid_part == "2"
     type_name, _, variant = name.partition("-")
-    assert engine.plugins.get(type_name).instance.example_text(variant or None) == example_path(name).read_text(encoding="utf-8")
+    assert engine.plugins.get(type_name).example_text(variant or None) == example_path(name).read_text(encoding="utf-8")

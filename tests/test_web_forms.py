@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from docgen.doctype import DocumentType
-from docgen.plugins import Plugins
+from docgen.plugins import Plugins, full_schema
 from docgen.web import forms
 
 
@@ -31,7 +31,7 @@ class Form(dict):
 
 
 def draw(cls, data: dict, errors=()):
-    schema = forms.form_schema(cls.full_schema(), None, cls.form_layout)
+    schema = forms.form_schema(full_schema(cls), None, cls.form_layout)
     ctx = forms.Context(lists={"ledning": {"namn": "Ledningsgruppen", "medlemmar": [{"namn": "Eva Strand"}]}},
                         parties=dict(cls.parties), units=["Kansliet"])
     html, summary = forms.form_html(schema, cls.form_layout, data, ctx, list(errors))
@@ -103,7 +103,7 @@ def test_every_field_of_the_built_in_types_has_a_swedish_title_and_an_english_on
                 if isinstance(sub.get("items"), dict):
                     walk(sub["items"], f"{path}{key}[].")
 
-        full = t.cls.full_schema()
+        full = t.full_schema()
         walk(full, "")
         for name, d in full["$defs"].items():
             walk(d, f"$defs.{name}.")
@@ -119,5 +119,5 @@ def test_rows_are_added_one_at_a_time_whatever_a_post_names():
     forms.remove_row(data, "rader.0")
     assert data["rader"] == [None]
     nested = {}
-    forms.add_row(forms.form_schema(Plugins().get("beslut").cls.full_schema()), nested, "skickas_till.5.mottagare")
+    forms.add_row(forms.form_schema(Plugins().get("beslut").full_schema()), nested, "skickas_till.5.mottagare")
     assert nested in ({}, {"skickas_till": []})  # row 6 of a list with none is never made

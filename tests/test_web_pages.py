@@ -65,7 +65,7 @@ def schema_keys() -> set[str]:
                 walk(v)
 
     for t in Plugins().types.values():
-        walk(t.cls.full_schema())
+        walk(t.full_schema())
     return keys
 
 

@@ -137,11 +137,11 @@ def new(obj: Context, type_name, variant, as_json):
     dtype = _type_or_fail(obj, type_name, anywhere=True)
     if variant and variant not in dtype.cls.variants:
         _no_variant(type_name, variant, dtype)
-    text = dtype.instance.example_text(variant)
+    text = dtype.example_text(variant)
     if not text.strip():
         click.echo(f"{type_name} har inget exempel; här är ett skelett av schemat (`docgen schema {type_name}`).\n"
                    f"{type_name} has no example; here is a skeleton of its schema.", err=True)
-        text = skeleton(dtype.cls, variant)
+        text = skeleton(dtype, variant)
     if as_json:
         import yaml
 
@@ -171,8 +171,8 @@ def template_copy(obj: Context, type_name, variant):
     dtype = _type_or_fail(obj, type_name)
     if variant and variant not in dtype.cls.variants:
         _no_variant(type_name, variant, dtype)
-    name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
-    source = dtype.cls.package_files() / name
+    name = dtype.cls.variants[variant] if variant else dtype.template_names()[0]
+    source = dtype.package_files() / name
     folder = obj.config.path("mallar")
     if folder is None:
         raise ConfigError("[sokvagar] mallar är tomt: ingen mapp för egna mallar / names no templates folder")
@@ -196,17 +196,17 @@ def template_new(obj: Context, type_name, variant):
     dtype = _type_or_fail(obj, type_name)
     if variant and variant not in dtype.cls.variants:
         _no_variant(type_name, variant, dtype)
-    name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
+    name = dtype.cls.variants[variant] if variant else dtype.template_names()[0]
     folder = obj.config.path("mallar")
     if folder is None:
         raise ConfigError("[sokvagar] mallar är tomt: ingen mapp för egna mallar.\n[sokvagar] mallar is empty: no templates folder.")
-    existing = [d / name for d in [folder, *map(Path, dtype.cls.template_dirs), dtype.cls.package_files()] if (d / name).is_file()]
+    existing = [d / name for d in [folder, *map(Path, dtype.cls.template_dirs), dtype.package_files()] if (d / name).is_file()]
     if existing:
         raise ConfigError(f"mallen finns redan: {existing[0]}; inget skrevs (`docgen template copy {type_name}` kopierar den).\n"
                           f"the template already exists: {existing[0]}; nothing was written "
                           f"(`docgen template copy {type_name}` copies it).")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(minimal_template(dtype.cls, letterhead_source(obj.plugins)))
+    (folder / name).write_bytes(minimal_template(dtype, letterhead_source(obj.plugins)))
     click.echo(f"{folder / name}  (ny mall / new template for {type_name}; `docgen template names {type_name}` "
                "visar namnen den kan använda / shows the names it may use)")
 
@@ -223,7 +223,7 @@ def template_names(obj: Context, type_name, variant):
     dtype = _type_or_fail(obj, type_name)
     if variant and variant not in dtype.cls.variants:
         _no_variant(type_name, variant, dtype)
-    name = dtype.cls.variants[variant] if variant else dtype.cls.template_names()[0]
+    name = dtype.cls.variants[variant] if variant else dtype.template_names()[0]
     renderer = Renderer(obj.config, obj.plugins)
     names = known_names(renderer, dtype, name, renderer.env.globals) - RENDERER_NAMES - set(renderer.env.globals)
     click.echo(f"# {type_name}: {name}")
@@ -237,7 +237,7 @@ def template_names(obj: Context, type_name, variant):
 @click.pass_obj
 def schema(obj: Context, type_name):
     """Print the JSON Schema of TYPE's input (for editors' autocompletion)."""
-    click.echo(json.dumps(_type_or_fail(obj, type_name, anywhere=True).cls.full_schema(), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(_type_or_fail(obj, type_name, anywhere=True).full_schema(), ensure_ascii=False, indent=2))
 
 
 def _external(config, diarienummer: str | None) -> bool:

@@ -125,7 +125,7 @@ def type_metadata(plugins, dokumenttyp: str, data: dict) -> dict:
     """What the document type records for archiving; nothing for a type no longer installed."""
     loaded = plugins.get(dokumenttyp) if plugins is not None else None
     if loaded is None:
-        return {"beslutad": None, "ansvariga": []}
+        return {"beslutad": None, "ansvariga": [], "egenskaper": {}}
     try:
         meta = loaded.instance.archive_metadata(data) or {}
     except Exception as exc:  # a plugin bug must name the plugin
@@ -134,7 +134,8 @@ def type_metadata(plugins, dokumenttyp: str, data: dict) -> dict:
                           f"document type {dokumenttyp!r} ({loaded.source}): archive_metadata failed: "
                           f"{type(exc).__name__}: {exc}") from exc
     return {"beslutad": str(meta["beslutad"]) if meta.get("beslutad") else None,
-            "ansvariga": [str(a) for a in meta.get("ansvariga") or []]}
+            "ansvariga": [str(a) for a in meta.get("ansvariga") or []],
+            "egenskaper": {str(k): str(v) for k, v in (meta.get("egenskaper") or {}).items() if v is not None}}
 
 
 def _descriptive(case: dict, docs: list[dict], config: Config, files_by_doc: dict[int, list[tuple[str, Path]]],
@@ -171,6 +172,8 @@ def _descriptive(case: dict, docs: list[dict], config: Config, files_by_doc: dic
         if d.get("sekretess"):
             s = data.get("sekretess") or {}
             _el(h, "erms:sekretess", {"bestammelse": s.get("bestämmelse", ""), "datum": s.get("datum", "")})
+        for name, value in meta.get("egenskaper", {}).items():  # what the type keeps of its own fields
+            _el(h, "erms:egenskap", {"namn": name}, value)
         for rep, path in files_by_doc.get(d["id"], []):
             attrs = {"representation": rep, "href": href(path, package), "sha256": digests(path)}
             if path.suffix.lower() == ".pdf":

@@ -47,7 +47,7 @@ def write_messages(job: Job, config: Config) -> None:
     """The message of every delivery to send, with the published PDF attached."""
     doc, dnr = job.doc, job.reservation.diarienummer
     sender = config.section("distribution")["avsandare"]
-    title = doc.type.instance.document_name(doc.data)
+    title = doc.type.document_name(doc.data)
     unit = doc.data.get("enhet") or config.units[0]
     pdf = job.built["pdf"]  # in the attempt's staging folder: placed in the outbox after the diarium's commit
     recipients = [m for g in job.distribution for m in g.mottagare]  # plan() made one delivery per recipient, in order
@@ -56,12 +56,8 @@ def write_messages(job: Job, config: Config) -> None:
     for n, (d, person) in enumerate(zip(job.deliveries, recipients), 1):
         if d.status != DeliveryStatus.CREATED:
             continue
-        body = (
-            f"Hej {d.namn},\n\n"
-            f"Bifogat finns {title.lower()} \"{doc.data['rubrik']}\" med diarienummer {dnr}. "
-            f"{instruction(d.syfte, person)}\n\n"
-            f"Med vänlig hälsning\n{config.organisation}, {unit}\n"
-        )
+        body = doc.type.message_text(namn=d.namn, dokument=title.lower(), rubrik=doc.data["rubrik"], diarienummer=dnr,
+                                     instruktion=instruction(d.syfte, person), avsandare=f"{config.organisation}, {unit}")
         ascii_address = email_address(d.epost) or d.epost  # IDN domains as punycode: what SMTP carries
         msg = build_message(sender=sender, recipient={"namn": d.namn, "epost": ascii_address},
                             subject=f"{dnr} {doc.data['rubrik']}", body=body, pdf=pdf)

@@ -37,8 +37,6 @@ DECORATIVE = ('<a:extLst xmlns:a="http://schemas.openxmlformats.org/drawingml/20
               '<a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
               '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
               '</a:ext></a:extLst>')
-#: The line under the signatures of a decision made digitally (Swedish practice).
-DIGITAL_SIGNATURE = "Beslutet har fattats digitalt och saknar därför namnunderskrift."
 #: What a document is rendered with before its number is taken; replaced in the DOCX once it is.
 #: Templates must print ``{{ diarienummer }}`` as it is (no filter that changes its letters).
 NUMBER_PLACEHOLDER = "QXDNRPLATSHALLAREQX"  # + a random part per render: an input cannot contain it
@@ -290,7 +288,7 @@ class Renderer:
     def template_dirs(self, dtype) -> list:
         """Where a type's templates are looked for: the workspace's folder, the type's template_dirs, its package."""
         dirs = [d for d in [self.config.path("mallar")] if d] + [Path(d) for d in dtype.cls.template_dirs]
-        return dirs + [dtype.cls.package_files()]
+        return dirs + [dtype.package_files()]
 
     def find_template(self, dtype, name: str):
         dirs = self.template_dirs(dtype)
@@ -303,7 +301,7 @@ class Renderer:
             + ", ".join(str(d) for d in dirs))
 
     def template_path(self, dtype, data: dict):
-        return self.find_template(dtype, dtype.instance.template_for(data))
+        return self.find_template(dtype, dtype.template_for(data))
 
     def template(self, path) -> tuple[bytes, str]:
         """The template's bytes and SHA-256; a file on disk is re-read when it changes."""
@@ -344,7 +342,7 @@ class Renderer:
         configuration error naming the template and the problem, found before any number is taken.
         """
         for dtype in self.plugins.types.values():
-            for name in dtype.cls.template_names():
+            for name in dtype.template_names():
                 path = self.find_template(dtype, name)
                 self.check_template(path, dtype, name)
 
@@ -381,23 +379,22 @@ class Renderer:
         ctx = dict(doc.type.instance.context(data)) if own else {}
         unit = data.get("enhet") or self.config.units[0]
         letterhead = self.config.letterhead(unit)
-        labels = doc.type.instance.label_texts()
-        signed_digitally = data.get("digital_underskrift", doc.type.cls.digital_signature)
+        labels = doc.type.label_texts()
         ctx.update(
             organisation=self.config.organisation,
             enhet=unit,
             sidfot=footer_line(letterhead),
             rubriker=labels,
-            digital_underskrift=(labels.get("digital_underskrift") or DIGITAL_SIGNATURE) if signed_digitally else None,
+            digital_underskrift=doc.type.signature_line(data),
             dokumenttyp=doc.type.name,
-            dokumenttitel=doc.type.instance.document_name(data),
-            datumform=doc.type.instance.date_form_of(),
+            dokumenttitel=doc.type.document_name(data),
+            datumform=doc.type.date_form_of(),
             rubrik=data["rubrik"],
             datum=data["datum"],
             diarienummer=diarienummer or DRAFT_NUMBER,
             utkast=doc.is_draft,
             skickas_till=distribution,
-            skickas_till_rubrik=labels.get("skickas_till") or doc.type.cls.distribution_heading,
+            skickas_till_rubrik=labels["skickas_till"],
             sekretess=secrecy(data),
             bilagor=[],
         )

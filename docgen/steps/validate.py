@@ -25,7 +25,7 @@ from .. import attachments, richtext
 from ..errors import InputError, Problem, problem, shorten
 from ..load import LoadedInput, join_path
 from ..model import Document, Job
-from ..plugins import LoadedType, Plugins
+from ..plugins import LoadedType, Plugins, full_schema
 from ..recipients import expand
 from . import number
 
@@ -79,7 +79,7 @@ def email_address(value: str) -> str | None:
 
 @lru_cache(maxsize=None)
 def _validator(cls) -> Draft202012Validator:
-    schema = cls.full_schema()
+    schema = full_schema(cls)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=FORMATS)
 

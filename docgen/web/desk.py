@@ -58,7 +58,7 @@ def _context(request: Request, t) -> forms.Context:
 
 def _form_page(request: Request, user, t, typ: str, variant: str | None, data: dict, errors=(), status_code: int = 200,
                preview: str | None = None, draft_id: int | None = None, saved: bool = False):
-    schema = forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+    schema = forms.form_schema(t.full_schema(), variant, t.cls.form_layout)
     ctx = _context(request, t)
     html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, list(errors))
     action = f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
@@ -120,7 +120,7 @@ async def _posted(request: Request, typ: str, variant: str | None):
     form = await request.form()
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return _bad_token(request, user)
-    return user, t, variant, form, forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+    return user, t, variant, form, forms.form_schema(t.full_schema(), variant, t.cls.form_layout)
 
 
 @router.post("/ny/{typ}")

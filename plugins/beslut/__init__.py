@@ -5,14 +5,9 @@ import textwrap
 
 from docgen import hookimpl
 from docgen.config import Setting
-from docgen.doctype import DocumentType, person_line
+from docgen.doctype import DATE, DIARIENUMMER, PERSON, TEXT, DocumentType, person_line
 
-PERSON = {"$ref": "#/$defs/person"}
-#: A date as the engine accepts it: YYYY-MM-DD, a real day, years 1900-2100 (the pattern says the years).
-DATE = {"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
-        "x-description-en": "YYYY-MM-DD, years 1900-2100."}
-DNR_REF = {"type": "string", "minLength": 1, "title": "Diarienummer", "x-title-en": "Diarienummer",
-           "description": "Till exempel RS 2024-00042.", "x-description-en": "A diarienummer, e.g. RS 2024-00042."}
+DNR_REF = {**DIARIENUMMER, "title": "Diarienummer", "x-title-en": "Diarienummer"}
 
 BESLUTSTYPER = {
     "projektdirektiv": "Projektdirektiv",
@@ -39,7 +34,6 @@ class Beslut(DocumentType):
     description = "Beslut: beslutsinstans, typ, numrerade beslutspunkter, skäl, underskrifter, överklagande."
     template = "beslut.docx"
     parties = {"föredragande": "Föredragande", "närvarande": "Närvarande"}
-    distribution_heading = "Beslutet skickas till"
     digital_signature = True  # decisions are usually made digitally; `digital_underskrift: false` for one signed on paper
     date_form = "lang"  # dates in running text; [beslut] datumform = "kort" writes 26/2
     labels = {"beslutsinstans": "Beslutsinstans:", "beslutstyp": "Typ av beslut:", "beslut": "Beslut",
@@ -64,13 +58,13 @@ class Beslut(DocumentType):
                                "x-description-en": "Who decides: a named steering group, the regional director, a delegated officer."},
             "beslutstyp": {"enum": list(BESLUTSTYPER), "x-enum-titles": BESLUTSTYPER, "title": "Typ av beslut", "x-title-en": "Kind of decision",
                            "x-description-en": "The kind of decision."},
-            "beslutspunkter": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/text", "minLength": 1, "title": "Beslutspunkt",
+            "beslutspunkter": {"type": "array", "minItems": 1, "items": {**TEXT, "minLength": 1, "title": "Beslutspunkt",
                                                                      "x-title-en": "Decision point"},
                                "title": "Beslutspunkter", "x-title-en": "Decision points",
                                "description": "Det som beslutas, en punkt i taget. Dokumentet skriver \"… beslutar att\" och numrerar punkterna.",
                                "x-description-en": "The decision points, in order: \"<beslutsinstans> beslutar att 1. ... 2. ...\"."},
-            "sammanfattning": {"$ref": "#/$defs/text", "title": "Sammanfattning", "x-title-en": "Summary"},
-            "skäl": {"$ref": "#/$defs/text", "title": "Skäl för beslutet", "x-title-en": "Reasons",
+            "sammanfattning": {**TEXT, "title": "Sammanfattning", "x-title-en": "Summary"},
+            "skäl": {**TEXT, "title": "Skäl för beslutet", "x-title-en": "Reasons",
                      "x-description-en": "Skäl för beslutet."},
             "hänvisningar": {"type": "array", "title": "Hänvisningar", "x-title-en": "References",
                              "description": "Andra ärenden som beslutet hänvisar till.", "items": {

@@ -14,7 +14,7 @@ from babel.dates import format_date
 
 from docgen import hookimpl
 from docgen.datefmt import text_date
-from docgen.doctype import DocumentType
+from docgen.doctype import DATE, PERSON, TEXT, DocumentType
 from docgen.errors import problem
 
 LOCALE = "sv_SE"
@@ -28,16 +28,13 @@ _LEAP_YEAR = r"(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][
 #: so that the schema says exactly what the engine accepts.
 _DAY = (rf"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
         rf"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)")
-DATE = {"type": "string", "format": "date", "pattern": rf"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$", "title": "Datum", "x-title-en": "Date",
-        "x-description-en": "A date, YYYY-MM-DD, years 1900-2100."}
 DATETIME = {"type": "string", "pattern": rf"^{_DAY}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]$",
             "title": "Tidpunkt för sammanställningen", "x-title-en": "Compiled", "description": "Dag och klockslag då lägesbilden sammanställdes.",
             "x-description-en": "When the briefing was compiled: YYYY-MM-DD HH:MM (a real day, years 1900-2100, 00:00-23:59)."}
 SECTION = {"type": "object", "additionalProperties": False, "required": ["rubrik", "text"], "title": "Avsnitt",
            "x-title-en": "Section",
            "properties": {"rubrik": {"type": "string", "minLength": 1, "title": "Avsnittets rubrik", "x-title-en": "Heading"},
-                          "text": {"$ref": "#/$defs/text"}}}
-TEXT = {"$ref": "#/$defs/text"}
+                          "text": TEXT}}
 
 
 def months(first: str, last: str) -> list[date]:
@@ -80,7 +77,6 @@ class Lagesrapport(DocumentType):
     variant_titles = {"program": "programrapport", "lagesbild": "lägesbild"}  # what the web pages call the variants
     parties = {"talesperson": "Talesperson"}
     date_form = "lang"  # dates in running text; [lagesrapport] datumform = "kort" writes 26/2
-    distribution_heading = "Rapporten skickas till"
     labels = {"rapport": "Lägesrapport", "version": "Version", "inledning": "Inledning", "sammanfattning": "Sammanfattning",
               "lagessummering": "Lägessummering", "summering": "Summering", "planering": "Planering",
               "sammanstalld": "Sammanställd:", "kommunikation": "Kommunikationsinsatser", "lankar": "Samlad information",
@@ -126,7 +122,7 @@ class Lagesrapport(DocumentType):
                                        "items": {
                 "type": "object", "additionalProperties": False, "required": ["datum", "text"],
                 "title": "Insats", "x-title-en": "Action",
-                "properties": {"datum": DATE, "text": {"type": "string", "minLength": 1, "title": "Vad som gjordes",
+                "properties": {"datum": {**DATE, "title": "Datum", "x-title-en": "Date"}, "text": {"type": "string", "minLength": 1, "title": "Vad som gjordes",
                                                        "x-title-en": "What was done"},
                                "lank": URL}}},
             "lankar": {"type": "array", "title": "Samlad information (länkar)", "x-title-en": "Links", "items": {
@@ -134,7 +130,7 @@ class Lagesrapport(DocumentType):
                 "x-title-en": "Link",
                 "properties": {"text": {"type": "string", "minLength": 1, "title": "Länktext", "x-title-en": "Link text"},
                                "url": {**URL, "title": "Webbadress", "x-title-en": "Address"}}}},
-            "talesperson": {"$ref": "#/$defs/person", "title": "Talesperson", "x-title-en": "Spokesperson"},
+            "talesperson": {**PERSON, "title": "Talesperson", "x-title-en": "Spokesperson"},
             "avsnitt_efter": {"type": "array", "title": "Avsnitt efter talespersonen", "x-title-en": "Closing sections",
                               "description": "Avsnitt som står efter talespersonen.",
                               "x-description-en": "Sections after the fixed blocks (after the spokesperson).",
@@ -168,7 +164,7 @@ class Lagesrapport(DocumentType):
     def context(self, data: dict) -> dict:
         ctx = dict(data)
         if data.get("variant") == "lagesbild":
-            form = self.date_form_of()
+            form = self.setting(self.name, "datumform", self.date_form)
             when = datetime.fromisoformat(data["sammanstalld"].strip().replace(" ", "T"))
             ctx["sammanstalld_text"] = f"{text_date(when.date(), form)} klockan {when:%H.%M}"
             # the action itself is the link (its text is what a screen reader and a reader of the list see)

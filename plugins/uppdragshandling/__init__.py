@@ -3,11 +3,9 @@ from __future__ import annotations
 
 
 from docgen import hookimpl
-from docgen.doctype import DocumentType, person_line
+from docgen.doctype import DATE, PERSON, TEXT, DocumentType, person_line
 
-PERSONS = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/person"}}
-#: A date as the engine accepts it: YYYY-MM-DD, a real day, years 1900-2100 (the pattern says the years).
-DATE = {"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"}
+PERSONS = {"type": "array", "minItems": 1, "items": PERSON}
 
 
 class Uppdragshandling(DocumentType):
@@ -16,7 +14,6 @@ class Uppdragshandling(DocumentType):
     description = "Uppdrag: uppdragsgivare, uppdragstagare, avsnitt (bakgrund, uppdragsbeskrivning, ...), beslut."
     template = "uppdragshandling.docx"
     parties = {"uppdragsgivare": "Uppdragsgivaren", "uppdragstagare": "Uppdragstagaren"}
-    distribution_heading = "Uppdraget skickas till"
     labels = {"uppdragsgivare": "Uppdragsgivare:", "uppdragstagare": "Uppdragstagare:", "beslutsdatum": "Datum för beslut:",
               "bilagor": "Bilagor", "skickas_till": "Uppdraget skickas till",
               "digital_underskrift": "Uppdraget har beslutats digitalt och saknar därför namnunderskrift."}
@@ -30,9 +27,9 @@ class Uppdragshandling(DocumentType):
     schema = {
         "required": ["uppdragsgivare", "uppdragstagare", "avsnitt"],
         "properties": {
-            "uppdragsgivare": {**PERSONS, "items": {"$ref": "#/$defs/person", "title": "Uppdragsgivare"}, "title": "Uppdragsgivare", "x-title-en": "Assigned by",
+            "uppdragsgivare": {**PERSONS, "items": {**PERSON, "title": "Uppdragsgivare"}, "title": "Uppdragsgivare", "x-title-en": "Assigned by",
                                "description": "Den som ger uppdraget.", "x-description-en": "Who gives the assignment (namn, titel)."},
-            "uppdragstagare": {**PERSONS, "items": {"$ref": "#/$defs/person", "title": "Uppdragstagare"}, "title": "Uppdragstagare", "x-title-en": "Assigned to",
+            "uppdragstagare": {**PERSONS, "items": {**PERSON, "title": "Uppdragstagare"}, "title": "Uppdragstagare", "x-title-en": "Assigned to",
                                "description": "Den eller de som ska utföra uppdraget.",
                                "x-description-en": "Who carries it out; one or several (namn, titel)."},
             "avsnitt": {
@@ -48,14 +45,14 @@ class Uppdragshandling(DocumentType):
                     "title": "Avsnitt", "x-title-en": "Section",
                     "properties": {
                         "rubrik": {"type": "string", "minLength": 1, "title": "Avsnittets rubrik", "x-title-en": "Heading"},
-                        "text": {"$ref": "#/$defs/text", "minLength": 1},
+                        "text": {**TEXT, "minLength": 1},
                     },
                 },
             },
             "beslutsdatum": {**DATE, "title": "Datum för beslut", "x-title-en": "Date of decision",
                              "description": "Dagen då uppdraget beslutades, om den skiljer sig från dokumentets datum.",
                              "x-description-en": "Datum för beslut, YYYY-MM-DD (år 1900-2100)."},
-            "underskrifter": {**PERSONS, "items": {"$ref": "#/$defs/person", "title": "Undertecknare"}, "title": "Underskrifter", "x-title-en": "Signatures",
+            "underskrifter": {**PERSONS, "items": {**PERSON, "title": "Undertecknare"}, "title": "Underskrifter", "x-title-en": "Signatures",
                               "description": "Vem som skriver under. Lämna tomt så skriver uppdragsgivaren under.",
                               "x-description-en": "Who signs (namn, titel); default the uppdragsgivare."},
             "digital_underskrift": {"type": "boolean", "title": "Beslutat digitalt", "x-title-en": "Decided digitally",

@@ -115,4 +115,4 @@ def type_schema(request: Request, typ: str, user: User = Depends(current_user)):
     t = request.app.state.engine.plugins.get(typ)
     if t is None:
         raise Refused(404, problems_for(404))
-    return t.cls.full_schema()
+    return t.full_schema()
