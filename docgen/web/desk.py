@@ -56,15 +56,28 @@ def _context(request: Request, t) -> forms.Context:
     return forms.Context(lists=engine.lists, parties=dict(t.cls.parties), units=units)
 
 
-def _form_page(request: Request, user, t, typ: str, variant: str | None, data: dict, errors=(), status_code: int = 200,
-               preview: str | None = None, draft_id: int | None = None, saved: bool = False):
+def form_schema(t, variant: str | None, fixed=()) -> dict:
+    """The type's form schema, less the fields ``fixed`` (kept as they are, not shown)."""
     schema = forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
+    for key in fixed:
+        schema["properties"].pop(key, None)
+    return schema
+
+
+def _form_page(request: Request, user, t, typ: str, variant: str | None, data: dict, errors=(), status_code: int = 200,
+               preview: str | None = None, draft_id: int | None = None, saved: bool = False, version=None):
+    """The form; ``version`` (``versions.NewVersion``) makes it the form of a new version of a registered document."""
+    schema = form_schema(t, variant, version.fixed if version else ())
     ctx = _context(request, t)
-    html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, list(errors))
-    action = f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
+    errors = list(errors)
+    html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, [e for e in errors if e.path[:1] != ("_anledning",)])
+    if version:  # the reason's error first: its field is at the top of the form
+        summary = [{"text": e.text, "href": "#f-anledning"} for e in errors if e.path[:1] == ("_anledning",)] + summary
+    action = version.action if version else f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
     return page(request, "ny_form.html", user, status_code, typ=typ, titel=type_title(t, variant), falt=html,
                 sammanfattning=summary, action=action, forhandsvisning=preview, listor=ctx.lists, utkast=draft_id,
-                sparat=saved)
+                sparat=saved, ny_version=version,
+                anledningsfel=next((e.text for e in errors if e.path[:1] == ("_anledning",)), None))
 
 
 def _problems(schema: dict, data: dict, exc: Refused | None) -> list[forms.FieldError]:
@@ -123,6 +136,17 @@ async def _posted(request: Request, typ: str, variant: str | None):
     return user, t, variant, form, forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
 
 
+def form_data(schema: dict, form, typ: str, variant: str | None) -> dict:
+    """The input a form post carries: as it was checked (back from the check page), else as the fields say."""
+    if form.get("indata"):
+        try:
+            data = json.loads(str(form["indata"]))
+        except (ValueError, RecursionError):
+            data = {}
+        return data if isinstance(data, dict) else {}
+    return forms.read(schema, form, typ, variant)
+
+
 @router.post("/ny/{typ}")
 async def form_action(request: Request, typ: str, variant: str | None = None) -> Response:
     """Every button of the form: add or remove a row, preview, or go on to "check and register"."""
@@ -130,21 +154,26 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
     if isinstance(posted, Response):
         return posted
     user, t, variant, form, schema = posted
-    if form.get("indata"):  # back from the check page: the input as it was checked
-        try:
-            data = json.loads(str(form["indata"]))
-        except (ValueError, RecursionError):
-            data = {}
-        data = data if isinstance(data, dict) else {}
-    else:
-        data = forms.read(schema, form, typ, variant)
-    action = str(form.get("atgard", ""))
-    engine = request.app.state.engine
+    data = form_data(schema, form, typ, variant)
     draft_id = _draft_id(form)
 
     def again(errors=(), status_code=200, **kw):
-        return _form_page(request, user, t, typ, variant, data, errors, status_code, draft_id=draft_id, **kw)
+        return _form_page(request, user, t, typ, variant, data, errors, status_code, **({"draft_id": draft_id} | kw))
 
+    done = await act(request, user, form, schema, data, again, draft_id)
+    if isinstance(done, Response):
+        return done
+    return page(request, "granska.html", user, typ=typ, titel=type_title(t, variant), action=f"/ny/{quote(typ)}"
+                + (f"?variant={quote(variant)}" if variant else ""), indata=json.dumps(data, ensure_ascii=False),
+                rader=forms.answers(schema, t.cls.form_layout, data, _context(request, t)),
+                utskick=done.distribution, sekretess=data.get("sekretess"), utkast=draft_id)
+
+
+async def act(request: Request, user, form, schema: dict, data: dict, again, draft_id: int | None = None, extra=()):
+    """What a form button does short of the check page: the page to answer with, or the checked job (``checked``)
+    when the input passed every check. ``extra`` are problems of fields outside the schema (a new version's reason)."""
+    action = str(form.get("atgard", ""))
+    engine = request.app.state.engine
     if action.startswith("lagg_till:"):
         forms.add_row(schema, data, action[10:])
         return again()
@@ -155,9 +184,9 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
         return again()
     if action == "spara":
         with engine.store.tx() as conn:
-            draft_id = desk.save_draft(conn, user.namn, typ, variant, data, draft_id)
-        return again(saved=True)
-    own = forms.schema_errors(schema, data)
+            draft_id = desk.save_draft(conn, user.namn, str(data.get("dokumenttyp", "")), data.get("variant"), data, draft_id)
+        return again(saved=True, draft_id=draft_id)
+    own = list(extra) + forms.schema_errors(schema, data)
     if own:
         return again(own, 422)
     if action == "forhandsgranska":
@@ -167,13 +196,9 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
             return again(_problems(schema, data, exc), 422)
         return again(preview=_keep_preview(user.namn, pdf))
     try:
-        job = await run_in_threadpool(checked, engine, data)
+        return await run_in_threadpool(checked, engine, data)
     except Refused as exc:
         return again(_problems(schema, data, exc), 422)
-    return page(request, "granska.html", user, typ=typ, titel=type_title(t, variant), action=f"/ny/{quote(typ)}"
-                + (f"?variant={quote(variant)}" if variant else ""), indata=json.dumps(data, ensure_ascii=False),
-                rader=forms.answers(schema, t.cls.form_layout, data, _context(request, t)),
-                utskick=job.distribution, sekretess=data.get("sekretess"), utkast=draft_id)
 
 
 @router.post("/ny/{typ}/registrera")
