@@ -163,3 +163,79 @@ def test_only_the_submitter_or_a_registrar_makes_a_new_version_and_never_of_an_a
     expect(page.get_by_role("heading")).to_contain_text("arkiverad och kan inte få en ny version")
     check(page, "ny version: arkiverad")
     page.close()
+
+
+def blank_pdf(pages: int = 1) -> bytes:
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    for _ in range(pages):
+        w.add_blank_page(595, 842)
+    buf = BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+def test_an_attachment_uploaded_in_the_form_is_checked_kept_and_registered_with_the_document(desk):
+    ws, url, browser, _, shots = desk
+    page = login(browser, url, "Hanna Handläggare")
+    page.goto(url + "/ny/beslut")
+    form = page.locator("#dokumentformular")
+    upload = page.get_by_label(re.compile("Lägg till bilagor"))
+    # the inbox's checks, beside the field: not PDF/DOCX, a broken PDF
+    upload.set_input_files([{"name": "anteckning.txt", "mimeType": "text/plain", "buffer": b"bara text"},
+                            {"name": "trasig.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 inget mer"}])
+    keyboard_to(page, form.get_by_role("button", name="Ladda upp"))
+    page.keyboard.press("Enter")
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Filen anteckning.txt är varken PDF eller Word")
+    expect(summary).to_contain_text("Filen trasig.pdf är en trasig PDF-fil")
+    expect(page.locator("#f-bilagor-fel")).to_contain_text("anteckning.txt")
+    assert page.locator("#f-bilagor").get_attribute("aria-invalid") == "true"
+    check(page, "bilagor: fel fil")
+    page.screenshot(path=str(shots / "34-bilaga-fel.png"), full_page=True)
+    summary.get_by_role("link", name=re.compile("anteckning.txt")).press("Enter")
+    expect(page.locator("#f-bilagor")).to_be_focused()
+    # a good file with an error elsewhere: the file stays, nobody uploads it twice
+    form.locator("[name=beslutsinstans]").fill("Regionstyrelsen")
+    page.get_by_label(re.compile("Lägg till bilagor")).set_input_files(
+        [{"name": "Budget för 2026.pdf", "mimeType": "application/pdf", "buffer": blank_pdf(2)}])
+    form.get_by_role("button", name="Fortsätt till granskning").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Fyll i rubrik.")
+    files = page.get_by_role("table", name="1 bifogad fil")
+    expect(files).to_contain_text("Budget för 2026.pdf")
+    check(page, "bilagor: kvar efter fel")
+    page.screenshot(path=str(shots / "35-bilaga-kvar.png"), full_page=True)
+    page.get_by_label("Titel för bilaga 1").fill("Budget 2026")
+    form.get_by_role("button", name="Spara utkast").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Utkastet är sparat")
+    page.goto(url + "/mina")
+    page.get_by_role("table", name=re.compile("sparade utkast")).get_by_role("link").first.press("Enter")
+    expect(page.get_by_label("Titel för bilaga 1")).to_have_value("Budget 2026")  # the draft keeps the file
+    values = {"rubrik": "Beslut med en budget som bilaga", "datum": "2026-04-03", "beslutstyp": "verkställighetsbeslut",
+              "beslutspunkter.0": "anta budgeten.", "underskrifter.0.namn": "Karin Ödman"}
+    for name, value in values.items():
+        f = form.locator(f"[name='{name}']")
+        f.select_option(value) if f.evaluate("e => e.tagName") == "SELECT" else f.fill(value)
+    keyboard_to(page, form.get_by_role("button", name="Fortsätt till granskning"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Granska innan du registrerar")).to_be_visible(timeout=60_000)
+    expect(page.locator("main")).to_contain_text("Budget 2026 (Budget för 2026.pdf")
+    check(page, "bilagor: granska")
+    page.screenshot(path=str(shots / "36-bilaga-granska.png"), full_page=True)
+    page.get_by_role("button", name="Registrera").press("Enter")
+    expect(page.locator("#diarienummer")).to_be_visible(timeout=120_000)
+    dnr = page.locator("#diarienummer").inner_text()
+    record = next(r for r in (json.loads(p.read_text(encoding="utf-8")) for p in (ws / "outbox").rglob("*.json"))
+                  if r.get("diarienummer") == dnr)
+    assert [b["titel"] for b in record["bilagor"]] == ["Budget 2026"]
+    folder = next(p.parent for p in (ws / "outbox").rglob("*.json") if json.loads(p.read_text(encoding="utf-8")).get("diarienummer") == dnr)
+    kept = list((folder / "bilagor").glob("*.pdf"))
+    assert len(kept) == 1 and kept[0].read_bytes() == blank_pdf(2)  # archived with the document, as uploaded
+    from pypdf import PdfReader
+    pdf = folder / record["filer"]["pdf"]["namn"]
+    assert len(PdfReader(pdf).pages) >= 3  # the document's pages, then the attachment's two
+    assert not any((ws / ".docgen" / "webbilagor").rglob("*.pdf"))  # in the inbox, then the outbox: not kept twice
+    page.close()

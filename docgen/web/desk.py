@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ..mdparse import markdown
 from ..store import desk
-from . import forms
+from . import formfiles, forms
 from .pages import csrf, not_found, page, signed_in
 from .submit import Refused, checked, draft, submit
 
@@ -64,20 +64,33 @@ def form_schema(t, variant: str | None, fixed=()) -> dict:
     return schema
 
 
+#: Fields drawn by the page itself, not from the schema: an error's first path part -> the field's id.
+OUTSIDE = {"_anledning": "f-anledning", "bilagor": "f-bilagor"}
+
+
+def _uploads(request: Request, user):
+    return formfiles.folder(request.app.state.config.workspace, user.namn)
+
+
 def _form_page(request: Request, user, t, typ: str, variant: str | None, data: dict, errors=(), status_code: int = 200,
                preview: str | None = None, draft_id: int | None = None, saved: bool = False, version=None):
-    """The form; ``version`` (``versions.NewVersion``) makes it the form of a new version of a registered document."""
+    """The form; ``version`` (``versions.NewVersion``) makes it the form of a new version of a registered document
+    (no attachments field: its attachments stay as they are)."""
     schema = form_schema(t, variant, version.fixed if version else ())
     ctx = _context(request, t)
     errors = list(errors)
-    html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, [e for e in errors if e.path[:1] != ("_anledning",)])
-    if version:  # the reason's error first: its field is at the top of the form
-        summary = [{"text": e.text, "href": "#f-anledning"} for e in errors if e.path[:1] == ("_anledning",)] + summary
+    outside = {k: " ".join(e.text for e in errors if e.path[:1] == (k,)) for k in OUTSIDE}
+    html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, [e for e in errors if e.path[:1] not in
+                                                                           [(k,) for k in OUTSIDE]])
+    # the reason is the form's first field, the attachments its last
+    summary = ([{"text": e.text, "href": "#f-anledning"} for e in errors if e.path[:1] == ("_anledning",)] + summary
+               + [{"text": e.text, "href": "#f-bilagor"} for e in errors if e.path[:1] == ("bilagor",)])
     action = version.action if version else f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
     return page(request, "ny_form.html", user, status_code, typ=typ, titel=type_title(t, variant), falt=html,
                 sammanfattning=summary, action=action, forhandsvisning=preview, listor=ctx.lists, utkast=draft_id,
-                sparat=saved, ny_version=version,
-                anledningsfel=next((e.text for e in errors if e.path[:1] == ("_anledning",)), None))
+                sparat=saved, ny_version=version, utanfor_fel=outside,
+                bilagor=None if version else formfiles.listing(_uploads(request, user), data),
+                max_bilagor=formfiles.MAX_FILES, max_storlek=formfiles.MAX_FILE_SIZE // (1024 * 1024))
 
 
 def _problems(schema: dict, data: dict, exc: Refused | None) -> list[forms.FieldError]:
@@ -130,7 +143,7 @@ async def _posted(request: Request, typ: str, variant: str | None):
     if isinstance(found, Response):
         return found
     user, t, variant = found
-    form = await request.form()
+    form = await request.form(max_files=formfiles.MAX_FILES + 1)
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return _bad_token(request, user)
     return user, t, variant, form, forms.form_schema(t.cls.full_schema(), variant, t.cls.form_layout)
@@ -156,24 +169,34 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
     user, t, variant, form, schema = posted
     data = form_data(schema, form, typ, variant)
     draft_id = _draft_id(form)
+    kept = _uploads(request, user)
 
     def again(errors=(), status_code=200, **kw):
         return _form_page(request, user, t, typ, variant, data, errors, status_code, **({"draft_id": draft_id} | kw))
 
-    done = await act(request, user, form, schema, data, again, draft_id)
+    if not form.get("indata"):  # the attachments kept so far and those uploaded now (back from the check page: in indata)
+        refused = await formfiles.take(kept, form, data)
+        if refused:
+            return again(refused, 422)
+    done = await act(request, user, form, schema, data, again, draft_id, files=formfiles.files(kept, data))
     if isinstance(done, Response):
         return done
     return page(request, "granska.html", user, typ=typ, titel=type_title(t, variant), action=f"/ny/{quote(typ)}"
                 + (f"?variant={quote(variant)}" if variant else ""), indata=json.dumps(data, ensure_ascii=False),
                 rader=forms.answers(schema, t.cls.form_layout, data, _context(request, t)),
-                utskick=done.distribution, sekretess=data.get("sekretess"), utkast=draft_id)
+                utskick=done.distribution, sekretess=data.get("sekretess"), utkast=draft_id,
+                bilagor=formfiles.listing(kept, data))
 
 
-async def act(request: Request, user, form, schema: dict, data: dict, again, draft_id: int | None = None, extra=()):
+async def act(request: Request, user, form, schema: dict, data: dict, again, draft_id: int | None = None, extra=(),
+              files: dict[str, bytes] | None = None):
     """What a form button does short of the check page: the page to answer with, or the checked job (``checked``)
-    when the input passed every check. ``extra`` are problems of fields outside the schema (a new version's reason)."""
+    when the input passed every check. ``extra`` are problems of fields outside the schema (a new version's reason);
+    ``files`` the input's attachments (``formfiles``)."""
     action = str(form.get("atgard", ""))
     engine = request.app.state.engine
+    if action == "ladda_upp" or action.startswith("ta_bort_bilaga:"):  # done by ``formfiles.take``
+        return again()
     if action.startswith("lagg_till:"):
         forms.add_row(schema, data, action[10:])
         return again()
@@ -191,12 +214,12 @@ async def act(request: Request, user, form, schema: dict, data: dict, again, dra
         return again(own, 422)
     if action == "forhandsgranska":
         try:
-            pdf = await run_in_threadpool(draft, engine, data)
+            pdf = await run_in_threadpool(draft, engine, data, files)
         except Refused as exc:
             return again(_problems(schema, data, exc), 422)
         return again(preview=_keep_preview(user.namn, pdf))
     try:
-        return await run_in_threadpool(checked, engine, data)
+        return await run_in_threadpool(checked, engine, data, files)
     except Refused as exc:
         return again(_problems(schema, data, exc), 422)
 
@@ -215,10 +238,13 @@ async def register(request: Request, typ: str, variant: str | None = None) -> Re
     except (ValueError, RecursionError):
         return _form_page(request, user, t, typ, variant, {}, [forms.FieldError((), "Formuläret kom inte fram. Fyll i det igen.")], 422)
     data = dict(data, dokumenttyp=typ, **({"variant": variant} if variant else {}))
+    kept = _uploads(request, user)
     try:
-        sid = await run_in_threadpool(submit, request.app.state.engine, user, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        sid = await run_in_threadpool(submit, request.app.state.engine, user, json.dumps(data, ensure_ascii=False).encode("utf-8"),
+                                      files=formfiles.files(kept, data))
     except Refused as exc:
         return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422, draft_id=_draft_id(form))
+    formfiles.forget(kept, data)  # in the inbox now
     if _draft_id(form) is not None:  # submitted: the saved draft has served its purpose
         with request.app.state.engine.store.tx() as conn:
             desk.delete_draft(conn, user.namn, _draft_id(form))
