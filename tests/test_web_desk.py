@@ -239,3 +239,58 @@ def test_an_attachment_uploaded_in_the_form_is_checked_kept_and_registered_with_
     assert len(PdfReader(pdf).pages) >= 3  # the document's pages, then the attachment's two
     assert not any((ws / ".docgen" / "webbilagor").rglob("*.pdf"))  # in the inbox, then the outbox: not kept twice
     page.close()
+
+
+def test_every_fixed_text_of_the_templates_has_an_english_entry():
+    from docgen.web import i18n
+
+    said = set()
+    for path in (ROOT / "docgen" / "web" / "templates").glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        said |= {m.group(2).replace('\\"', '"') for m in re.finditer(r'''\b_\((["'])((?:\\.|(?!\1).)*)\1''', text)}
+        said |= {m.group(n) for m in re.finditer(r"ngettext\('([^']*)', '([^']*)'", text) for n in (1, 2)}
+    assert len(said) > 60
+    assert sorted(said - set(i18n.catalog())) == []
+    assert i18n.language({"accept-language": "en-GB,en;q=0.9,sv;q=0.8"}) == "en"
+    assert i18n.language({"accept-language": "sv-SE,sv;q=0.9,en;q=0.8"}) == "sv"
+    assert i18n.language({"accept-language": "en;q=0.5, sv"}) == "sv" and i18n.language({}) == "sv"
+
+
+def test_the_desk_is_english_when_the_browser_asks_for_it(desk):
+    _, url, browser, _, shots = desk
+    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="en-GB")
+    page.set_default_timeout(15_000)
+    page.goto(url + "/logga-in")
+    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    check(page, "log in (English)")
+    page.get_by_label("User name").fill("Hanna Handläggare")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").press("Enter")
+    expect(page.get_by_role("link", name="New document")).to_be_visible()
+    page.goto(url + "/ny/beslut")
+    expect(page.get_by_role("heading", name="New document: Beslut")).to_be_visible()  # the type's own title
+    check(page, "beslut form (English)")
+    main = page.locator("main")
+    assert "(optional)" in main.inner_text() and "(valfritt)" not in main.inner_text()
+    page.screenshot(path=str(shots / "40-english-form.png"), full_page=True)
+    keyboard_to(page, page.get_by_role("button", name="Continue to check your answers"))
+    page.keyboard.press("Enter")
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading")).to_have_text("Correct the errors before you go on")
+    expect(summary).to_contain_text("Fill in rubrik.")  # the label as the type gives it, the sentence English
+    inline = page.locator(".falt-fel").all_inner_texts()
+    assert "Fyll i" not in summary.inner_text() and inline and not [t for t in inline if "Fyll i" in t or "Välj" in t]
+    expect(page.locator("#f-rubrik-fel")).to_contain_text("Error: Fill in rubrik.")
+    check(page, "beslut form with errors (English)")
+    page.screenshot(path=str(shots / "41-english-form-errors.png"), full_page=True)
+    page.get_by_label(re.compile("Add attachments")).set_input_files(
+        [{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"text"}])
+    page.get_by_role("button", name="Upload").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("The file notes.txt is neither PDF nor Word (DOCX).")
+    check(page, "attachment error (English)")
+    page.goto(url + "/mina")
+    expect(page.get_by_role("heading", name="My documents", exact=True)).to_be_visible()
+    check(page, "my documents (English)")
+    page.screenshot(path=str(shots / "42-english-mina.png"), full_page=True)
+    page.close()

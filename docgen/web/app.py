@@ -18,7 +18,7 @@ from .. import __version__
 from ..config import Config
 from ..errors import problem
 from ..pipeline import Engine
-from . import fmt
+from . import fmt, i18n
 from .auth import Authenticator, secret
 from .security import SecurityHeaders
 from .submit import Refused
@@ -93,6 +93,7 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
                               "as inbox files), follow their status, search the diarium, download files.")
     app.state.config = config
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    i18n.install(app.state.templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     webb = config.section("webb")
     app.add_middleware(SecurityHeaders, hsts=webb["sakra_kakor"])

@@ -13,10 +13,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from ..mdparse import markdown
 from ..store import desk
-from . import formfiles, forms
+from . import formfiles, forms, i18n
 from .pages import csrf, not_found, page, signed_in
 from .submit import Refused, checked, draft, submit
 
@@ -78,7 +79,8 @@ def _form_page(request: Request, user, t, typ: str, variant: str | None, data: d
     (no attachments field: its attachments stay as they are)."""
     schema = form_schema(t, variant, version.fixed if version else ())
     ctx = _context(request, t)
-    errors = list(errors)
+    lang = i18n.language(request.headers)
+    errors = [forms.FieldError(e.path, i18n.field_error(lang, e.text)) for e in errors]
     outside = {k: " ".join(e.text for e in errors if e.path[:1] == (k,)) for k in OUTSIDE}
     html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, [e for e in errors if e.path[:1] not in
                                                                            [(k,) for k in OUTSIDE]])
@@ -86,6 +88,7 @@ def _form_page(request: Request, user, t, typ: str, variant: str | None, data: d
     summary = ([{"text": e.text, "href": "#f-anledning"} for e in errors if e.path[:1] == ("_anledning",)] + summary
                + [{"text": e.text, "href": "#f-bilagor"} for e in errors if e.path[:1] == ("bilagor",)])
     action = version.action if version else f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
+    html = Markup(i18n.form_words(lang, str(html)))
     return page(request, "ny_form.html", user, status_code, typ=typ, titel=type_title(t, variant), falt=html,
                 sammanfattning=summary, action=action, forhandsvisning=preview, listor=ctx.lists, utkast=draft_id,
                 sparat=saved, ny_version=version, utanfor_fel=outside,
@@ -93,9 +96,9 @@ def _form_page(request: Request, user, t, typ: str, variant: str | None, data: d
                 max_bilagor=formfiles.MAX_FILES, max_storlek=formfiles.MAX_FILE_SIZE // (1024 * 1024))
 
 
-def _problems(schema: dict, data: dict, exc: Refused | None) -> list[forms.FieldError]:
+def _problems(schema: dict, data: dict, exc: Refused | None, lang: str = "sv") -> list[forms.FieldError]:
     own = forms.schema_errors(schema, data)
-    return forms.merge(own, exc.problems if exc else [])
+    return forms.merge(own, i18n.engine_problems(lang, exc.problems) if exc else [])
 
 
 def _officer_and_type(request: Request, typ: str, variant: str | None):
@@ -216,12 +219,12 @@ async def act(request: Request, user, form, schema: dict, data: dict, again, dra
         try:
             pdf = await run_in_threadpool(draft, engine, data, files)
         except Refused as exc:
-            return again(_problems(schema, data, exc), 422)
+            return again(_problems(schema, data, exc, i18n.language(request.headers)), 422)
         return again(preview=_keep_preview(user.namn, pdf))
     try:
         return await run_in_threadpool(checked, engine, data, files)
     except Refused as exc:
-        return again(_problems(schema, data, exc), 422)
+        return again(_problems(schema, data, exc, i18n.language(request.headers)), 422)
 
 
 @router.post("/ny/{typ}/registrera")
@@ -243,7 +246,7 @@ async def register(request: Request, typ: str, variant: str | None = None) -> Re
         sid = await run_in_threadpool(submit, request.app.state.engine, user, json.dumps(data, ensure_ascii=False).encode("utf-8"),
                                       files=formfiles.files(kept, data))
     except Refused as exc:
-        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422, draft_id=_draft_id(form))
+        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc, i18n.language(request.headers)), 422, draft_id=_draft_id(form))
     formfiles.forget(kept, data)  # in the inbox now
     if _draft_id(form) is not None:  # submitted: the saved draft has served its purpose
         with request.app.state.engine.store.tx() as conn:

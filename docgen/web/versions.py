@@ -67,8 +67,10 @@ def _document(request: Request, dnr: str, lopnummer: int):
         return page(request, "fel_sida.html", user, 403, status=403, detalj=None,
                     text="Bara den som skickade in handlingen, eller en registrator, kan göra en ny version av den.")
     if doc["status"] != DocStatus.REGISTERED:
-        what = "makulerad" if doc["status"] == DocStatus.VOIDED else "arkiverad" if doc["status"] == DocStatus.ARCHIVED else "inte registrerad"
-        return page(request, "fel_sida.html", user, 409, status=409, text=f"Handlingen är {what} och kan inte få en ny version.",
+        text = {DocStatus.VOIDED: "Handlingen är makulerad och kan inte få en ny version.",
+                DocStatus.ARCHIVED: "Handlingen är arkiverad och kan inte få en ny version."}.get(
+            doc["status"], "Handlingen är inte registrerad och kan inte få en ny version.")
+        return page(request, "fel_sida.html", user, 409, status=409, text=text,
                     detalj=f"{case['diarienummer']}, handling {lopnummer}.")
     row = next((r for r in select(engine, dnr=case["diarienummer"]) if r["lopnummer"] == lopnummer), None)
     t = engine.plugins.get(row["dokumenttyp"]) if row else None
