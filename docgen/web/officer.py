@@ -56,10 +56,8 @@ async def delete_draft(request: Request, draft_id: int) -> Response:
     return RedirectResponse("/mina", status_code=303)
 
 
-@router.get("/ny-fran/{dnr}/{lopnummer}")
-def new_from(request: Request, dnr: str, lopnummer: int):
-    """Start a new document from an earlier one this user may see: its input less number, status and date,
-    saved as a draft and opened in the form."""
+def visible_document(request: Request, dnr: str, lopnummer: int):
+    """(user, case, document) for someone who may submit and may see this document, or the page to answer with."""
     user, refusal = signed_in(request, lambda u: u.may_submit)
     if refusal is not None:
         return refusal
@@ -68,9 +66,20 @@ def new_from(request: Request, dnr: str, lopnummer: int):
     except Refused:
         return not_found(request, user)
     doc = next((d for d in case["handlingar"] if d["lopnummer"] == lopnummer), None)
+    return not_found(request, user) if doc is None else (user, case, doc)
+
+
+@router.get("/ny-fran/{dnr}/{lopnummer}")
+def new_from(request: Request, dnr: str, lopnummer: int):
+    """Start a new document from an earlier one this user may see: its input less number, status and date,
+    saved as a draft and opened in the form."""
+    found = visible_document(request, dnr, lopnummer)
+    if isinstance(found, Response):
+        return found
+    user, _, doc = found
     engine = request.app.state.engine
     with engine.store.read() as conn:
-        data = desk.latest_input(conn, doc["id"]) if doc else None
+        data = desk.latest_input(conn, doc["id"])
     if not data or engine.plugins.get(data.get("dokumenttyp", "")) is None:
         return not_found(request, user)
     data = {k: v for k, v in data.items() if k not in NOT_CARRIED_OVER} | {"datum": date.today().isoformat()}

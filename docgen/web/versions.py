@@ -21,9 +21,8 @@ from ..registrar.regenerate import Item, regenerate_one, select
 from ..store import desk as store
 from ..store import users
 from . import desk, forms
-from .api import visible_case
-from .pages import csrf, not_found, page, signed_in
-from .submit import Refused
+from .officer import visible_document
+from .pages import csrf, not_found, page
 
 log = logging.getLogger("docgen.web")
 router = APIRouter(include_in_schema=False)
@@ -50,17 +49,11 @@ class NewVersion:
 
 def _document(request: Request, dnr: str, lopnummer: int):
     """(user, the document's latest version row, the loaded type), or the page to answer with instead."""
-    user, refusal = signed_in(request, lambda u: u.may_submit)
-    if refusal is not None:
-        return refusal
-    try:
-        case = visible_case(request, user, dnr, log_views=False)
-    except Refused:
-        return not_found(request, user)
-    doc = next((d for d in case["handlingar"] if d["lopnummer"] == lopnummer), None)
+    found = visible_document(request, dnr, lopnummer)
+    if isinstance(found, Response):
+        return found
+    user, case, doc = found
     engine = request.app.state.engine
-    if doc is None:
-        return not_found(request, user)
     with engine.store.read() as conn:
         own = user.registrator or doc["id"] in store.submitted(conn, user.namn, [doc["id"]])
     if not own:
