@@ -257,7 +257,7 @@ def test_every_fixed_text_of_the_templates_has_an_english_entry():
 
 
 def test_the_desk_is_english_when_the_browser_asks_for_it(desk):
-    _, url, browser, _, shots = desk
+    ws, url, browser, _, shots = desk
     page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="en-GB")
     page.set_default_timeout(15_000)
     page.goto(url + "/logga-in")
@@ -289,8 +289,34 @@ def test_the_desk_is_english_when_the_browser_asks_for_it(desk):
     page.get_by_role("button", name="Upload").press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("The file notes.txt is neither PDF nor Word (DOCX).")
     check(page, "attachment error (English)")
+    page.get_by_label(re.compile("Add attachments")).set_input_files(
+        [{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": blank_pdf()}])
+    page.get_by_role("button", name="Save draft").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("The draft is saved")
+    uploads = ws / ".docgen" / "webbilagor"
+    assert len(list(uploads.rglob("*-plan.pdf"))) == 1
     page.goto(url + "/mina")
     expect(page.get_by_role("heading", name="My documents", exact=True)).to_be_visible()
     check(page, "my documents (English)")
     page.screenshot(path=str(shots / "42-english-mina.png"), full_page=True)
+    page.get_by_role("table", name=re.compile("saved drafts")).get_by_role("button", name=re.compile("Remove")).first.press("Enter")
+    expect(page.get_by_text("No saved drafts.")).to_be_visible()
+    assert not list(uploads.rglob("*.pdf"))  # a draft removed takes its uploaded attachments with it
     page.close()
+
+
+def test_a_posted_attachment_name_reads_only_the_officers_own_uploads(tmp_path):
+    from docgen.web import formfiles
+
+    mine, theirs = formfiles.folder(tmp_path, "Hanna Handläggare"), formfiles.folder(tmp_path, "Olle Omar")
+    assert mine != theirs
+    for where in (mine, theirs):
+        where.mkdir(parents=True)
+        (where / "0123456789abcdef-plan.pdf").write_bytes(blank_pdf())
+    (tmp_path / "hemlig.pdf").write_bytes(b"%PDF-1.4 not for the form")
+    named = ["0123456789abcdef-plan.pdf", "../hemlig.pdf", "0123456789abcdef-../../hemlig.pdf",
+             str(tmp_path / "hemlig.pdf"), "0123456789abcdef-a\x00.pdf", "0123456789abcdef-" + "a" * 300 + ".pdf"]
+    data = {"bilagor": [{"fil": n} for n in named]}
+    assert list(formfiles.files(mine, data)) == ["0123456789abcdef-plan.pdf"]  # the rest is left to the checks to report
+    formfiles.forget(mine, data)
+    assert not (mine / "0123456789abcdef-plan.pdf").exists() and (theirs / "0123456789abcdef-plan.pdf").exists()

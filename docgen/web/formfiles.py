@@ -21,7 +21,7 @@ from .uploads import MAX_FILE_SIZE, MAX_FILES
 
 FIELD = "_bilagor_filer"  # the file input
 KEPT = re.compile(r"_bilaga\.(\d+)\.(fil|titel)")  # the kept attachments: stored name and title
-STORED = re.compile(r"[0-9a-f]{16}-[^/\\]+")
+STORED = re.compile(r"[0-9a-f]{16}-[^/\\\x00]+")
 PATH = ("bilagor",)
 
 
@@ -31,8 +31,13 @@ def folder(workspace: Path, user: str) -> Path:
 
 
 def _own(where: Path, name) -> bool:
-    return isinstance(name, str) and STORED.fullmatch(name) is not None and not name.startswith(".") \
-        and (where / name).is_file()
+    """Whether ``name`` is a file this officer uploaded (a name posted back is never trusted further)."""
+    if not isinstance(name, str) or STORED.fullmatch(name) is None or len(name.encode("utf-8")) > 255:
+        return False
+    try:
+        return (where / name).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def shown_name(stored: str) -> str:

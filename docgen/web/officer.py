@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..store import access, desk
+from . import formfiles
 from .api import visible_case
 from .pages import csrf, not_found, page, signed_in
 from .submit import Refused, status
@@ -52,7 +53,10 @@ async def delete_draft(request: Request, draft_id: int) -> Response:
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return not_found(request, user)
     with request.app.state.engine.store.tx() as conn:
+        kept = desk.draft(conn, user.namn, draft_id)
         desk.delete_draft(conn, user.namn, draft_id)
+    if kept:  # its uploaded attachments go with it
+        formfiles.forget(formfiles.folder(request.app.state.config.workspace, user.namn), kept["data"])
     return RedirectResponse("/mina", status_code=303)
 
 
