@@ -176,6 +176,8 @@ class Job:
     reservation: Reservation | None = None  # (number)
     version_no: int | None = None
     regenerating: bool = False  # a new version of a registered document: same number, no new deliveries
+    made_by: str | None = None  # who the version is recorded as made by, if not its input's submitter
+    reason: str | None = None  # why a new version was made (kept in its record)
     staging: Path | None = None  # where files are built before they are published
     folder: Path | None = None  # the document's folder in the outbox
     stem: str = ""  # file name stem: "RS-2026-00042-01 Titel v1" or "UTKAST Titel"

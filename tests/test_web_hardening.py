@@ -207,7 +207,7 @@ def test_docs_are_for_signed_in_people_and_load_nothing_from_another_host(site):
     host = urlparse(url).netloc
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
+        page = browser.new_page(locale="sv-SE")  # the pages are Swedish unless the browser prefers English
         requested, violations = [], []
         page.on("request", lambda req: requested.append(req.url))
         page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)

@@ -71,13 +71,14 @@ def plan(engine: Engine, rows: list[dict], force: bool = False) -> list[Item]:
     return items
 
 
-def regenerate_one(engine: Engine, item: Item) -> Item:
-    """Produce a new version of one document; never raises (the item says what went wrong)."""
+def regenerate_one(engine: Engine, item: Item, made_by: str | None = None, reason: str | None = None) -> Item:
+    """Produce a new version of one document (``made_by`` someone other than the OS user, for ``reason``); never
+    raises (the item says what went wrong)."""
     row = item.row
     job = Job(f"{row['diarienummer']} handling {row['lopnummer']}", loaded=_snapshot(engine, row),
               reservation=Reservation(row["arende_id"], row["handling_id"], row["diarienummer"], row["lopnummer"],
                                       new_case=False),
-              version_no=row["version"] + 1, regenerating=True)
+              version_no=row["version"] + 1, regenerating=True, made_by=made_by, reason=reason)
     job.outcome.diarienummer, job.outcome.lopnummer = row["diarienummer"], row["lopnummer"]
     outcome = engine.run(job, REGENERATION)
     if outcome.ok:

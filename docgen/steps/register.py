@@ -39,7 +39,9 @@ def produced_by() -> str:
 
 def submitted_by(job: Job, engine) -> str:
     """Who a version is recorded as made by: the person or system account that submitted it through the web
-    or the API (``api-<id>`` inputs), else the OS user and command (`produced_by`)."""
+    or the API (``api-<id>`` inputs, or ``job.made_by``), else the OS user and command (`produced_by`)."""
+    if job.made_by:
+        return job.made_by
     name = Path(job.source).name
     if name.startswith(access.API_PREFIX) and not job.regenerating:
         with engine.store.read() as conn:
@@ -71,6 +73,8 @@ def record(job: Job, made_by: str | None = None) -> dict:
         "varningar": job.outcome.warnings,
         "skickas_till": [{"syfte": g.syfte, "mottagare": [m.rad for m in g.mottagare]} for g in job.distribution],
     }
+    if job.reason:
+        out["anledning"] = job.reason
     if job.sealed:
         out["sigill"] = job.sealed
     if res is not None and not job.regenerating:

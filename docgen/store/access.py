@@ -22,11 +22,15 @@ def visible(roll: str, namn: str):
     public = and_(handling.c.sekretess.is_(None), handling.c.status != DocStatus.VOIDED)
     if roll != "handlaggare":
         return public
-    own = exists(select(version.c.id).select_from(version.join(atkomst, and_(
+    return or_(public, submitted_by(namn))
+
+
+def submitted_by(namn: str):
+    """The condition on ``handling`` that this user submitted the document through the web or the API."""
+    return exists(select(version.c.id).select_from(version.join(atkomst, and_(
         atkomst.c.atgard == SUBMITTED, atkomst.c.anvandare == namn,
         version.c.kalla.like(literal(f"%/{API_PREFIX}") + atkomst.c.detalj + literal(".%")))))
         .where(version.c.handling_id == handling.c.id))
-    return or_(public, own)
 
 
 def documents(conn, roll: str, namn: str, *, limit: int | None = None, before_id: int | None = None,

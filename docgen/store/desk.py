@@ -6,8 +6,12 @@ import json
 
 from sqlalchemy import delete, select, update
 
-from .schema import atkomst, now, utkast, version
+from .access import submitted_by
+from .schema import atkomst, handling, now, utkast, version
 from .users import SUBMITTED
+
+#: The access log's action for a new version made from the web (its detail: "version N: the reason").
+NEW_VERSION = "ny_version"
 
 
 def save_draft(conn, anvandare: str, dokumenttyp: str, variant: str | None, data: dict, draft_id: int | None = None) -> int:
@@ -58,3 +62,25 @@ def latest_input(conn, handling_id: int) -> dict | None:
     row = conn.execute(select(version.c.indata).where(version.c.handling_id == handling_id)
                        .order_by(version.c.version.desc()).limit(1)).first()
     return json.loads(row.indata) if row else None
+
+
+def submitted(conn, anvandare: str, handling_ids: list[int]) -> set[int]:
+    """Those of the documents ``handling_ids`` this user submitted (through the web or the API)."""
+    if not handling_ids:
+        return set()
+    q = select(handling.c.id).where(handling.c.id.in_(handling_ids), submitted_by(anvandare))
+    return {r[0] for r in conn.execute(q)}
+
+
+def version_reasons(conn, handling_ids: list[int]) -> dict[tuple[int, int], str]:
+    """Why each new version made from the web was made, by (document id, version)."""
+    if not handling_ids:
+        return {}
+    q = select(atkomst.c.handling_id, atkomst.c.detalj).where(atkomst.c.atgard == NEW_VERSION,
+                                                              atkomst.c.handling_id.in_(handling_ids))
+    out = {}
+    for hid, detail in conn.execute(q):
+        number, _, reason = (detail or "").partition(": ")
+        if number.startswith("version ") and number[8:].isdigit():
+            out[(hid, int(number[8:]))] = reason
+    return out

@@ -18,7 +18,7 @@ from .. import __version__
 from ..config import Config
 from ..errors import problem
 from ..pipeline import Engine
-from . import fmt
+from . import fmt, i18n
 from .auth import Authenticator, secret
 from .problems import page_text, problems_for
 from .security import SecurityHeaders
@@ -71,6 +71,7 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
                               "as inbox files), follow their status, search the diarium, download files.")
     app.state.config = config
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    i18n.install(app.state.templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     webb = config.section("webb")
     app.add_middleware(SecurityHeaders, hsts=webb["sakra_kakor"])
@@ -122,12 +123,12 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
             return JSONResponse({"problem": problems_for(500)}, status_code=500)
         return error_page(request, 500)
 
-    from . import api, apidocs, desk, officer, pages, registry
+    from . import api, apidocs, desk, officer, pages, registry, versions
 
     app.include_router(api.router)
     app.include_router(api.legacy)  # after the versioned routes: only what they do not match is redirected
     app.include_router(pages.router)
-    for pages_router in (desk.router, officer.router, registry.router):
+    for pages_router in (desk.router, officer.router, registry.router, versions.router):
         app.include_router(pages_router)
     app.include_router(apidocs.router)
     app.mount("/docs/filer", apidocs.files(), name="apidocs")

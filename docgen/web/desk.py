@@ -13,10 +13,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from ..mdparse import markdown
 from ..store import desk
-from . import forms
+from . import formfiles, forms, i18n
 from .pages import csrf, not_found, page, signed_in
 from .submit import Refused, checked, draft, submit
 
@@ -56,20 +57,48 @@ def _context(request: Request, t) -> forms.Context:
     return forms.Context(lists=engine.lists, parties=dict(t.cls.parties), units=units)
 
 
-def _form_page(request: Request, user, t, typ: str, variant: str | None, data: dict, errors=(), status_code: int = 200,
-               preview: str | None = None, draft_id: int | None = None, saved: bool = False):
+def form_schema(t, variant: str | None, fixed=()) -> dict:
+    """The type's form schema, less the fields ``fixed`` (kept as they are, not shown)."""
     schema = forms.form_schema(t.full_schema(), variant, t.cls.form_layout)
+    for key in fixed:
+        schema["properties"].pop(key, None)
+    return schema
+
+
+#: Fields drawn by the page itself, not from the schema: an error's first path part -> the field's id.
+OUTSIDE = {"_anledning": "f-anledning", "bilagor": "f-bilagor"}
+
+
+def _uploads(request: Request, user):
+    return formfiles.folder(request.app.state.config.workspace, user.namn)
+
+
+def _form_page(request: Request, user, t, typ: str, variant: str | None, data: dict, errors=(), status_code: int = 200,
+               preview: str | None = None, draft_id: int | None = None, saved: bool = False, version=None):
+    """The form; ``version`` (``versions.NewVersion``) makes it the form of a new version of a registered document
+    (no attachments field: its attachments stay as they are)."""
+    schema = form_schema(t, variant, version.fixed if version else ())
     ctx = _context(request, t)
-    html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, list(errors))
-    action = f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
+    lang = i18n.language(request.headers)
+    errors = [forms.FieldError(e.path, i18n.field_error(lang, e.text)) for e in errors]
+    outside = {k: " ".join(e.text for e in errors if e.path[:1] == (k,)) for k in OUTSIDE}
+    html, summary = forms.form_html(schema, t.cls.form_layout, data, ctx, [e for e in errors if e.path[:1] not in
+                                                                           [(k,) for k in OUTSIDE]])
+    # the reason is the form's first field, the attachments its last
+    summary = ([{"text": e.text, "href": "#f-anledning"} for e in errors if e.path[:1] == ("_anledning",)] + summary
+               + [{"text": e.text, "href": "#f-bilagor"} for e in errors if e.path[:1] == ("bilagor",)])
+    action = version.action if version else f"/ny/{quote(typ)}" + (f"?variant={quote(variant)}" if variant else "")
+    html = Markup(i18n.form_words(lang, str(html)))
     return page(request, "ny_form.html", user, status_code, typ=typ, titel=type_title(t, variant), falt=html,
                 sammanfattning=summary, action=action, forhandsvisning=preview, listor=ctx.lists, utkast=draft_id,
-                sparat=saved)
+                sparat=saved, ny_version=version, utanfor_fel=outside,
+                bilagor=None if version else formfiles.listing(_uploads(request, user), data),
+                max_bilagor=formfiles.MAX_FILES, max_storlek=formfiles.MAX_FILE_SIZE // (1024 * 1024))
 
 
-def _problems(schema: dict, data: dict, exc: Refused | None) -> list[forms.FieldError]:
+def _problems(schema: dict, data: dict, exc: Refused | None, lang: str = "sv") -> list[forms.FieldError]:
     own = forms.schema_errors(schema, data)
-    return forms.merge(own, exc.problems if exc else [])
+    return forms.merge(own, i18n.engine_problems(lang, exc.problems) if exc else [])
 
 
 def _officer_and_type(request: Request, typ: str, variant: str | None):
@@ -117,10 +146,21 @@ async def _posted(request: Request, typ: str, variant: str | None):
     if isinstance(found, Response):
         return found
     user, t, variant = found
-    form = await request.form()
+    form = await request.form(max_files=formfiles.MAX_FILES + 1)
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return _bad_token(request, user)
     return user, t, variant, form, forms.form_schema(t.full_schema(), variant, t.cls.form_layout)
+
+
+def form_data(schema: dict, form, typ: str, variant: str | None) -> dict:
+    """The input a form post carries: as it was checked (back from the check page), else as the fields say."""
+    if form.get("indata"):
+        try:
+            data = json.loads(str(form["indata"]))
+        except (ValueError, RecursionError):
+            data = {}
+        return data if isinstance(data, dict) else {}
+    return forms.read(schema, form, typ, variant)
 
 
 @router.post("/ny/{typ}")
@@ -130,21 +170,36 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
     if isinstance(posted, Response):
         return posted
     user, t, variant, form, schema = posted
-    if form.get("indata"):  # back from the check page: the input as it was checked
-        try:
-            data = json.loads(str(form["indata"]))
-        except (ValueError, RecursionError):
-            data = {}
-        data = data if isinstance(data, dict) else {}
-    else:
-        data = forms.read(schema, form, typ, variant)
-    action = str(form.get("atgard", ""))
-    engine = request.app.state.engine
+    data = form_data(schema, form, typ, variant)
     draft_id = _draft_id(form)
+    kept = _uploads(request, user)
 
     def again(errors=(), status_code=200, **kw):
-        return _form_page(request, user, t, typ, variant, data, errors, status_code, draft_id=draft_id, **kw)
+        return _form_page(request, user, t, typ, variant, data, errors, status_code, **({"draft_id": draft_id} | kw))
 
+    if not form.get("indata"):  # the attachments kept so far and those uploaded now (back from the check page: in indata)
+        refused = await formfiles.take(kept, form, data)
+        if refused:
+            return again(refused, 422)
+    done = await act(request, user, form, schema, data, again, draft_id, files=formfiles.files(kept, data))
+    if isinstance(done, Response):
+        return done
+    return page(request, "granska.html", user, typ=typ, titel=type_title(t, variant), action=f"/ny/{quote(typ)}"
+                + (f"?variant={quote(variant)}" if variant else ""), indata=json.dumps(data, ensure_ascii=False),
+                rader=forms.answers(schema, t.cls.form_layout, data, _context(request, t)),
+                utskick=done.distribution, sekretess=data.get("sekretess"), utkast=draft_id,
+                bilagor=formfiles.listing(kept, data))
+
+
+async def act(request: Request, user, form, schema: dict, data: dict, again, draft_id: int | None = None, extra=(),
+              files: dict[str, bytes] | None = None):
+    """What a form button does short of the check page: the page to answer with, or the checked job (``checked``)
+    when the input passed every check. ``extra`` are problems of fields outside the schema (a new version's reason);
+    ``files`` the input's attachments (``formfiles``)."""
+    action = str(form.get("atgard", ""))
+    engine = request.app.state.engine
+    if action == "ladda_upp" or action.startswith("ta_bort_bilaga:"):  # done by ``formfiles.take``
+        return again()
     if action.startswith("lagg_till:"):
         forms.add_row(schema, data, action[10:])
         return again()
@@ -155,25 +210,21 @@ async def form_action(request: Request, typ: str, variant: str | None = None) ->
         return again()
     if action == "spara":
         with engine.store.tx() as conn:
-            draft_id = desk.save_draft(conn, user.namn, typ, variant, data, draft_id)
-        return again(saved=True)
-    own = forms.schema_errors(schema, data)
+            draft_id = desk.save_draft(conn, user.namn, str(data.get("dokumenttyp", "")), data.get("variant"), data, draft_id)
+        return again(saved=True, draft_id=draft_id)
+    own = list(extra) + forms.schema_errors(schema, data)
     if own:
         return again(own, 422)
     if action == "forhandsgranska":
         try:
-            pdf = await run_in_threadpool(draft, engine, data)
+            pdf = await run_in_threadpool(draft, engine, data, files)
         except Refused as exc:
-            return again(_problems(schema, data, exc), 422)
+            return again(_problems(schema, data, exc, i18n.language(request.headers)), 422)
         return again(preview=_keep_preview(user.namn, pdf))
     try:
-        job = await run_in_threadpool(checked, engine, data)
+        return await run_in_threadpool(checked, engine, data, files)
     except Refused as exc:
-        return again(_problems(schema, data, exc), 422)
-    return page(request, "granska.html", user, typ=typ, titel=type_title(t, variant), action=f"/ny/{quote(typ)}"
-                + (f"?variant={quote(variant)}" if variant else ""), indata=json.dumps(data, ensure_ascii=False),
-                rader=forms.answers(schema, t.cls.form_layout, data, _context(request, t)),
-                utskick=job.distribution, sekretess=data.get("sekretess"), utkast=draft_id)
+        return again(_problems(schema, data, exc, i18n.language(request.headers)), 422)
 
 
 @router.post("/ny/{typ}/registrera")
@@ -190,10 +241,13 @@ async def register(request: Request, typ: str, variant: str | None = None) -> Re
     except (ValueError, RecursionError):
         return _form_page(request, user, t, typ, variant, {}, [forms.FieldError((), "Formuläret kom inte fram. Fyll i det igen.")], 422)
     data = dict(data, dokumenttyp=typ, **({"variant": variant} if variant else {}))
+    kept = _uploads(request, user)
     try:
-        sid = await run_in_threadpool(submit, request.app.state.engine, user, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        sid = await run_in_threadpool(submit, request.app.state.engine, user, json.dumps(data, ensure_ascii=False).encode("utf-8"),
+                                      files=formfiles.files(kept, data))
     except Refused as exc:
-        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc), 422, draft_id=_draft_id(form))
+        return _form_page(request, user, t, typ, variant, data, _problems(schema, data, exc, i18n.language(request.headers)), 422, draft_id=_draft_id(form))
+    formfiles.forget(kept, data)  # in the inbox now
     if _draft_id(form) is not None:  # submitted: the saved draft has served its purpose
         with request.app.state.engine.store.tx() as conn:
             desk.delete_draft(conn, user.namn, _draft_id(form))

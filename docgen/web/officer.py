@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..store import access, desk
+from . import formfiles
 from .cases import visible_case
 from .pages import csrf, not_found, page, signed_in
 from .submit import Refused, status
@@ -52,14 +53,15 @@ async def delete_draft(request: Request, draft_id: int) -> Response:
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return not_found(request, user)
     with request.app.state.engine.store.tx() as conn:
+        kept = desk.draft(conn, user.namn, draft_id)
         desk.delete_draft(conn, user.namn, draft_id)
+    if kept:  # its uploaded attachments go with it
+        formfiles.forget(formfiles.folder(request.app.state.config.workspace, user.namn), kept["data"])
     return RedirectResponse("/mina", status_code=303)
 
 
-@router.get("/ny-fran/{dnr}/{lopnummer}")
-def new_from(request: Request, dnr: str, lopnummer: int):
-    """Start a new document from an earlier one this user may see: its input less number, status and date,
-    saved as a draft and opened in the form."""
+def visible_document(request: Request, dnr: str, lopnummer: int):
+    """(user, case, document) for someone who may submit and may see this document, or the page to answer with."""
     user, refusal = signed_in(request, lambda u: u.may_submit)
     if refusal is not None:
         return refusal
@@ -68,9 +70,20 @@ def new_from(request: Request, dnr: str, lopnummer: int):
     except Refused:
         return not_found(request, user)
     doc = next((d for d in case["handlingar"] if d["lopnummer"] == lopnummer), None)
+    return not_found(request, user) if doc is None else (user, case, doc)
+
+
+@router.get("/ny-fran/{dnr}/{lopnummer}")
+def new_from(request: Request, dnr: str, lopnummer: int):
+    """Start a new document from an earlier one this user may see: its input less number, status and date,
+    saved as a draft and opened in the form."""
+    found = visible_document(request, dnr, lopnummer)
+    if isinstance(found, Response):
+        return found
+    user, _, doc = found
     engine = request.app.state.engine
     with engine.store.read() as conn:
-        data = desk.latest_input(conn, doc["id"]) if doc else None
+        data = desk.latest_input(conn, doc["id"])
     if not data or engine.plugins.get(data.get("dokumenttyp", "")) is None:
         return not_found(request, user)
     data = {k: v for k, v in data.items() if k not in NOT_CARRIED_OVER} | {"datum": date.today().isoformat()}

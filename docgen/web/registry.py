@@ -25,7 +25,7 @@ from .submit import Refused, failed_queue, status
 router = APIRouter(include_in_schema=False)
 #: What the access log's actions mean, in the pages' words.
 ACTIONS = {"visning": "Visade", "nedladdning": "Laddade ned", users.SUBMITTED: "Skickade in", "avfardande": "Avfärdade från felkön",
-           "arkivering": "Arkiverade", "kontroll": "Kontrollerade filerna"}
+           "arkivering": "Arkiverade", "kontroll": "Kontrollerade filerna", "ny_version": "Gjorde en ny version"}
 PACKAGE = "[A-Za-z0-9._-]+"
 
 

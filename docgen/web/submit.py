@@ -122,11 +122,11 @@ def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json", before
     return sid
 
 
-def checked(engine: Engine, data: dict) -> Job:
-    """The input after every check made before a number is taken (its ``doc`` and ``distribution``);
-    Refused (422) with the problems if a check fails."""
+def checked(engine: Engine, data: dict, files: dict[str, bytes] | None = None) -> Job:
+    """The input (with its attachments ``files``) after every check made before a number is taken (its ``doc``
+    and ``distribution``); Refused (422) with the problems if a check fails."""
     with tempfile.TemporaryDirectory(prefix="docgen-webb-") as tmp:
-        return _check(engine, "formular.json", as_json(data), Path(tmp))
+        return _check(engine, "formular.json", as_json(data), Path(tmp), files)
 
 
 class _KeepPdf:
@@ -140,13 +140,13 @@ class _KeepPdf:
         return job
 
 
-def draft(engine: Engine, data: dict) -> bytes:
+def draft(engine: Engine, data: dict, files: dict[str, bytes] | None = None) -> bytes:
     """The input rendered as a draft (UTKAST watermark, no number, nothing registered or written to the outbox)."""
     data = dict(data, status="utkast")
     keep = _KeepPdf()
     with tempfile.TemporaryDirectory(prefix="docgen-utkast-") as tmp:
         name = "utkast.json"
-        path = _check(engine, name, as_json(data), Path(tmp)).path
+        path = _check(engine, name, as_json(data), Path(tmp), files).path
         outcome = engine.run(Job(name, path), [load, validate, render, convert, keep])
     if not outcome.ok or keep.pdf is None:
         raise Refused(422, outcome.problems or [problem("", outcome.error or "okänt fel", outcome.error or "unknown error").to_dict()],
