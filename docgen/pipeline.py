@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import liveness
 from .config import Config
-from .files import dnr_slug
+from .dnr import slug as dnr_slug
 from .errors import ConversionError, DocgenError, InputError, readable, shorten
 from .model import ErrorKind, Job, Outcome
 from .office import OfficePool

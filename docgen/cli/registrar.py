@@ -59,24 +59,14 @@ def registry_show(obj: Context, diarienummer, as_json):
     """Show a case: its documents, every version with checksums, deliveries.
 
     DIARIENUMMER as written ("RS 2026-00042") or as in folder names (RS-2026-00042)."""
+    from ..dnr import from_slug
     from ..registrar.search import format_case, show_case
 
     reg = obj.store
-    case = show_case(reg, diarienummer) or show_case(reg, _from_slug(obj.config, diarienummer))
+    case = show_case(reg, diarienummer) or show_case(reg, from_slug(obj.config, diarienummer))
     if case is None:
         raise click.UsageError(f"inget ärende {diarienummer!r} i diariet / no such case in the diarium (`docgen registry list`)")
     click.echo(json.dumps(case, ensure_ascii=False) if as_json else format_case(case))
-
-
-def _from_slug(config: Config, text: str) -> str:
-    """``RS-2026-00042`` (folder names, and the keywords of older PDFs) back to the configured form ``RS 2026-00042``."""
-    from ..steps.validate import dnr_regex
-
-    fmt = config.numbering["format"]
-    m = dnr_regex(fmt.replace(" ", "-")).match(text.strip())
-    if not m:
-        return text
-    return fmt.format(serie=m["serie"], år=int(m["år"]), nummer=int(m["nummer"]))
 
 
 def _filters(f):

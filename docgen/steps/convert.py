@@ -9,7 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import attachments, owners
-from ..files import document_basename, safe_name
+from ..dnr import document_basename
+from ..files import safe_name
 from ..model import Job
 
 STAGING = ".staging"

@@ -11,7 +11,7 @@ from ..files import atomic_write, safe_name
 from .publish import staged
 from ..mail import build_message
 from ..model import Delivery, DeliveryStatus, Job
-from ..recipients import email_address, is_internal
+from ..addresses import email_address, is_internal
 
 if TYPE_CHECKING:
     from ..config import Config

@@ -29,6 +29,7 @@ from datetime import date
 
 from ..errors import DocgenError, InputError, problem
 from .. import liveness
+from ..dnr import external_case, format_dnr, parse
 from ..model import CaseStatus, DocStatus, Job, Reservation
 from ..owners import owner_id
 from ..store import Store, numbers
@@ -99,30 +100,14 @@ def holder_alive(store: Store, owner: str | None) -> bool:
     return liveness.alive(store, owner)
 
 
-def format_dnr(config: Config, serie: str, year: int, number: int) -> str:
-    return config.numbering["format"].format(serie=serie, år=year, nummer=number)
-
-
-def external_case(config: Config, diarienummer: str) -> dict | None:
-    """serie, ar and nummer of a diarienummer in one of the external series, or None."""
-    from .validate import dnr_regex
-
-    m = dnr_regex(config.numbering["format"]).match(diarienummer)
-    if m and m["serie"] in config.numbering["externa_serier"]:
-        return {"serie": m["serie"], "ar": int(m["år"]), "nummer": int(m["nummer"])}
-    return None
-
-
 def _duplicate(conn, doc, prior) -> DuplicateInput:
     return DuplicateInput(doc.source, prior.diarienummer, prior.lopnummer, prior.status,
                           numbers.first_source(conn, prior.id))
 
 
 def _case_problem(doc, case, config: Config) -> InputError:
-    from .validate import dnr_regex
-
     dnr = doc.data["diarienummer"]
-    m = dnr_regex(config.numbering["format"]).match(dnr)
+    m = parse(config, dnr)
     series = m["serie"] if m else None
     if case is None and series is not None and series not in config.numbering["serier"]:
         # a series docgen does not allocate in: most often the records system's own, not yet configured

@@ -18,10 +18,10 @@ from functools import lru_cache
 
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .. import attachments, richtext
+from .. import attachments, dnr, richtext
+from ..addresses import email_address
 from ..errors import InputError, Problem, problem, shorten
 from ..load import LoadedInput, join_path
 from ..model import Document, Job
@@ -64,40 +64,11 @@ def _is_date(value) -> bool:
         return False
 
 
-def email_address(value: str) -> str | None:
-    """The address in the ASCII form SMTP carries (IDN domains as punycode), or None if it is not one.
-
-    Uses email-validator (syntax only, no DNS): non-ASCII local parts, whitespace and newlines are refused.
-    """
-    try:
-        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-    except (EmailNotValidError, UnicodeError, ValueError):
-        return None
-    # email-validator checks syntax, not the root zone: every top-level domain has at least two letters
-    return checked.ascii_email if len(checked.ascii_domain.rsplit(".", 1)[-1]) >= 2 else None
-
-
 @lru_cache(maxsize=None)
 def _validator(cls) -> Draft202012Validator:
     schema = cls.full_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=FORMATS)
-
-
-def dnr_regex(fmt: str) -> re.Pattern:
-    """A regex that parses diarienummer of the configured format into serie, år and nummer."""
-    out, pos = "", 0
-    for m in re.finditer(r"\{(serie|år)\}|\{nummer(?::[^}]*)?\}", fmt):
-        out += re.escape(fmt[pos:m.start()])
-        if m.group(1) == "serie":
-            out += r"(?P<serie>[A-ZÅÄÖ]{1,10})"
-        elif m.group(1) == "år":
-            out += r"(?P<år>[0-9]{4})"
-        else:
-            out += r"(?P<nummer>[0-9]{1,9})"
-        pos = m.end()
-    out += re.escape(fmt[pos:])
-    return re.compile("^" + out + "$")
 
 
 def description(schema: dict, lang: str) -> str:
@@ -272,8 +243,7 @@ def _engine_checks(data: dict, dtype: LoadedType, config: Config, loaded: Loaded
                            "remove serie if the document belongs to an existing case.", loaded.line_of("serie")))
     if isinstance(data.get("diarienummer"), str):
         example = num["format"].format(serie=num["standardserie"], år=2024, nummer=42)
-        m = dnr_regex(num["format"]).match(data["diarienummer"])
-        if not m or num["format"].format(serie=m["serie"], år=int(m["år"]), nummer=int(m["nummer"])) != data["diarienummer"]:
+        if not dnr.is_well_formed(config, data["diarienummer"]):
             out.append(problem("diarienummer", f"{shorten(data['diarienummer'])} har inte formen för ett diarienummer.",
                                f"{shorten(data['diarienummer'])} is not in the form of a diarienummer.",
                                f"skriv det som {example}.", f"write it as {example}.", loaded.line_of("diarienummer")))

@@ -346,10 +346,10 @@ WITHHELD_TITLE = "[ärendemeningen visas inte: ärendet har handlingar du inte f
 def visible_case(request: Request, user: User, dnr: str, log_views: bool) -> dict:
     """The case with the documents this user may see (404 if none); with ``log_views``, each confidential one
     shown is logged."""
-    from ..cli.registrar import _from_slug
+    from ..dnr import from_slug
 
     store = request.app.state.engine.store
-    case = show_case(store, dnr) or show_case(store, _from_slug(request.app.state.config, dnr))
+    case = show_case(store, dnr) or show_case(store, from_slug(request.app.state.config, dnr))
     if case is None:
         raise Refused(404, problems_for(404))
     with store.read() as conn:
