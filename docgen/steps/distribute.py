@@ -14,6 +14,7 @@ from ..model import Delivery, DeliveryStatus, Job
 from ..addresses import email_address, is_internal
 
 if TYPE_CHECKING:
+    from .base import EngineView
     from ..config import Config
 
 
@@ -70,9 +71,7 @@ def write_messages(job: Job, config: Config) -> None:
         d.meddelande = str(path.relative_to(config.outbox))
 
 
-def run(job: Job, engine) -> Job:
-    if job.reservation is None or job.regenerating:
-        return job
+def run(job: Job, engine: EngineView) -> Job:
     job.deliveries = plan(job.doc, job.distribution, engine.config)
     write_messages(job, engine.config)
     return job

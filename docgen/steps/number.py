@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
@@ -35,6 +34,7 @@ from ..owners import owner_id
 from ..store import Store, numbers
 
 if TYPE_CHECKING:
+    from .base import EngineView
     from ..config import Config
 
 
@@ -240,14 +240,12 @@ def void(store: Store, res: Reservation, reason: str) -> bool:
     return store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason, me))
 
 
-def run(job: Job, engine) -> Job:
-    """Take a number for the document (drafts take none; a regeneration keeps its own)."""
-    if job.doc.is_draft or job.reservation is not None:
+def run(job: Job, engine: EngineView) -> Job:
+    """Take a number for the document, unless a number held for it was taken up (step held)."""
+    if job.reservation is not None:
         return job
-    t = time.perf_counter()
     job.reservation = reserve(engine.store, job.doc, engine.config)
     job.version_no = 1  # a reserved document has no version yet (registering the first one registers it)
-    job.outcome.timings["number"] = round((time.perf_counter() - t) * 1000, 1)
     job.outcome.diarienummer, job.outcome.lopnummer = job.reservation.diarienummer, job.reservation.lopnummer
     return job
 
