@@ -190,6 +190,9 @@ class Job:
     reservation: Reservation | None = None  # (held, number; a regeneration's is given)
     version_no: int | None = None  # (number, layout)
     regenerating: bool = False  # a new version of a registered document: same number, no new deliveries
+    #: an attempt after an earlier one at the same input (the watcher's inbox file, the queue's job): a
+    #: registered copy from this same source is this input's document, not a duplicate (``Engine.run``)
+    retry: bool = False
     staging: Path | None = None  # where files are built before they are published (layout)
     folder: Path | None = None  # the document's folder in the outbox (layout)
     stem: str = ""  # file name stem: "RS-2026-00042-01 Titel v1" or "UTKAST Titel" (layout)

@@ -174,7 +174,11 @@ class Engine:
 
     def run(self, job: Job, steps: list[Step]) -> Outcome:
         """Run the steps that apply to the job, timing each; never raises for a bad input (the outcome says
-        what went wrong)."""
+        what went wrong).
+
+        A duplicate whose registered copy came from this same source is the earlier attempt's work: its
+        record and files are put in place if it stopped before, and for a retry (``job.retry``: the watcher's
+        inbox file, the queue's job) it is this input's document, a success."""
         numbered_here = job.reservation is None
         try:
             self._void_pending()
@@ -188,6 +192,8 @@ class Engine:
             failed(job.outcome, exc, self.disks())
             if isinstance(exc, DuplicateInput) and exc.registered_from == job.source:
                 self._complete_earlier_attempt(exc)
+                if job.retry:
+                    registered_before(job.outcome)
         finally:
             if job.staging is not None:
                 shutil.rmtree(job.staging, ignore_errors=True)
@@ -226,9 +232,9 @@ class Engine:
             for final in register.complete_pending(folder):
                 log.info("completed %s, registered by an earlier attempt that stopped", final)
 
-    def process(self, path: str | Path, source: str | None = None) -> Outcome:
-        """Produce one input file: number, DOCX, PDF, outbox, diarium, messages."""
-        return self.run(Job(readable(source or str(path)), Path(path)), NEW_INPUT)
+    def process(self, path: str | Path, source: str | None = None, retry: bool = False) -> Outcome:
+        """Produce one input file: number, DOCX, PDF, outbox, diarium, messages (``retry``: see ``run``)."""
+        return self.run(Job(readable(source or str(path)), Path(path), retry=retry), NEW_INPUT)
 
     def check(self, path: str | Path, source: str | None = None) -> Outcome:
         """Every check ``process`` makes before it takes a number, and nothing else (`docgen validate`)."""
@@ -237,6 +243,12 @@ class Engine:
         if outcome.ok:
             outcome.diarienummer = job.doc.data.get("diarienummer")
         return outcome
+
+
+def registered_before(outcome: Outcome) -> None:
+    """The duplicate an earlier attempt at the same input registered is this input's document: a success."""
+    outcome.ok, outcome.error, outcome.error_kind = True, None, None
+    outcome.warnings.append("registrerad av ett tidigare försök / registered by an earlier attempt")
 
 
 def failed(outcome: Outcome, exc: Exception, disks: list[Path] = ()) -> None:
