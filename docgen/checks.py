@@ -3,7 +3,7 @@ steps (``steps.check`` runs them). Each takes the ``Checking`` (the input, its t
 defaults, the problems found so far) and returns the problems it finds; a check of a structured field runs
 only when the earlier checks found that field well formed, so every problem is reported once, together.
 
-``INPUT_CHECKS`` need only the input, its type and docgen.toml (``collect``, ``validate``);
+``INPUT_CHECKS`` need only the input, its type and docgen.toml (``validate`` runs just these);
 ``WORKSPACE_CHECKS`` also ask the workspace's distribution lists and the diarium.
 """
 from __future__ import annotations

@@ -104,7 +104,7 @@ class Delivery:
 
 @dataclass
 class Document:
-    """A validated input: its data (defaults filled in), its document type (a ``plugins.LoadedType``),
+    """A checked input: its data (defaults filled in), its document type (a ``plugins.LoadedType``),
     and the loaded input it came from."""
 
     source: str

@@ -3,7 +3,7 @@ expanded into typed recipients by purpose.
 
 A group names its purpose (syfte) and recipients: inline persons, the document's own parties
 (``part: <one of the type's parties>``) or named lists (``lista: ...``). Recipients are de-duplicated by e-mail
-address (the first group that names an address keeps it). Expanding is part of validation: an
+address (the first group that names an address keeps it). Expanding is one of the checks (``checks.distribution``): an
 unknown list refuses the input before a number is taken.
 """
 from __future__ import annotations

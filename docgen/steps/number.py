@@ -173,7 +173,7 @@ def sql_template(config: Config, serie: str, year: int) -> tuple[str, int, str] 
 
 
 def reserve(store: Store, doc, config: Config) -> Reservation:
-    """Reserve the diarienummer and running number for a validated, non-draft document.
+    """Reserve the diarienummer and running number for a checked, non-draft document.
 
     On PostgreSQL a document of a new case is reserved in one statement (``numbers.reserve_new_case``) without
     first looking for an earlier document of the same input: the unique index on live inputs refuses it if

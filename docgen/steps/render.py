@@ -80,7 +80,7 @@ class Renderer:
         return context(self.config, doc, diarienummer, distribution, extra, own)
 
     def render(self, doc, distribution: list[dict], extra: dict | None = None) -> RenderedDocx:
-        """The DOCX of a validated document. A registered one is rendered before its number is taken,
+        """The DOCX of a checked document. A registered one is rendered before its number is taken,
         with a placeholder that ``RenderedDocx.with_number`` fills in; a draft shows "Tilldelas vid registrering"."""
         path = self.template_path(doc.type, doc.data)
         blob, sha = self.template(path)
