@@ -108,7 +108,7 @@ def bench_docx(tmp: Path, reps: int) -> list[Path]:
     from docgen.load import load_input
     from docgen.steps.render import Renderer
     from docgen.richtext import RichTextWriter
-    from docgen.steps.validate import validate
+    from docgen.checks import validate
 
     ws = workspace(tmp)
     cfg = load_config(ws)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from docgen.config import load_config  # noqa: E402
 from docgen.model import Job  # noqa: E402
 from docgen.pipeline import Engine  # noqa: E402
-from docgen.steps import convert, load, render, validate  # noqa: E402
+from docgen.pipeline import CHECK_STEP, CONVERT, LAYOUT, LOAD, RENDER, STAMP  # noqa: E402
 from docgen.workload import measure  # noqa: E402
 
 WORDS = ("förvaltningen bedömer att arbetet kan genomföras inom ramen för de medel som avsatts och att "
@@ -89,7 +89,7 @@ def seconds_for(engine: Engine, folder: Path, data: dict) -> float:
     """Seconds LibreOffice takes to convert the document of ``data``."""
     path = folder / "indata.json"
     path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
-    outcome = engine.run(Job("indata.json", path), [load, validate, render, convert])
+    outcome = engine.run(Job("indata.json", path), [LOAD, CHECK_STEP, RENDER, STAMP, LAYOUT, CONVERT])
     if not outcome.ok:
         raise RuntimeError(outcome.error)
     shutil.rmtree(engine.config.outbox / "utkast", ignore_errors=True)

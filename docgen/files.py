@@ -42,15 +42,6 @@ def safe_name(text: str, max_len: int = 60) -> str:
     return name
 
 
-def dnr_slug(diarienummer: str) -> str:
-    return safe_name(diarienummer.replace(" ", "-"), 40)
-
-
-def document_basename(diarienummer: str, lopnummer: int, rubrik: str) -> str:
-    """``RS-2026-00001-01 Samordningsgrupp för arkivfrågor``."""
-    return f"{dnr_slug(diarienummer)}-{lopnummer:02d} {safe_name(rubrik)}"
-
-
 def stale_temp_files(folder: Path) -> list[Path]:
     """Temporary files in ``folder`` left by writers that no longer run (a killed process's half-written files)."""
     out = []

@@ -127,7 +127,7 @@ def clean_staging(config, store: Store) -> dict:
     registered ones, and it tolerates finding them placed); the folders of dead processes are removed.
     Returns ``{"placed": [files], "removed": [folders]}``."""
     from .steps import publish
-    from .steps.convert import STAGING
+    from .steps.layout import STAGING
 
     root = config.outbox / STAGING
     out = {"placed": [], "removed": []}

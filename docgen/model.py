@@ -1,7 +1,8 @@
 """Typed data, no I/O: what an input becomes on its way through the steps, and the status values.
 
 A ``Job`` is what one input carries through the pipeline's steps; each step fills in its part
-(``loaded`` by load, ``doc`` and ``distribution`` by validate, ``reservation`` by number, ...).
+(``loaded`` by load, ``doc`` and ``distribution`` by check, ``reservation`` by number, ...); its ``kind``
+(new, draft, regeneration) decides which steps apply.
 The ``Outcome`` is what the caller (CLI, watcher, registrar) is told.
 """
 from __future__ import annotations
@@ -9,7 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .load import LoadedInput
+    from .plugins import LoadedType
+    from .rendering.docx import RenderedDocx
 
 
 class DocStatus(StrEnum):
@@ -98,13 +104,13 @@ class Delivery:
 
 @dataclass
 class Document:
-    """A validated input: its data (defaults filled in), its document type (a ``plugins.LoadedType``),
+    """A checked input: its data (defaults filled in), its document type (a ``plugins.LoadedType``),
     and the loaded input it came from."""
 
     source: str
     data: dict
-    type: Any
-    loaded: Any
+    type: LoadedType
+    loaded: LoadedInput
 
     @property
     def is_draft(self) -> bool:
@@ -162,32 +168,50 @@ class Outcome:
     delivery_errors: list[str] = field(default_factory=list)
 
 
+class Kind(StrEnum):
+    """What a job is, which decides the steps that apply to it."""
+
+    NEW = "new"  # an input to be numbered, registered and distributed (before it is checked, every input)
+    DRAFT = "draft"  # status: utkast: rendered, never numbered, registered or sent
+    REGENERATION = "regeneration"  # a new version of a registered document: same number, not distributed again
+
+
 @dataclass
 class Job:
-    """One input on its way through the steps."""
+    """One input on its way through the steps; each field names the step that fills it in."""
 
     source: str
     path: Path | None = None
     outcome: Outcome | None = None
-    loaded: Any = None  # LoadedInput (load)
-    doc: Any = None  # Document (validate)
-    distribution: list[Group] = field(default_factory=list)  # (validate)
-    rendered: Any = None  # RenderedDocx: rendered by validate with a placeholder, numbered by render
-    reservation: Reservation | None = None  # (number)
-    version_no: int | None = None
+    loaded: LoadedInput | None = None  # (load)
+    doc: Document | None = None  # (check)
+    distribution: list[Group] = field(default_factory=list)  # (check)
+    rendered: RenderedDocx | None = None  # (render: with a placeholder for the number; stamp: saved with it)
+    reservation: Reservation | None = None  # (held, number; a regeneration's is given)
+    version_no: int | None = None  # (number, layout)
     regenerating: bool = False  # a new version of a registered document: same number, no new deliveries
     made_by: str | None = None  # who the version is recorded as made by, if not its input's submitter
     reason: str | None = None  # why a new version was made (kept in its record)
-    staging: Path | None = None  # where files are built before they are published
-    folder: Path | None = None  # the document's folder in the outbox
-    stem: str = ""  # file name stem: "RS-2026-00042-01 Titel v1" or "UTKAST Titel"
-    built: dict[str, Path] = field(default_factory=dict)  # kind -> file in staging (docx, pdf)
-    kept: list[Path] = field(default_factory=list)  # attachments kept beside the document
+    #: an attempt after an earlier one at the same input (the watcher's inbox file, the queue's job): a
+    #: registered copy from this same source is this input's document, not a duplicate (``Engine.run``)
+    retry: bool = False
+    staging: Path | None = None  # where files are built before they are published (layout)
+    folder: Path | None = None  # the document's folder in the outbox (layout)
+    stem: str = ""  # file name stem: "RS-2026-00042-01 Titel v1" or "UTKAST Titel" (layout)
+    built: dict[str, Path] = field(default_factory=dict)  # kind -> file in staging: docx, pdf (convert)
+    kept: list[Path] = field(default_factory=list)  # attachments kept beside the document (keep)
     files: list[OutputFile] = field(default_factory=list)  # (publish)
     deliveries: list[Delivery] = field(default_factory=list)  # (distribute)
     sealed: dict | None = None  # how the PDF was sealed (seal)
     version_id: int | None = None  # (register)
+    pdf: bytes | None = None  # the PDF itself, for a preview (keep_pdf)
 
     def __post_init__(self):
         if self.outcome is None:
             self.outcome = Outcome(source=self.source)
+
+    @property
+    def kind(self) -> Kind:
+        if self.regenerating:
+            return Kind.REGENERATION
+        return Kind.DRAFT if self.doc is not None and self.doc.is_draft else Kind.NEW

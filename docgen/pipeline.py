@@ -1,15 +1,32 @@
-"""The path of an input, as lists of steps (``docgen.steps``), and the engine that runs them.
+"""Every path an input can take, as lists of steps (``docgen.steps``), and the engine that runs them.
 
-A new input: load → (a number held for it) → validate → bounds → room → number → render → convert → seal →
-publish → distribute → register → send. A regeneration (a new version of a registered document, same
-number, not distributed again): validate → bounds → render → convert → seal → publish → register.
+Each step does one job and says which kinds of job it applies to (``steps.base.Step``: a new input, a draft, a
+regeneration); ``describe(NEW_INPUT)`` writes a list out. A new input:
+
+    load → held (new) → check → bounds → render → room → number (new) → stamp → layout → convert → keep
+    → seal (new, regeneration) → publish → distribute (new) → register → send (new)
+
+load reads the file; held takes up a number this process kept for the same input when it last waited for
+room; check runs every check that can refuse the input (``docgen.checks``: schema, docgen.toml's identifiers,
+attachments, free text, recipients, the type's rules, the distribution lists, the diarium); bounds refuses a
+document LibreOffice could not convert in time; render makes the whole DOCX with a placeholder for its
+number, so a template that cannot render the input costs no number; room makes sure the disks have space;
+number takes the diarienummer; stamp fills it in; layout chooses the staging folder, the outbox folder, the
+file stem and the version; convert makes the PDF/A with its attachments appended; keep copies the
+attachments beside it; seal signs the PDF; publish lays the files out as they will stand in the outbox;
+distribute writes a message per recipient; register records the version in the diarium and only then
+places the files; send sends the messages. A draft stops short of a number, a seal and messages;
+``CHECK`` (`docgen validate`, the web's and the queue's checks) stops after render; a ``REGENERATION`` (a
+new version of a registered document, same number) is neither numbered nor distributed again; a
+``PREVIEW`` (the web's draft) ends with the PDF in memory.
 
 For crash safety, files are built in a staging folder laid out as they will stand in the outbox, the
 document is registered (only while this attempt still holds its reservation), and only then are the
 files renamed into the outbox (``steps.publish``). A crash before registration leaves a reservation whose
 process is gone; the next attempt at the same input takes it over and builds the files again, so every
 input ends with exactly one diarienummer, and an attempt that was taken over changes no visible file. A
-failure after the number was taken voids it (the watcher keeps it for a failure for want of room), with the reason; anything that can refuse an input is checked by validate, before the number.
+failure after the number was taken voids it (the watcher keeps it for a failure for want of room), with
+the reason; anything that can refuse an input is checked before the number.
 """
 from __future__ import annotations
 
@@ -18,33 +35,76 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from . import liveness
+from . import seal as sealing
+from . import writable
 from .config import Config
-from .files import dnr_slug
-from .errors import ConversionError, DocgenError, InputError, readable, shorten
-from .model import ErrorKind, Job, Outcome
+from .dnr import slug as dnr_slug
+from .errors import ConversionError, DocgenError, InputError, ResourceUnavailable, readable, shorten
+from .model import ErrorKind, Job, Kind, Outcome, Reservation
 from .office import OfficePool
 from .plugins import Plugins
 from .recipients import ListsFile
-from . import seal as sealing
-from . import writable
-from .errors import ResourceUnavailable
-from .steps import bounds, convert, distribute, load, number, publish, register, render, room, seal, send, validate
+from .steps import (bounds, check, convert, distribute, keep, layout, load, number, publish, register, render, room,
+                    seal, send, stamp)
+from .steps.base import Step
 from .steps.number import DuplicateInput
 from .steps.render import Renderer
 from .store import Store, documents, transient
 
 log = logging.getLogger("docgen")
 
-NEW_INPUT = [load, room.HELD, validate, bounds, room, number, render, convert, seal, publish, distribute, register, send]
-CHECK = [load, validate, bounds]  # `docgen validate`: every check before a number is taken
-REGENERATION = [validate, bounds, render, convert, seal, publish, register]
+#: The kinds of job a step applies to, when not every kind (``steps.base.Step``).
+NEW = frozenset({Kind.NEW})
+REGISTERED = frozenset({Kind.NEW, Kind.REGENERATION})  # a document with a number: not a draft
+
+LOAD = Step("load", load.run)
+HELD = Step("held", room.take_held, NEW)
+CHECK_STEP = Step("check", check.run)
+BOUNDS = Step("bounds", bounds.run)
+RENDER = Step("render", render.run)
+ROOM = Step("room", room.run)
+NUMBER = Step("number", number.run, NEW)
+STAMP = Step("stamp", stamp.run)
+LAYOUT = Step("layout", layout.run)
+CONVERT = Step("convert", convert.run)
+KEEP = Step("keep", keep.run)
+SEAL = Step("seal", seal.run, REGISTERED)
+PUBLISH = Step("publish", publish.run)
+DISTRIBUTE = Step("distribute", distribute.run, NEW)
+REGISTER = Step("register", register.run)
+SEND = Step("send", send.run, NEW)
+
+
+def _keep_pdf(job: Job, engine) -> Job:
+    """The built PDF, read into the job before the staging folder is removed."""
+    job.pdf = job.built["pdf"].read_bytes()
+    return job
+
+
+KEEP_PDF = Step("keep_pdf", _keep_pdf)
+
+#: A new input (the inbox, `docgen render`, the queue's job).
+NEW_INPUT = [LOAD, HELD, CHECK_STEP, BOUNDS, RENDER, ROOM, NUMBER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH,
+             DISTRIBUTE, REGISTER, SEND]
+#: `docgen validate`, the web's and the queue's checks: every step before a number is taken, the DOCX rendered too.
+CHECK = [LOAD, CHECK_STEP, BOUNDS, RENDER]
+#: A new version of a registered document (`docgen regenerate`): the job comes loaded, with its reservation.
+REGENERATION = [CHECK_STEP, BOUNDS, RENDER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH, REGISTER]
+#: The web's preview of a draft: the PDF in ``job.pdf``; nothing numbered, written to the outbox or registered.
+PREVIEW = [LOAD, CHECK_STEP, BOUNDS, RENDER, STAMP, LAYOUT, CONVERT, KEEP_PDF]
 #: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document
 #: (load, render, register) overlaps LibreOffice converting another.
 THREADS_PER_WORKER = 2
-STAGING = convert.STAGING
+STAGING = layout.STAGING
+
+
+def describe(steps: list[Step]) -> str:
+    """A list of steps as one line: ``load → held (new) → check → …``."""
+    return " → ".join(str(step) for step in steps)
 
 
 class Engine:
@@ -63,11 +123,11 @@ class Engine:
         self.seal = sealing.from_config(config)  # an expired or untrusted seal certificate is a startup error
         if self.seal is not None:
             log.info("%s", self.seal.describe())
-        self._pending_voids: list = []
+        self._pending_voids: list[tuple[Reservation, str]] = []
         #: A long-running process (the watcher) keeps the number of an input that failed for want of room,
         #: and gives it back to the next attempt (``take_held``); a one-shot command voids it.
         self.hold_on_resource = role == "watch" if hold_on_resource is None else hold_on_resource
-        self._held: dict[str, object] = {}
+        self._held: dict[str, Reservation] = {}
         self._pending_lock = threading.Lock()
         # This process's heartbeat (its reservations are its own while it beats); then void what dead
         # processes reserved and nobody will finish.
@@ -83,7 +143,7 @@ class Engine:
     def holds_any(self) -> bool:
         return bool(self._held)
 
-    def take_held(self, sha256: str):
+    def take_held(self, sha256: str) -> Reservation | None:
         """The reservation kept for an input (by content) whose earlier attempt failed for want of room, or None."""
         with self._pending_lock:
             return self._held.pop(sha256, None)
@@ -112,18 +172,28 @@ class Engine:
             paths.insert(1, Path(self.config.registry_url[len("sqlite:///"):]).parent)
         return paths
 
-    def run(self, job: Job, steps: list) -> Outcome:
-        """Run the steps over the job; never raises for a bad input (the outcome says what went wrong)."""
+    def run(self, job: Job, steps: list[Step]) -> Outcome:
+        """Run the steps that apply to the job, timing each; never raises for a bad input (the outcome says
+        what went wrong).
+
+        A duplicate whose registered copy came from this same source is the earlier attempt's work: its
+        record and files are put in place if it stopped before, and for a retry (``job.retry``: the watcher's
+        inbox file, the queue's job) it is this input's document, a success."""
         numbered_here = job.reservation is None
         try:
             self._void_pending()
             for step in steps:
-                job = step.run(job, self)
+                if step.applies(job):
+                    t = time.perf_counter()
+                    job = step.work(job, self)
+                    job.outcome.timings[step.name] = round((time.perf_counter() - t) * 1000, 1)
             job.outcome.ok = True
         except Exception as exc:  # never lose an input to a bug: report it like any failure
             failed(job.outcome, exc, self.disks())
             if isinstance(exc, DuplicateInput) and exc.registered_from == job.source:
                 self._complete_earlier_attempt(exc)
+                if job.retry:
+                    registered_before(job.outcome)
         finally:
             if job.staging is not None:
                 shutil.rmtree(job.staging, ignore_errors=True)
@@ -162,9 +232,9 @@ class Engine:
             for final in register.complete_pending(folder):
                 log.info("completed %s, registered by an earlier attempt that stopped", final)
 
-    def process(self, path: str | Path, source: str | None = None) -> Outcome:
-        """Produce one input file: number, DOCX, PDF, outbox, diarium, messages."""
-        return self.run(Job(readable(source or str(path)), Path(path)), NEW_INPUT)
+    def process(self, path: str | Path, source: str | None = None, retry: bool = False) -> Outcome:
+        """Produce one input file: number, DOCX, PDF, outbox, diarium, messages (``retry``: see ``run``)."""
+        return self.run(Job(readable(source or str(path)), Path(path), retry=retry), NEW_INPUT)
 
     def check(self, path: str | Path, source: str | None = None) -> Outcome:
         """Every check ``process`` makes before it takes a number, and nothing else (`docgen validate`)."""
@@ -173,6 +243,12 @@ class Engine:
         if outcome.ok:
             outcome.diarienummer = job.doc.data.get("diarienummer")
         return outcome
+
+
+def registered_before(outcome: Outcome) -> None:
+    """The duplicate an earlier attempt at the same input registered is this input's document: a success."""
+    outcome.ok, outcome.error, outcome.error_kind = True, None, None
+    outcome.warnings.append("registrerad av ett tidigare försök / registered by an earlier attempt")
 
 
 def failed(outcome: Outcome, exc: Exception, disks: list[Path] = ()) -> None:

@@ -3,7 +3,7 @@ expanded into typed recipients by purpose.
 
 A group names its purpose (syfte) and recipients: inline persons, the document's own parties
 (``part: <one of the type's parties>``) or named lists (``lista: ...``). Recipients are de-duplicated by e-mail
-address (the first group that names an address keeps it). Expanding is part of validation: an
+address (the first group that names an address keeps it). Expanding is one of the checks (``checks.distribution``): an
 unknown list refuses the input before a number is taken.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from .addresses import email_address
 from .errors import ConfigError, InputError, problem
 from .load import join_path
 from .model import Group, Recipient
@@ -30,11 +31,6 @@ def read_via(person: dict) -> dict:
         person["via"] = found["via"].strip() or None
         person.setdefault("distribuerar_till", found["grupp"].strip())
     return person
-
-
-def email_address(value: str) -> str | None:
-    from .steps.validate import email_address as check
-    return check(value)
 
 
 def expand(doc, lists: dict | None = None) -> list[Group]:
@@ -175,8 +171,3 @@ def load_lists(path: Path | None) -> dict:
 
 class _Broken(Exception):
     """A list that includes an unknown list: an input naming it is refused, nothing else is affected."""
-
-
-def is_internal(address: str, domains: list[str]) -> bool:
-    domain = address.rpartition("@")[2].lower()
-    return any(domain == d.lower() or domain.endswith("." + d.lower()) for d in domains)

@@ -210,7 +210,7 @@ def test_reservation_of_a_dead_process_with_a_reused_pid_is_taken_over(engine, w
 
     src = write_yaml(workspace / "inbox", "a.yaml", example("uppdragshandling"))
     from docgen.load import load_input
-    from docgen.steps.validate import validate
+    from docgen.checks import validate
     doc = validate(load_input(src, engine.config.limits), engine.plugins, engine.config)
     res = reserve(engine.store, doc, engine.config)
     host, pid, start = owner_id().split(":")

@@ -300,7 +300,7 @@ def test_a_quoted_schema_description_is_in_the_messages_language(workspace):
     from docgen.errors import InputError
     from docgen.load import load_input
     from docgen.plugins import Plugins
-    from docgen.steps.validate import validate
+    from docgen.checks import validate
 
     class Kvitto(DocumentType):
         name = "kvitto"

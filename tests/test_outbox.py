@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from docgen.files import atomic_write, document_basename, safe_name
+from docgen.dnr import document_basename
+from docgen.files import atomic_write, safe_name
 
 
 @pytest.mark.parametrize("raw", ["../../etc/passwd", "a/b\\c", "..", ".dold", "ctrl\x01\x1fchar", "CON", "   ", "x" * 300, 'a:b*c?"d<e>f|g'])

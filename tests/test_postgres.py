@@ -16,7 +16,8 @@ from docgen.config import load_config
 from docgen.errors import RegistryError
 from docgen.model import Job
 from docgen.queue.submit import _Checker
-from docgen.steps import load, number, validate
+from docgen.pipeline import CHECK_STEP, LOAD
+from docgen.steps import number
 from docgen.store import Store
 from docgen.store.schema import LATEST_VERSION, MIGRATIONS, metadata, schema_version
 from tests.conftest import ROOT, example, set_setting, wait_until, write_yaml
@@ -37,10 +38,10 @@ def pg_store(pg_config):
 
 
 def make_doc(checker, folder: Path, name: str, data: dict):
-    """A validated document (load and validate, as the pipeline does before it takes a number)."""
+    """A checked document (load and check, as the pipeline does before it takes a number)."""
     path = write_yaml(folder, name, data)
     job = Job(str(path), path)
-    for step in (load, validate):
+    for step in (LOAD, CHECK_STEP):
         job = step.run(job, checker)
     return job.doc
 

@@ -10,7 +10,7 @@ import pytest
 
 from docgen import liveness, owners
 from docgen.model import Job
-from docgen.pipeline import NEW_INPUT
+from docgen.pipeline import NEW_INPUT, REGISTER
 from docgen.steps import publish, register
 from tests.conftest import DOCGEN, ROOT, example, run, wait_until, write_yaml
 
@@ -52,7 +52,7 @@ def test_a_version_registered_but_not_placed_is_placed_from_its_staging_folder(e
     job = Job(str(path), path)
     # every step up to the register step; then the register step's commit without its renames (a process
     # stopped between the diarium's commit and placing the files)
-    for step in NEW_INPUT[:NEW_INPUT.index(register)]:
+    for step in NEW_INPUT[:NEW_INPUT.index(REGISTER)]:
         job = step.run(job, engine)
     outbox = engine.config.outbox
     register.write_json(publish.staged(job, outbox, job.folder / f"{job.stem}.json"), register.record(job))

@@ -242,10 +242,9 @@ def schema(obj: Context, type_name):
 
 def _external(config, diarienummer: str | None) -> bool:
     """Whether a diarienummer is in one of the records system's series (``[numrering] externa_serier``)."""
-    from ..steps.validate import dnr_regex
+    from ..dnr import external_case
 
-    m = dnr_regex(config.numbering["format"]).match(diarienummer or "")
-    return bool(m and m["serie"] in config.numbering["externa_serier"])
+    return external_case(config, diarienummer or "") is not None
 
 
 @cli.command("validate")

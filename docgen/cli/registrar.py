@@ -56,7 +56,7 @@ def registry_show(obj: Context, diarienummer, as_json):
     DIARIENUMMER as written ("RS 2026-00042") or as in folder names (RS-2026-00042)."""
     from ..registrar.search import find_case, format_case
 
-    case = find_case(obj.store, obj.config.numbering["format"], diarienummer)
+    case = find_case(obj.store, obj.config, diarienummer)
     if case is None:
         raise click.UsageError(f"inget ärende {diarienummer!r} i diariet / no such case in the diarium (`docgen registry list`)")
     click.echo(json.dumps(case, ensure_ascii=False) if as_json else format_case(case))

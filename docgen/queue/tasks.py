@@ -117,13 +117,9 @@ def render_input(context, submission_id: int) -> dict:
         # previous attempt (dead: its job was put back as stalled; or this process, after a transient failure)
         # is this job's to take over, with its number.
         with presumed_dead(sub["tidigare_agare"]):
-            outcome = rt.engine.run(Job(sub["kalla"], path), NEW_INPUT)
+            # a previous attempt that registered it and died before saying so made this input's document
+            outcome = rt.engine.run(Job(sub["kalla"], path, retry=bool(sub["tidigare_agare"])), NEW_INPUT)
     attempts = context.job.attempts + 1
-    if (not outcome.ok and outcome.error_kind == ErrorKind.DUPLICATE and sub["tidigare_agare"]
-            and outcome.registered_from == sub["kalla"]):
-        # a previous attempt registered it and its worker died before saying so: that is this input's document
-        outcome.ok, outcome.error, outcome.error_kind = True, None, None
-        outcome.warnings.append("registrerad av ett tidigare försök / registered by an earlier attempt")
     if outcome.ok:
         status = submissions.DONE
     elif outcome.error_kind in (ErrorKind.INPUT, ErrorKind.DUPLICATE):

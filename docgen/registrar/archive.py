@@ -28,7 +28,7 @@ from lxml import etree
 
 from .. import __version__
 from ..errors import PluginError, RegistryError
-from ..files import dnr_slug
+from ..dnr import slug as dnr_slug
 from ..seal import check_pdf, trust_roots
 from ..store import Store, documents, now, search
 

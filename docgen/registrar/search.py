@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from ..config import Config
+from ..dnr import from_slug
 from ..model import DeliveryStatus
 from ..store import Store, search
 
@@ -28,19 +30,9 @@ def show_case(store: Store, diarienummer: str) -> dict | None:
     return case
 
 
-def find_case(store: Store, number_format: str, text: str) -> dict | None:
+def find_case(store: Store, config: Config, text: str) -> dict | None:
     """The case ``text`` names, written as configured (``RS 2026-00042``) or as in folder names (``RS-2026-00042``)."""
-    return show_case(store, text) or show_case(store, from_slug(number_format, text))
-
-
-def from_slug(number_format: str, text: str) -> str:
-    """``RS-2026-00042`` (folder names, and the keywords of older PDFs) back to the configured form ``RS 2026-00042``."""
-    from ..steps.validate import dnr_regex
-
-    m = dnr_regex(number_format.replace(" ", "-")).match(text.strip())
-    if not m:
-        return text
-    return number_format.format(serie=m["serie"], år=int(m["år"]), nummer=int(m["nummer"]))
+    return show_case(store, text) or show_case(store, from_slug(config, text))
 
 
 def format_case(case: dict) -> str:

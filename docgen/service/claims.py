@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from .. import owners
 from ..attachments import check_references
 from ..errors import Problem, problem
-from ..files import dnr_slug
+from ..dnr import slug as dnr_slug
+from ..files import atomic_write
 from ..load import INPUT_SUFFIXES, join_path, load_input
 from ..pipeline import STAGING
 from .outcome import write_report

@@ -11,9 +11,10 @@ from ..files import atomic_write, safe_name
 from .publish import staged
 from ..mail import build_message
 from ..model import Delivery, DeliveryStatus, Job
-from ..recipients import email_address, is_internal
+from ..addresses import email_address, is_internal
 
 if TYPE_CHECKING:
+    from .base import EngineView
     from ..config import Config
 
 
@@ -66,9 +67,7 @@ def write_messages(job: Job, config: Config) -> None:
         d.meddelande = str(path.relative_to(config.outbox))
 
 
-def run(job: Job, engine) -> Job:
-    if job.reservation is None or job.regenerating:
-        return job
+def run(job: Job, engine: EngineView) -> Job:
     job.deliveries = plan(job.doc, job.distribution, engine.config)
     write_messages(job, engine.config)
     return job

@@ -1,14 +1,15 @@
 """Step: load. Read the input file safely into a dict with line numbers (``docgen.load`` does the reading)."""
 from __future__ import annotations
 
-import time
+from typing import TYPE_CHECKING
 
 from ..load import load_input
 from ..model import Job
 
+if TYPE_CHECKING:
+    from .base import EngineView
 
-def run(job: Job, engine) -> Job:
-    t = time.perf_counter()
+
+def run(job: Job, engine: EngineView) -> Job:
     job.loaded = load_input(job.path, engine.config.limits, source=job.source)
-    job.outcome.timings["load"] = round((time.perf_counter() - t) * 1000, 1)
     return job

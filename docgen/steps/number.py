@@ -22,18 +22,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 
 from ..errors import DocgenError, InputError, problem
 from .. import liveness
+from ..dnr import external_case, format_dnr, parse
 from ..model import CaseStatus, DocStatus, Job, Reservation
 from ..owners import owner_id
 from ..store import Store, numbers
 
 if TYPE_CHECKING:
+    from .base import EngineView
     from ..config import Config
 
 
@@ -99,30 +100,14 @@ def holder_alive(store: Store, owner: str | None) -> bool:
     return liveness.alive(store, owner)
 
 
-def format_dnr(config: Config, serie: str, year: int, number: int) -> str:
-    return config.numbering["format"].format(serie=serie, år=year, nummer=number)
-
-
-def external_case(config: Config, diarienummer: str) -> dict | None:
-    """serie, ar and nummer of a diarienummer in one of the external series, or None."""
-    from .validate import dnr_regex
-
-    m = dnr_regex(config.numbering["format"]).match(diarienummer)
-    if m and m["serie"] in config.numbering["externa_serier"]:
-        return {"serie": m["serie"], "ar": int(m["år"]), "nummer": int(m["nummer"])}
-    return None
-
-
 def _duplicate(conn, doc, prior) -> DuplicateInput:
     return DuplicateInput(doc.source, prior.diarienummer, prior.lopnummer, prior.status,
                           numbers.first_source(conn, prior.id))
 
 
 def _case_problem(doc, case, config: Config) -> InputError:
-    from .validate import dnr_regex
-
     dnr = doc.data["diarienummer"]
-    m = dnr_regex(config.numbering["format"]).match(dnr)
+    m = parse(config, dnr)
     series = m["serie"] if m else None
     if case is None and series is not None and series not in config.numbering["serier"]:
         # a series docgen does not allocate in: most often the records system's own, not yet configured
@@ -188,7 +173,7 @@ def sql_template(config: Config, serie: str, year: int) -> tuple[str, int, str] 
 
 
 def reserve(store: Store, doc, config: Config) -> Reservation:
-    """Reserve the diarienummer and running number for a validated, non-draft document.
+    """Reserve the diarienummer and running number for a checked, non-draft document.
 
     On PostgreSQL a document of a new case is reserved in one statement (``numbers.reserve_new_case``) without
     first looking for an earlier document of the same input: the unique index on live inputs refuses it if
@@ -255,14 +240,12 @@ def void(store: Store, res: Reservation, reason: str) -> bool:
     return store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason, me))
 
 
-def run(job: Job, engine) -> Job:
-    """Take a number for the document (drafts take none; a regeneration keeps its own)."""
-    if job.doc.is_draft or job.reservation is not None:
+def run(job: Job, engine: EngineView) -> Job:
+    """Take a number for the document, unless a number held for it was taken up (step held)."""
+    if job.reservation is not None:
         return job
-    t = time.perf_counter()
     job.reservation = reserve(engine.store, job.doc, engine.config)
     job.version_no = 1  # a reserved document has no version yet (registering the first one registers it)
-    job.outcome.timings["number"] = round((time.perf_counter() - t) * 1000, 1)
     job.outcome.diarienummer, job.outcome.lopnummer = job.reservation.diarienummer, job.reservation.lopnummer
     return job
 

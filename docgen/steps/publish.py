@@ -13,13 +13,17 @@ and the files are placed only if the diarium holds exactly that version.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import os
-import time
 from pathlib import Path
 
 from ..files import atomic_move, sha256_file, stale_temp_files, write_json
 from ..model import Job, OutputFile
+
+if TYPE_CHECKING:
+    from .base import EngineView
 
 TREE = "utkorg"  # inside a staging folder: the files as they will stand in the outbox
 MANIFEST = "publicera.json"
@@ -30,8 +34,7 @@ def staged(job: Job, outbox: Path, final: Path) -> Path:
     return job.staging / TREE / final.relative_to(outbox)
 
 
-def run(job: Job, engine) -> Job:
-    t = time.perf_counter()
+def run(job: Job, engine: EngineView) -> Job:
     outbox = engine.config.outbox
     for tmp in stale_temp_files(job.folder):  # a killed writer's half-written file
         tmp.unlink(missing_ok=True)
@@ -55,7 +58,6 @@ def run(job: Job, engine) -> Job:
     o.folder = str(job.folder)
     o.files = {"docx": str(job.folder / finals[0].name), "pdf": str(job.folder / finals[1].name),
                "json": str(job.folder / f"{job.stem}.json")}
-    o.timings["publish"] = round((time.perf_counter() - t) * 1000, 1)
     return job
 
 

@@ -20,6 +20,7 @@ from ..owners import owner_id
 from ..store import Store, deliveries
 
 if TYPE_CHECKING:
+    from .base import EngineView
     from ..config import Config
 
 
@@ -69,8 +70,8 @@ def mark_abandoned(store: Store) -> list[int]:
     return marked
 
 
-def run(job: Job, engine) -> Job:
-    if job.version_id is None or not job.deliveries:
+def run(job: Job, engine: EngineView) -> Job:
+    if not job.deliveries:
         return job
     by_id = {o["id"]: o for o in send_unsent(engine.store, engine.config, only_version=job.version_id)}
     for d in job.deliveries:

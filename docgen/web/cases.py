@@ -41,7 +41,7 @@ def visible_case(request: Request, user: User, dnr: str, log_views: bool) -> dic
     """The case with the documents this user may see (404 if none); with ``log_views``, each confidential one
     shown is logged."""
     store = request.app.state.engine.store
-    case = find_case(store, request.app.state.config.numbering["format"], dnr)
+    case = find_case(store, request.app.state.config, dnr)
     if case is None:
         raise Refused(404, problems_for(404))
     with store.read() as conn:

@@ -14,12 +14,12 @@ from pathlib import Path
 from ..errors import problem
 from ..files import atomic_write
 from ..model import ErrorKind, Job
-from ..pipeline import CHECK, Engine
+from ..pipeline import CHECK, PREVIEW, Engine
 from ..load import INPUT_SUFFIXES
 from ..service import folders_of, status as inbox_status
 from ..service.outcome import problems_in, read_record
 from ..service.reports import report_text, voided_in
-from ..steps import convert, load, number, render, validate
+from ..steps import number
 from ..store import access, users
 from .auth import User
 
@@ -78,21 +78,26 @@ def as_json(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _check(engine: Engine, name: str, raw: bytes, folder: Path, files: dict[str, bytes] | None = None) -> Job:
-    """Write the input (and its attachments, by name) into ``folder`` and run every check made before a number is
-    taken; Refused (422) if any fails."""
+def _run(engine: Engine, steps: list, name: str, raw: bytes, folder: Path, files: dict[str, bytes] | None = None) -> Job:
+    """Write the input (and its attachments, by name) into ``folder`` and run the steps over it; Refused (422,
+    409 for a duplicate) if a step refuses it."""
     path = folder / name
     path.write_bytes(raw)
     for rel, data in (files or {}).items():
         (folder / rel).write_bytes(data)
     job = Job(name, path)
-    outcome = engine.run(job, CHECK)
+    outcome = engine.run(job, steps)
     if not outcome.ok:
         problems = outcome.problems or [problem("", outcome.error or "okänt fel", outcome.error or "unknown error").to_dict()]
         if outcome.error_kind == ErrorKind.DUPLICATE:  # already registered: 409 with its number
             raise Refused(409, problems, report_text(outcome, name), diarienummer=outcome.diarienummer)
         raise Refused(422, problems, report_text(outcome, name))
     return job
+
+
+def _check(engine: Engine, name: str, raw: bytes, folder: Path, files: dict[str, bytes] | None = None) -> Job:
+    """Every check made before a number is taken (``pipeline.CHECK``); Refused if any fails."""
+    return _run(engine, CHECK, name, raw, folder, files)
 
 
 def submit(engine: Engine, user: User, raw: bytes, suffix: str = ".json", before_inbox=None,
@@ -129,29 +134,11 @@ def checked(engine: Engine, data: dict, files: dict[str, bytes] | None = None) -
         return _check(engine, "formular.json", as_json(data), Path(tmp), files)
 
 
-class _KeepPdf:
-    """A last step that keeps the built PDF before the staging folder is removed."""
-
-    def __init__(self):
-        self.pdf: bytes | None = None
-
-    def run(self, job: Job, engine) -> Job:
-        self.pdf = job.built["pdf"].read_bytes()
-        return job
-
-
 def draft(engine: Engine, data: dict, files: dict[str, bytes] | None = None) -> bytes:
-    """The input rendered as a draft (UTKAST watermark, no number, nothing registered or written to the outbox)."""
-    data = dict(data, status="utkast")
-    keep = _KeepPdf()
+    """The input rendered as a draft (UTKAST watermark, no number, nothing registered or written to the outbox):
+    the steps of ``pipeline.PREVIEW``, checked once."""
     with tempfile.TemporaryDirectory(prefix="docgen-utkast-") as tmp:
-        name = "utkast.json"
-        path = _check(engine, name, as_json(data), Path(tmp), files).path
-        outcome = engine.run(Job(name, path), [load, validate, render, convert, keep])
-    if not outcome.ok or keep.pdf is None:
-        raise Refused(422, outcome.problems or [problem("", outcome.error or "okänt fel", outcome.error or "unknown error").to_dict()],
-                      report_text(outcome, name))
-    return keep.pdf
+        return _run(engine, PREVIEW, "utkast.json", as_json(dict(data, status="utkast")), Path(tmp), files).pdf
 
 
 @dataclass
