@@ -11,7 +11,7 @@ import click
 
 from ..errors import ConfigError
 from ..store import DamagedDiarium, quick_check, sqlite_path
-from . import Context, cli
+from .group import Context, cli
 
 PG_DUMP = ("Diariet ligger i PostgreSQL: säkerhetskopiera det med PostgreSQL:s egna verktyg, t.ex.\n"
            "  pg_dump --format=custom --file=diarium-$(date +%Y%m%d).dump '{url}'\n"

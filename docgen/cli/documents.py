@@ -15,7 +15,7 @@ from ..errors import ConfigError
 from ..model import DocStatus, ErrorKind
 from ..plugins import Plugins
 from ..docrow import from_registry, row, to_json
-from . import Context, cli
+from .group import Context, cli
 
 EXAMPLE_LISTS = """# Named distribution lists (sändlistor): an input names one with `- lista: NAME` under skickas_till.
 # Lists may include other lists (`- lista: OTHER`); a cycle is an error. The names below are examples.

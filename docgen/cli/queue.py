@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import Context, cli
+from .group import Context, cli
 
 CRON_HELP = "procrastinate cron syntax, 5 fields or 6 with seconds first"
 

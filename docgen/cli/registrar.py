@@ -10,7 +10,7 @@ import click
 
 from ..model import DocStatus
 from ..docrow import from_registry, to_json
-from . import DATE, Context, cli
+from .group import DATE, Context, cli
 
 
 @cli.group()

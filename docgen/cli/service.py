@@ -8,7 +8,7 @@ import unicodedata
 import click
 
 from ..model import DeliveryStatus
-from . import Context, cli
+from .group import Context, cli
 
 
 @cli.command()

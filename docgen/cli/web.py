@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import Context, cli
+from .group import Context, cli
 
 ROLES = ("handlaggare", "registrator", "lasare")
 

@@ -22,13 +22,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("docgen.watch")
 
 
-def own_duplicate_is_done(result: Outcome, source: str) -> Outcome:
-    """A duplicate whose registered copy came from this same input was registered before a crash: done."""
-    if not result.ok and result.error_kind == "duplicate" and result.registered_from == source:
-        result.ok, result.error, result.error_kind = True, None, None
-    return result
-
-
 class LocalRunner:
     """Processes claimed inputs in this process (``process`` runs in the watcher's worker threads)."""
 
@@ -66,7 +59,8 @@ class LocalRunner:
     def _process(self, claimed: Path, recovered: bool) -> Outcome:
         t0 = time.perf_counter()
         source = source_of(claimed)
-        result = own_duplicate_is_done(self.engine.process(self.handles.where(claimed), source=source), source)
+        # retry: a copy registered from this same input (before a crash) is this input's document (Engine.run)
+        result = self.engine.process(self.handles.where(claimed), source=source, retry=True)
         total = round((time.perf_counter() - t0) * 1000, 1)
         where = self.handles.where(claimed)
         if result.error_kind == ErrorKind.RESOURCE and (where.exists() or not where.parent.is_dir()):
