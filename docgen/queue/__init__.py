@@ -50,15 +50,21 @@ def conninfo(url: str) -> str:
     return u.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def _autocommit(conn) -> None:
+    await conn.set_autocommit(True)
+
+
 def make_app(url: str, **crons):
-    """The procrastinate app on the diarium's database, with docgen's tasks (``tasks.blueprint``)."""
+    """The procrastinate app on the diarium's database, with docgen's tasks (``tasks.blueprint``). Its
+    connections are in autocommit: each of procrastinate's statements (fetch a job, finish it) is one function
+    call and its own transaction, without a BEGIN and a COMMIT around it."""
     import procrastinate
 
     from .tasks import make_blueprint
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=conninfo(url), kwargs={"application_name": "docgen-queue"},
-                                                 min_size=1, max_size=3),
+                                                 min_size=1, max_size=3, configure=_autocommit),
         import_paths=["docgen.queue.tasks"])
     app.add_tasks_from(make_blueprint(**crons), namespace="docgen")
     return app

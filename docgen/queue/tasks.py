@@ -108,10 +108,11 @@ def materialise(folder: Path, sub: dict) -> Path:
 
 def _db(fn, *args):
     """A statement of the task itself (each is idempotent: run again after a connection lost at COMMIT, it
-    leaves what it left); a database that is away makes the job try again later."""
+    leaves what it left), committed by itself (one write; a takeover's or failure's event is a second); a
+    database that is away makes the job try again later."""
     rt = runtime()
     try:
-        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True)
+        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True, single=True)
     except Exception as exc:
         if transient(exc):
             raise Transient(f"the diarium is not reachable: {exc}") from exc
@@ -122,7 +123,7 @@ def render_input(context, submission_id: int) -> dict:
     """Produce one submitted input: number, DOCX, PDF/A, outbox, diarium, messages. Returns its outcome."""
     from ..model import Job
     from ..pipeline import NEW_INPUT
-    from ..steps.number import presumed_dead
+    from ..steps.number import checked_at_submission, presumed_dead
 
     rt = runtime()
     me = owner_id()
@@ -137,7 +138,7 @@ def render_input(context, submission_id: int) -> dict:
         # The queue runs one job per input at a time: a reservation of this input held by the worker of the
         # previous attempt (dead: its job was put back as stalled; or this process, after a transient failure)
         # is this job's to take over, with its number.
-        with presumed_dead(sub["tidigare_agare"]):
+        with presumed_dead(sub["tidigare_agare"]), checked_at_submission():
             outcome = rt.engine.run(Job(sub["kalla"], path), NEW_INPUT)
     # A number kept for want of room (the worker's engine holds it, not voided) stays this worker's in the
     # diarium: the job's next attempt, on whichever node, takes it over from there (``presumed_dead``).
