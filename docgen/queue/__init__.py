@@ -6,7 +6,9 @@ files it names in the diarium (``inlamning``, ``inlamning_fil``) and queues a ``
 per-input lock and queueing lock (the input's content hash): the same input is never queued twice nor
 produced twice at once. ``docgen worker`` runs jobs: each concurrency slot has a warm LibreOffice, the
 job rebuilds the input in a temporary folder and runs the pipeline's NEW_INPUT steps. Transient failures
-(a LibreOffice crash, a lost database connection) are retried with backoff; a refused input is not. A
+(a LibreOffice crash, a lost database connection) are retried with backoff; a failure for want of room (a
+read-only or full outbox) keeps the input's number and is retried for about a day (``tasks.Retry``); a
+refused input is not retried. A
 worker that dies mid-job stops beating; another worker puts its job back in the queue (procrastinate's
 stalled-job recovery, by heartbeat) and takes over its reservation, so the document keeps its number.
 Periodic work (sending pending deliveries, the nightly fixity check, clearing old jobs) is deferred once
