@@ -30,7 +30,7 @@ def test_statements_and_commits_per_document(pg_server, pg_url, workspace, tmp_p
     log = tmp_path / "worker.log"
     # a node that beats seldom and sends nothing periodically: what is counted is the documents' cost
     worker = subprocess.Popen([*DOCGEN, "-w", str(workspace), "worker", "--heartbeat", "60", "--stalled-after", "300",
-                               "--poll", "30", "--send-cron", "0 0 1 1 *"], cwd=ROOT, stdout=open(log, "w"),
+                               "--poll", "30", "--send-cron", "0 0 1 1 *", "--fixity-cron", "0 0 1 1 *"], cwd=ROOT, stdout=open(log, "w"),
                               stderr=subprocess.STDOUT)
     cost = Cost(st)
     try:
@@ -43,7 +43,8 @@ def test_statements_and_commits_per_document(pg_server, pg_url, workspace, tmp_p
         finals = wait_for(st, [q["inlamning"] for q in queued], timeout=300, every=0.5)
         assert [f["status"] for f in finals.values()] == ["klar"] * DOCS, (finals, log.read_text()[-3000:])
         # the queue marks a job succeeded after its task returned: wait for that, then count
-        assert wait_until(lambda: st.query("/* pgcost */ SELECT COUNT(*) AS n FROM procrastinate_jobs WHERE status = 'succeeded'")
+        assert wait_until(lambda: st.query("/* pgcost */ SELECT COUNT(*) AS n FROM procrastinate_jobs WHERE status = 'succeeded' "
+                                   "AND task_name LIKE '%render_input'")
                           [0]["n"] == DOCS, 60)
         cost.stop()
     finally:
