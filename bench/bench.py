@@ -11,7 +11,7 @@ Paths compared:
   Numbering    numbers allocated per second, 1 and 8 concurrent processes
   Size         1, 10 and 100 page documents
   PostgreSQL   documents/s for 1, 2 and 3 `docgen worker` processes on one PostgreSQL diarium (a server this
-               run starts, as the tests do), database statements and round trips per document, numbers
+               run starts, as the tests do), database statements and write transactions per document, numbers
                allocated per second (1 and 8 processes); `--postgres-only` runs just these rows
 Every LibreOffice here has its own profile.
 """
@@ -346,7 +346,8 @@ def bench_postgres(tmp: Path, n: int) -> None:
     sys.path.insert(0, str(ROOT))
     try:
         from tests.pgserver import PgServer
-        server = PgServer("-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top")
+        from tests.pgserver import COUNTING
+        server = PgServer(COUNTING)
     except BaseException as exc:  # PostgreSQL not installed (pytest's skip) or cannot start
         out("PostgreSQL rows", "skipped", f"{type(exc).__name__}: {exc}")
         return
@@ -375,9 +376,10 @@ def _pg_throughput(tmp: Path, server, n: int, procs: int) -> None:
     try:
         # all inputs queued first (the submitter does not compete with the workers for the cores), then the
         # workers start; the rate is over the span from the first job started to the last one finished
-        with store.tx() as conn:
-            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        store.query("SELECT pg_stat_statements_reset()")
+        from tests.pgcost import Cost
+
+        cost = Cost(store)
+        cost.start()
         with Submitter(cfg, store) as sub:
             t = time.perf_counter()
             results = [sub.submit(p) for p in paths]
@@ -392,13 +394,10 @@ def _pg_throughput(tmp: Path, server, n: int, procs: int) -> None:
         assert not bad, bad[0]
         jobs = ",".join(str(r["jobb"]) for r in results)
         span = store.query(
-            "SELECT EXTRACT(EPOCH FROM MAX(at) FILTER (WHERE type = 'succeeded') - MIN(at) FILTER (WHERE type = "
-            f"'started')) AS s FROM procrastinate_events WHERE job_id IN ({jobs})")[0]["s"]
+            "/* pgcost */ SELECT EXTRACT(EPOCH FROM MAX(at) FILTER (WHERE type = 'succeeded') - MIN(at) FILTER (WHERE "
+            f"type = 'started')) AS s FROM procrastinate_events WHERE job_id IN ({jobs})")[0]["s"]
         rate = n / float(span)
-        stats = store.query("SELECT query, calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
-                            "WHERE datname = current_database())")
-        # not the documents' cost: this harness waiting for them
-        stats = [r for r in stats if "wait_for" not in r["query"] and "pg_stat_statements" not in r["query"]]
+        cost.stop()
     finally:
         for w in workers:
             w.send_signal(signal.SIGTERM)
@@ -413,28 +412,16 @@ def _pg_throughput(tmp: Path, server, n: int, procs: int) -> None:
     out(f"PostgreSQL: {procs} worker process(es), documents/s ({n} docs)", f"{rate:.1f}",
         f"1 slot (1 LibreOffice) each; {os.cpu_count()} cores shared by workers, PostgreSQL and the submitter")
     if procs == 1:
-        def calls(pred) -> int:
-            return sum(r["calls"] for r in stats if pred(r["query"].strip()))
-
-        total = calls(lambda q: True)
-        queue = calls(lambda q: "procrastinate" in q)
-        begins = calls(lambda q: q.upper() == "BEGIN")
-        ends = calls(lambda q: q.upper() in ("COMMIT", "ROLLBACK"))
-        xids = calls(lambda q: "txid_current" in q)
-        out("PostgreSQL: statements per document", f"{total / n:.1f}",
-            f"pg_stat_statements, {n} docs, submit + worker + queue; of these the queue (procrastinate) {queue / n:.1f}, "
-            f"BEGIN {begins / n:.1f} and COMMIT/ROLLBACK {ends / n:.1f}, commit checks (txid_current) {xids / n:.1f}; "
-            f"submit {submit_s / n * 1000:.0f} ms/doc")
-        commits = calls(lambda q: q.upper() == "COMMIT")
-        out("PostgreSQL: commits per document", f"{commits / n:.1f}",
-            "explicit COMMITs of docgen's and the queue's transactions (procrastinate's single statements commit "
-            "on their own and are not counted)")
+        per = cost.per(n)
+        out("PostgreSQL: statements per document", f"{per['statements']:.1f}",
+            f"pg_stat_statements (tests/pgcost.py), {n} docs, submit + worker + queue, heartbeats apart; of these the "
+            f"queue (procrastinate) {per['queue']:.1f}, BEGIN/COMMIT {per['begin_commit']:.1f}, txid_current "
+            f"{per['txid_current']:.1f}; submit {submit_s / n * 1000:.0f} ms/doc")
+        out("PostgreSQL: commits per document", f"{per['commits']:.1f}",
+            "write transactions (transaction ids taken), each a commit the server makes durable; the worker's "
+            "startup counted (spread over the documents), its heartbeats not")
         if os.environ.get("DOCGEN_BENCH_STATEMENTS"):  # every statement and its calls per document, for tuning
-            for r in sorted(stats, key=lambda r: -r["calls"]):
-                print(f"  {r['calls'] / n:6.2f}  {' '.join(r['query'].split())[:150]}")
-        out("PostgreSQL: round trips per document", f"{(total + ends) / n:.1f}",
-            "client statements (pg_stat_statements track=top: FK checks and triggers inside them not counted), one "
-            "round trip each (no pipelining), plus one connection check (pool_pre_ping) per transaction")
+            print("\n".join(cost.listing(n)))
 
 
 def _numbers(ws: Path, per_run: int, label: str, counts=(1, 8)) -> None:

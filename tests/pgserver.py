@@ -107,12 +107,16 @@ _server: PgServer | None = None
 _server_lock = threading.Lock()
 
 
+#: PostgreSQL counts every client statement per database (tests/pgcost.py reads it).
+COUNTING = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top"
+
+
 def server() -> PgServer:
     """The session's server, started on first use and stopped when the process exits."""
     global _server
     with _server_lock:
         if _server is None:
-            _server = PgServer()
+            _server = PgServer(COUNTING)
             atexit.register(_server.close)
         return _server
 

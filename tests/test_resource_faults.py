@@ -3,6 +3,9 @@ work folder and comes out when the condition clears, and no number is voided for
 from __future__ import annotations
 
 import os
+import threading
+import time
+import zipfile
 import subprocess
 from pathlib import Path
 from conftest import example, write_yaml
@@ -103,3 +106,54 @@ def test_inodes_exhausted_keep_inputs_waiting_and_nothing_is_voided(tmp_path, mo
     assert stop_watcher(proc) == 0
     assert numbers(ws) == {"registrerad": 4} and not failed(ws)
     assert "Traceback" not in (ws / "watch.log").read_text(encoding="utf-8")
+
+
+def test_libreoffice_failing_to_write_on_a_nearly_full_disk_is_resource_and_keeps_the_number(tmp_path, mounts, pool):
+    """The outbox passes the check before the number (room to spare), then the disk fills while LibreOffice
+    converts (another program takes the space the moment the DOCX is in the staging folder): LibreOffice cannot
+    write the PDF, and that is the ``resource`` kind naming the disk, not a failure of the input; the number is
+    kept, and once there is room again the same number is registered."""
+    from docgen.config import load_config
+    from docgen.model import ErrorKind
+    from docgen.pipeline import Engine
+
+    points, _ = mounts
+    ws = new_workspace(tmp_path)
+    outbox = ws / "outbox"
+    mount("-t", "tmpfs", "-o", "size=8m", "tmpfs", str(outbox))
+    points.append(outbox)
+    path = write_yaml(ws / "inbox", "fylls.yaml", example("beslut") | {"rubrik": "Disken fylls under konverteringen"})
+    filler = outbox / "annat-program.bin"
+    stop = threading.Event()
+
+    def fill_when_the_docx_is_written() -> None:
+        while not stop.is_set():
+            if any(zipfile.is_zipfile(p) for p in (outbox / ".staging").rglob("*.docx")):  # written in full
+                with open(filler, "wb") as f:  # all the space there is, at once
+                    free = os.statvfs(outbox).f_bavail * os.statvfs(outbox).f_frsize
+                    os.posix_fallocate(f.fileno(), 0, free)
+                return
+            time.sleep(0.001)
+
+    engine = Engine(load_config(ws), pool=pool, hold_on_resource=True)
+    try:
+        t = threading.Thread(target=fill_when_the_docx_is_written)
+        t.start()
+        outcome = engine.process(path)
+        stop.set()
+        t.join()
+        assert filler.exists(), "the disk was not filled during the conversion"
+        # failed in the conversion (rendered, not converted), the DOCX written in full: LibreOffice's write
+        assert "render" in outcome.timings and "convert" not in outcome.timings, outcome.timings
+        assert not outcome.ok and outcome.error_kind == ErrorKind.RESOURCE, outcome
+        assert str(outbox) in outcome.error and outcome.voided is None
+        assert numbers(ws) == {"reserverad": 1}  # kept for the next attempt
+        kept = outcome.diarienummer
+        filler.unlink()
+        again = engine.process(path)
+        assert again.ok and again.diarienummer == kept, again
+        assert numbers(ws) == {"registrerad": 1}
+    finally:
+        stop.set()
+        engine.close()
+    consistent(ws)

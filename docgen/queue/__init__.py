@@ -6,7 +6,9 @@ files it names in the diarium (``inlamning``, ``inlamning_fil``) and queues a ``
 per-input lock and queueing lock (the input's content hash): the same input is never queued twice nor
 produced twice at once. ``docgen worker`` runs jobs: each concurrency slot has a warm LibreOffice, the
 job rebuilds the input in a temporary folder and runs the pipeline's NEW_INPUT steps. Transient failures
-(a LibreOffice crash, a lost database connection) are retried with backoff; a refused input is not. A
+(a LibreOffice crash, a lost database connection) are retried with backoff; a failure for want of room (a
+read-only or full outbox) keeps the input's number and is retried for about a day (``tasks.Retry``); a
+refused input is not retried. A
 worker that dies mid-job stops beating; another worker puts its job back in the queue (procrastinate's
 stalled-job recovery, by heartbeat) and takes over its reservation, so the document keeps its number.
 Periodic work (sending pending deliveries, the nightly fixity check, clearing old jobs) is deferred once
@@ -50,15 +52,21 @@ def conninfo(url: str) -> str:
     return u.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def _autocommit(conn) -> None:
+    await conn.set_autocommit(True)
+
+
 def make_app(url: str, **crons):
-    """The procrastinate app on the diarium's database, with docgen's tasks (``tasks.blueprint``)."""
+    """The procrastinate app on the diarium's database, with docgen's tasks (``tasks.blueprint``). Its
+    connections are in autocommit: each of procrastinate's statements (fetch a job, finish it) is one function
+    call and its own transaction, without a BEGIN and a COMMIT around it."""
     import procrastinate
 
     from .tasks import make_blueprint
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=conninfo(url), kwargs={"application_name": "docgen-queue"},
-                                                 min_size=1, max_size=3),
+                                                 min_size=1, max_size=3, configure=_autocommit),
         import_paths=["docgen.queue.tasks"])
     app.add_tasks_from(make_blueprint(**crons), namespace="docgen")
     return app

@@ -90,7 +90,9 @@ class Submitter:
 
         fields = dict(source=source, filename=path.name, raw=job.loaded.raw, sha256=sha, files=files, by=self.by)
         try:  # stored and queued in one transaction
-            sid, job_id = self.store.transact(lambda conn: submissions.add_queued(conn, task=RENDER_TASK, **fields))
+            # one statement without attachments; a connection lost at its COMMIT: the queue's job says whether it was
+            sid, job_id = self.store.transact(lambda conn: submissions.add_queued(conn, task=RENDER_TASK, **fields),
+                                              single=not files, committed=lambda conn: submissions.queued_as(conn, sha, self.by))
         except IntegrityError as exc:
             if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) != submissions.QUEUEING_LOCK_INDEX:
                 raise

@@ -22,6 +22,10 @@ log = logging.getLogger("docgen")
 LOST_WAIT = 600.0
 #: Attempts of a job before it fails for good (transient failures only; a refused input is never retried).
 MAX_ATTEMPTS = 5
+#: Attempts of a job that fails for want of room (a read-only or full outbox, no inodes) before it fails for
+#: good, the pause between them doubling up to ROOM_PAUSE seconds: about a day. It keeps its number meanwhile.
+ROOM_ATTEMPTS = 300
+ROOM_PAUSE = 300
 #: The names of exceptions (in an outcome's error text) that mean the database was away: try again.
 _DB_AWAY = ("OperationalError", "InterfaceError", "DisconnectionError", "AdminShutdown", "PoolTimeout",
             "ConnectionTimeout", "CannotConnectNow")
@@ -35,6 +39,23 @@ KEEP_FINISHED_HOURS = 72
 
 class Transient(Exception):
     """A failure worth another attempt later (LibreOffice crashed, the database was away)."""
+
+
+class WaitingForRoom(Transient):
+    """The input could not be written for want of room; it keeps its number and is tried again later."""
+
+
+class Retry(procrastinate.BaseRetryStrategy):
+    """When a failed job runs again: a transient failure after 2, 4, 8 … s (the task stops after MAX_ATTEMPTS);
+    a failure for want of room after 2, 4, 8 … s up to ROOM_PAUSE (the task stops after ROOM_ATTEMPTS);
+    anything else never."""
+
+    def get_retry_decision(self, *, exception: BaseException, job) -> procrastinate.RetryDecision | None:
+        if not isinstance(exception, Transient) or job.attempts + 1 >= ROOM_ATTEMPTS:
+            return None
+        pause = 2 ** min(job.attempts + 1, 16)
+        return procrastinate.RetryDecision(retry_in={"seconds": min(pause, ROOM_PAUSE)
+                                                     if isinstance(exception, WaitingForRoom) else pause})
 
 
 class Failed(Exception):
@@ -87,10 +108,11 @@ def materialise(folder: Path, sub: dict) -> Path:
 
 def _db(fn, *args):
     """A statement of the task itself (each is idempotent: run again after a connection lost at COMMIT, it
-    leaves what it left); a database that is away makes the job try again later."""
+    leaves what it left), committed by itself (one write; a takeover's or failure's event is a second); a
+    database that is away makes the job try again later."""
     rt = runtime()
     try:
-        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True)
+        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True, single=True)
     except Exception as exc:
         if transient(exc):
             raise Transient(f"the diarium is not reachable: {exc}") from exc
@@ -101,7 +123,7 @@ def render_input(context, submission_id: int) -> dict:
     """Produce one submitted input: number, DOCX, PDF/A, outbox, diarium, messages. Returns its outcome."""
     from ..model import Job
     from ..pipeline import NEW_INPUT
-    from ..steps.number import presumed_dead
+    from ..steps.number import checked_at_submission, presumed_dead
 
     rt = runtime()
     me = owner_id()
@@ -116,20 +138,29 @@ def render_input(context, submission_id: int) -> dict:
         # The queue runs one job per input at a time: a reservation of this input held by the worker of the
         # previous attempt (dead: its job was put back as stalled; or this process, after a transient failure)
         # is this job's to take over, with its number.
-        with presumed_dead(sub["tidigare_agare"]):
-            # a previous attempt that registered it and died before saying so made this input's document
+        with presumed_dead(sub["tidigare_agare"]), checked_at_submission():
+            # a previous attempt that registered it and died before saying so made this input's document (retry)
             outcome = rt.engine.run(Job(sub["kalla"], path, retry=bool(sub["tidigare_agare"])), NEW_INPUT)
+    # A number kept for want of room (the worker's engine holds it, not voided) stays this worker's in the
+    # diarium: the job's next attempt, on whichever node, takes it over from there (``presumed_dead``).
+    held = rt.engine.take_held(sub["sha256"])
     attempts = context.job.attempts + 1
+    room = outcome.error_kind == ErrorKind.RESOURCE
     if outcome.ok:
         status = submissions.DONE
     elif outcome.error_kind in (ErrorKind.INPUT, ErrorKind.DUPLICATE):
         status = submissions.REFUSED
-    elif is_transient(outcome) and attempts < MAX_ATTEMPTS:
+    elif is_transient(outcome) and attempts < (ROOM_ATTEMPTS if room else MAX_ATTEMPTS):
         if not _db(_finish, submission_id, submissions.QUEUED, outcome, me):
             return _lost(context, sub, me)
-        raise Transient(outcome.error)
+        if room and held is not None:
+            log.info("job %s: %s keeps %s-%02d while it waits for room (attempt %d)", context.job.id, sub["kalla"],
+                     held.diarienummer, held.lopnummer, attempts)
+        raise (WaitingForRoom if room else Transient)(outcome.error)
     else:
         status = submissions.FAILED
+        if held is not None:  # out of attempts for want of room: the kept number is voided, and said so
+            _void_held(rt, held, outcome)
     if not _db(_finish, submission_id, status, outcome, me):
         return _lost(context, sub, me)
     log.info("job %s: %s %s", context.job.id, sub["kalla"],
@@ -138,6 +169,14 @@ def render_input(context, submission_id: int) -> dict:
     if status == submissions.FAILED:
         raise Failed(outcome.error)
     return {"ok": outcome.ok, "diarienummer": outcome.diarienummer, "lopnummer": outcome.lopnummer}
+
+
+def _void_held(rt, held, outcome) -> None:
+    from ..steps.number import void
+
+    reason = (outcome.error or "okänt fel / unknown error")[:2000]
+    if void(rt.store, held, reason):
+        outcome.voided = f"{held.diarienummer} handling {held.lopnummer}"
 
 
 def _start(conn, submission_id: int, me: str) -> dict | None:
@@ -219,8 +258,7 @@ def make_blueprint(send_cron: str = SEND_CRON, fixity_cron: str = FIXITY_CRON,
     """docgen's tasks. Periodic tasks are deferred once per slot across all nodes (procrastinate records each
     deferral), and a queueing lock keeps at most one of each waiting; a lock runs at most one at a time."""
     bp = procrastinate.Blueprint()
-    retry = procrastinate.RetryStrategy(max_attempts=MAX_ATTEMPTS, exponential_wait=2, retry_exceptions={Transient})
-    bp.task(name="render_input", pass_context=True, retry=retry)(render_input)
+    bp.task(name="render_input", pass_context=True, retry=Retry())(render_input)
     for func, cron in ((send_pending, send_cron), (fixity, fixity_cron)):
         task = bp.task(name=func.__name__, queue="periodic", lock=func.__name__, queueing_lock=func.__name__)(func)
         bp.periodic(cron=cron)(task)

@@ -41,7 +41,8 @@ def run(config, concurrency: int = 1, *, beat: float = BEAT, stalled_after: floa
     try:
         require_postgres(store)
         ensure_schema(store)
-        engine = Engine(config, store=store, workers=concurrency, role="worker")
+        # a number taken before a failure for want of room is kept for the job's next attempt (tasks.Retry)
+        engine = Engine(config, store=store, workers=concurrency, role="worker", hold_on_resource=True)
     except BaseException:
         store.close()
         raise

@@ -127,6 +127,7 @@ def _register(job: Job, engine, made_by: str | None = None) -> None:
         motpart = "; ".join(m.rad for g in job.distribution for m in g.mottagare) or (
             f"upprättad av {engine.config.organisation}, {doc.data.get('enhet') or engine.config.units[0]}")
         secret = doc.data.get("sekretess")
+        pdf = next(f for f in job.files if f.typ == "pdf")
         # run again if the connection is lost (a database restart); a committed attempt is not repeated
         job.version_id = engine.store.transact(lambda conn: documents.register_version(
             conn, handling_id=res.handling_id, case_id=res.case_id, version_no=job.version_no,
@@ -134,4 +135,5 @@ def _register(job: Job, engine, made_by: str | None = None) -> None:
             source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
             plugin=doc.type.source, docgen_version=__version__, made_by=made_by or produced_by(), files=job.files,
             deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
-            sekretess=json.dumps(secret, ensure_ascii=False) if secret else None, owner=owner_id()))
+            sekretess=json.dumps(secret, ensure_ascii=False) if secret else None, owner=owner_id()),
+            committed=lambda conn: documents.version_with_pdf(conn, res.handling_id, job.version_no, pdf.sha256))

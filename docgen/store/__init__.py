@@ -157,23 +157,33 @@ class Store:
         finally:
             conn.close()
 
-    def transact(self, fn, attempts: int = ATTEMPTS, retry_integrity: bool = False, idempotent: bool = False):
+    def transact(self, fn, attempts: int = ATTEMPTS, retry_integrity: bool = False, idempotent: bool = False,
+                 committed=None, single: bool = False):
         """``fn(conn)`` in one write transaction, run again (bounded, with backoff) when the connection was
         lost or the database restarted, or the transaction lost a race (serialization failure, deadlock; with
         ``retry_integrity`` also a unique-key conflict with a concurrent transaction). Every attempt starts
         from nothing: a failed attempt was rolled back in full, so running it again never takes a second
-        number. A connection lost *during* COMMIT leaves the outcome unknown: on PostgreSQL the transaction's
-        id (taken at its start) is looked up after reconnecting (``txid_status``), and a committed attempt
-        returns its result instead of running again. An ``idempotent`` transaction (running it twice leaves
-        what running it once does) skips that lookup's price, a ``SELECT txid_current()`` per transaction:
-        it is simply run again."""
+        number.
+
+        A connection lost *during* COMMIT leaves the outcome unknown. ``committed(conn)`` looks up what the
+        transaction would have left (a reservation, a version) and returns the result if it is there, None if
+        not; without it, on PostgreSQL the transaction's id (``SELECT txid_current()``, a round trip) is taken
+        at its start and looked up after reconnecting (``txid_status``). An ``idempotent`` transaction (running
+        it twice leaves what running it once does) is simply run again. With ``single`` (``fn`` makes one
+        write statement, reads after it allowed) PostgreSQL runs it without BEGIN and COMMIT: the statement
+        commits by itself, two round trips fewer."""
+        single = single and self.is_postgres
         for attempt in range(1, attempts + 1):
             committing, xid = False, None
             conn = self._connect()
             try:
+                if single:
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                    committing = True  # the statement is its own commit
+                    return fn(conn)
                 trans = conn.begin()
                 try:
-                    if self.is_postgres and not idempotent:
+                    if self.is_postgres and not idempotent and committed is None:
                         xid = conn.execute(text("SELECT txid_current()")).scalar()
                     result = fn(conn)
                 except BaseException:
@@ -187,12 +197,21 @@ class Store:
                 return result
             except DBAPIError as exc:
                 again = transient(exc) or (retry_integrity and isinstance(exc, IntegrityError))
-                if committing and not _is_rolled_back(exc) and not idempotent:
-                    committed = self._committed(xid)
-                    if committed:
-                        log.info("the connection was lost at COMMIT; the transaction had committed (%s)", _short(exc))
-                        return result
-                    again = again and committed is False
+                unknown = committing and not _is_rolled_back(exc) and not isinstance(exc, IntegrityError)
+                if unknown and not idempotent:
+                    if committed is not None:
+                        found = self._look_up(committed)
+                        if found is not None:
+                            log.info("the connection was lost at COMMIT; the transaction had committed (%s)",
+                                     _short(exc))
+                            return found
+                    else:
+                        done = self._committed(xid)
+                        if done:
+                            log.info("the connection was lost at COMMIT; the transaction had committed (%s)",
+                                     _short(exc))
+                            return result
+                        again = again and done is False
                 if not again or attempt == attempts:
                     raise
                 delay = min(0.05 * 2 ** attempt, 2.0) * (0.5 + random.random())
@@ -201,6 +220,11 @@ class Store:
                 time.sleep(delay)
             finally:
                 conn.close()
+
+    def _look_up(self, committed):
+        """``committed(conn)`` on a new connection, waiting for a database that is away; raises if it cannot."""
+        with self.read() as conn:
+            return committed(conn)
 
     def _committed(self, xid) -> bool | None:
         """Whether the transaction ``xid`` committed (PostgreSQL), None if that cannot be known."""

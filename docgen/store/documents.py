@@ -70,6 +70,14 @@ def mark_archived(conn, handling_ids: list[int], package_id: str) -> None:
         status=DocStatus.ARCHIVED, arkivpaket=package_id, arkiverad=now()))
 
 
+def version_with_pdf(conn, handling_id: int, version_no: int, pdf_sha256: str) -> int | None:
+    """The id of this version of the document if the diarium holds it with exactly this PDF (after a connection
+    lost at the COMMIT that registers it: whether it committed), else None."""
+    return conn.execute(select(version.c.id).join(fil, fil.c.version_id == version.c.id).where(
+        version.c.handling_id == handling_id, version.c.version == version_no, fil.c.typ == "pdf",
+        fil.c.sha256 == pdf_sha256)).scalar()
+
+
 def holds_version(conn, handling_id: int, version_no: int, pdf_path: str, pdf_sha256: str) -> bool:
     """Whether the diarium holds this version of the document with exactly this PDF (a staging folder's
     version was registered)."""

@@ -47,6 +47,16 @@ def add_queued(conn, *, source: str, filename: str, raw: bytes, sha256: str, fil
     return row.id, row.jobb_id
 
 
+def queued_as(conn, sha256: str, by: str) -> tuple[int, int] | None:
+    """(submission id, job id) of the input with this hash that ``by`` submitted and whose job waits or runs
+    (after a connection lost at the COMMIT of ``add_queued``: whether it committed), or None."""
+    row = conn.execute(text(
+        "SELECT i.id, i.jobb_id FROM inlamning i JOIN procrastinate_jobs j ON j.id = i.jobb_id WHERE i.sha256 = :s "
+        "AND i.inlamnad_av = :by AND j.status IN ('todo', 'doing') ORDER BY i.id DESC LIMIT 1"),
+        {"s": sha256, "by": by}).first()
+    return (row.id, row.jobb_id) if row else None
+
+
 def waiting_job(conn, lock: str) -> int | None:
     """The job waiting in the queue with this queueing lock, if any."""
     return conn.execute(text("SELECT id FROM procrastinate_jobs WHERE queueing_lock = :q AND status = 'todo'"),

@@ -8,6 +8,14 @@ POSTs each as JSON signed with HMAC-SHA256 over the exact body (``X-Docgen-Signa
 An answer other than 2xx is tried again with a growing pause (1 s, 2 s, 4 s … up to an hour, 24 tries);
 a delivery given up is logged as an error and shown as ``misslyckad`` in the registrar's delivery log. At
 least once: a receiver tells repeats apart by ``X-Docgen-Leverans`` (the delivery's id).
+
+Many nodes (`docgen serve` on several machines, one PostgreSQL diarium): every node's sender looks, and each
+event is still sent once. A delivery row is unique per hook, submission and event (a second node writing the
+same one fails on that key and leaves it), and a node claims a due delivery before it posts with a
+compare-and-set on the row (``store.webhooks.claim``: the row lock makes the other node's claim wait and then
+find the row taken). A row claim rather than a queue job: the same code on SQLite and PostgreSQL, nothing
+needed beyond the web nodes (no `docgen worker`), and the delivery log is the table itself. A node that stalls
+longer than the claim's hold (``TIMEOUT`` + 30 s) may see its delivery sent again by another: at least once.
 """
 from __future__ import annotations
 
