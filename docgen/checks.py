@@ -72,28 +72,28 @@ def schema(c: Checking) -> list[Problem]:
 def identifiers(c: Checking) -> list[Problem]:
     """What docgen.toml says of the diarienummer, the series and the unit."""
     out: list[Problem] = []
-    num = c.config.numbering
+    num = c.config.settings.numrering
     if "diarienummer" in c.data and "serie" in c.data:
         out.append(problem("serie", "ange antingen diarienummer eller serie, inte båda.",
                            "give either diarienummer or serie, not both.",
                            "ta bort serie om dokumentet hör till ett befintligt ärende.",
                            "remove serie if the document belongs to an existing case.", c.loaded.line_of("serie")))
     if isinstance(c.data.get("diarienummer"), str):
-        example = num["format"].format(serie=num["standardserie"], år=2024, nummer=42)
+        example = num.format.format(serie=num.standardserie, år=2024, nummer=42)
         if not dnr.is_well_formed(c.config, c.data["diarienummer"]):
             out.append(problem("diarienummer", f"{shorten(c.data['diarienummer'])} har inte formen för ett diarienummer.",
                                f"{shorten(c.data['diarienummer'])} is not in the form of a diarienummer.",
                                f"skriv det som {example}.", f"write it as {example}.", c.loaded.line_of("diarienummer")))
-    if isinstance(c.data.get("serie"), str) and c.data["serie"] in num["externa_serier"]:
-        example = num["format"].format(serie=c.data["serie"], år=2024, nummer=5699)
+    if isinstance(c.data.get("serie"), str) and c.data["serie"] in num.externa_serier:
+        example = num.format.format(serie=c.data["serie"], år=2024, nummer=5699)
         out.append(problem("serie", f"serien {shorten(c.data['serie'])} tilldelas av ett annat system (diariet), inte av docgen.",
                            f"numbers of the series {shorten(c.data['serie'])} are allocated by another system (the records "
                            "system), not by docgen.",
                            f"ta bort serie och ange ärendets diarienummer från diariet, t.ex. `diarienummer: {example}`.",
                            f"remove serie and give the case's diarienummer from the records system, e.g. "
                            f"`diarienummer: {example}`.", c.loaded.line_of("serie")))
-    elif isinstance(c.data.get("serie"), str) and c.data["serie"] not in num["serier"]:
-        known = ", ".join(num["serier"])
+    elif isinstance(c.data.get("serie"), str) and c.data["serie"] not in num.serier:
+        known = ", ".join(num.serier)
         out.append(problem("serie", f"serien {shorten(c.data['serie'])} finns inte.", f"the series {shorten(c.data['serie'])} does not exist.",
                            f"använd en av: {known}.", f"use one of: {known}.", c.loaded.line_of("serie")))
     if isinstance(c.data.get("enhet"), str) and c.data["enhet"] not in c.config.units:
@@ -263,7 +263,7 @@ def start(loaded: LoadedInput, plugins: Plugins, config: Config) -> Checking:
     filled.setdefault("status", "slutlig")
     filled.setdefault("enhet", config.units[0])
     if "diarienummer" not in filled:
-        filled.setdefault("serie", config.numbering["standardserie"])
+        filled.setdefault("serie", config.settings.numrering.standardserie)
     return Checking(loaded, dtype, Document(source=loaded.source, data=filled, type=dtype, loaded=loaded), config)
 
 

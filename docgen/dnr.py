@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def format_dnr(config: Config, serie: str, year: int, number: int) -> str:
     """The diarienummer of a series, year and number, in the configured format."""
-    return config.numbering["format"].format(serie=serie, år=year, nummer=number)
+    return config.settings.numrering.format.format(serie=serie, år=year, nummer=number)
 
 
 @lru_cache(maxsize=32)
@@ -38,7 +38,7 @@ def regex(fmt: str) -> re.Pattern:
 
 def parse(config: Config, text: str) -> re.Match | None:
     """``text`` read as a diarienummer of the configured format (groups serie, år, nummer), or None."""
-    return regex(config.numbering["format"]).match(text)
+    return regex(config.settings.numrering.format).match(text)
 
 
 def is_well_formed(config: Config, text: str) -> bool:
@@ -60,7 +60,7 @@ def document_basename(diarienummer: str, lopnummer: int, rubrik: str) -> str:
 def from_slug(config: Config, text: str) -> str:
     """``RS-2026-00042`` (folder names, and the keywords of older PDFs) back to the configured form
     ``RS 2026-00042``; any other text as it is."""
-    fmt = config.numbering["format"]
+    fmt = config.settings.numrering.format
     m = regex(fmt.replace(" ", "-")).match(text.strip())
     if not m:
         return text
@@ -70,6 +70,6 @@ def from_slug(config: Config, text: str) -> str:
 def external_case(config: Config, diarienummer: str) -> dict | None:
     """serie, ar and nummer of a diarienummer in one of the external series, or None."""
     m = parse(config, diarienummer or "")
-    if m and m["serie"] in config.numbering["externa_serier"]:
+    if m and m["serie"] in config.settings.numrering.externa_serier:
         return {"serie": m["serie"], "ar": int(m["år"]), "nummer": int(m["nummer"])}
     return None

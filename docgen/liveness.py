@@ -113,7 +113,7 @@ def _taken_over_later(config, store: Store):
     work folder (the next watcher takes it over and finishes the document under the same number), or, on
     PostgreSQL, a worker whose submission is still running (the queue retries its job, which takes the
     reservation over)."""
-    work_root = config.inbox / config.section("bevakning")["arbete"]
+    work_root = config.inbox / config.settings.bevakning.arbete
     running: set[str] = set()
     if store.is_postgres:
         with store.read() as conn:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import retry
 from .errors import ConfigError
+from .settings import Smtp
 
 
 def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf: Path) -> EmailMessage:
@@ -57,17 +58,17 @@ class _Smtp(smtplib.SMTP):
 class SmtpSender:
     """Sends messages through the configured server: STARTTLS, login from environment variables, retries."""
 
-    def __init__(self, cfg: dict):
-        self.host = cfg["server"]
-        self.port = int(cfg["port"])
-        self.starttls = bool(cfg["starttls"])
-        self.timeout = float(cfg["timeout"])
-        self.attempts = max(1, int(cfg["forsok"]))
-        self.ca_file = cfg.get("ca_fil") or None
-        self.user = os.environ.get(cfg["anvandare_variabel"]) or None
-        self.password = os.environ.get(cfg["losenord_variabel"]) or None
+    def __init__(self, cfg: Smtp):
+        self.host = cfg.server
+        self.port = int(cfg.port)
+        self.starttls = bool(cfg.starttls)
+        self.timeout = float(cfg.timeout)
+        self.attempts = max(1, int(cfg.forsok))
+        self.ca_file = cfg.ca_fil or None
+        self.user = os.environ.get(cfg.anvandare_variabel) or None
+        self.password = os.environ.get(cfg.losenord_variabel) or None
         if self.user and not self.password:
-            raise ConfigError(f"SMTP user is set in ${cfg['anvandare_variabel']} but ${cfg['losenord_variabel']} is empty")
+            raise ConfigError(f"SMTP user is set in ${cfg.anvandare_variabel} but ${cfg.losenord_variabel} is empty")
 
     @property
     def enabled(self) -> bool:

@@ -416,9 +416,9 @@ class OfficePool:
 
     @classmethod
     def from_config(cls, config: Config, size: int | None = None) -> "OfficePool":
-        lo = config.libreoffice
-        n = size or lo["instanser"] or 1
-        return cls(n, lo["soffice"], lo["timeout"], lo["omstart_efter"])
+        lo = config.settings.libreoffice
+        n = size or lo.instanser or 1
+        return cls(n, lo.soffice, lo.timeout, lo.omstart_efter)
 
     def _on(self, inst: OfficeInstance, fn, *args):
         """Run ``fn(*args)`` on the instance's own thread and wait for it."""

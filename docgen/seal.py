@@ -40,7 +40,7 @@ def _load_roots(config: Config) -> list:
     from asn1crypto import pem, x509
 
     roots = []
-    for name in config.get("sigill", "betrodda_rotcertifikat"):
+    for name in config.settings.sigill.betrodda_rotcertifikat:
         path = _path(config, name)
         try:
             data = path.read_bytes()
@@ -79,9 +79,9 @@ class Seal:
     def __init__(self, config: Config):
         from pyhanko.sign import signers
 
-        s = config.section("sigill")
-        self.pkcs12 = _path(config, s["pkcs12"])
-        env = s["losenord_miljo"]
+        s = config.settings.sigill
+        self.pkcs12 = _path(config, s.pkcs12)
+        env = s.losenord_miljo
         password = os.environ.get(env, "")
         try:
             data = self.pkcs12.read_bytes()
@@ -105,8 +105,8 @@ class Seal:
         self.cert = self.signer.signing_cert
         self.subject = _name(self.cert)
         self.roots = _load_roots(config)
-        self.tsa_url = s["tidsstampel_url"]
-        self.timeout = s["timeout"]
+        self.tsa_url = s.tidsstampel_url
+        self.timeout = s.timeout
         self._check_certificate()
         # B-LT needs somewhere to fetch revocation information from, and roots to build the path to
         self.long_term = bool(self.roots) and bool(self.cert.ocsp_urls or self.cert.crl_distribution_points)
@@ -185,7 +185,7 @@ class Seal:
 
 def from_config(config: Config) -> Seal | None:
     """The workspace's seal, or None when `[sigill] pkcs12` is empty; ConfigError when it cannot be used."""
-    if not config.get("sigill", "pkcs12"):
+    if not config.settings.sigill.pkcs12:
         return None
     return Seal(config)
 

@@ -180,7 +180,7 @@ def archive_cmd(obj: Context, typ, serie, ar, fran, till, text, dnr, out_dir, do
                              f"Archive {what_en}? Archived documents can no longer be regenerated.", default=False):
             click.echo("Inget arkiverades. / Nothing was archived.")
             sys.exit(1)
-    use_docx = obj.config.section("arkiv").get("docx", False) if docx is None else docx
+    use_docx = obj.config.settings.arkiv.docx if docx is None else docx
     for warning in archive_warnings(obj.config):
         click.echo(warning, err=True)
     for p in archive(reg, obj.config, cases, Path(out_dir), docx=use_docx, plugins=obj.plugins):

@@ -87,7 +87,7 @@ def send(obj: Context, diarienummer, again):
     from ..steps.send import send_unsent
     from ..store import deliveries
 
-    if not obj.config.section("smtp").get("server"):
+    if not obj.config.settings.smtp.server:
         raise click.UsageError("ingen SMTP-server är inställd ([smtp] server i docgen.toml); meddelandena stannar som .eml-filer\n"
                                "no SMTP server configured ([smtp] server in docgen.toml); messages stay as .eml files")
     reg = obj.store

@@ -225,7 +225,7 @@ def send_pending(timestamp: int) -> int:
     from ..steps.send import send_unsent
 
     rt = runtime()
-    if not rt.config.section("smtp").get("server"):
+    if not rt.config.settings.smtp.server:
         return 0
     outcomes = send_unsent(rt.store, rt.config)
     if outcomes:

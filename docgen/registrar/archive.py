@@ -198,7 +198,7 @@ def _seal_attrs(pdf: Path, roots: list) -> dict:
 
 def organisation_number(config: Config) -> str:
     """[organisation] organisationsnummer, or "" when it is not set."""
-    return str(config.section("organisation").get("organisationsnummer") or "").strip()
+    return str(config.settings.organisation.organisationsnummer or "").strip()
 
 
 def _mets_root(objid: str, label: str, schemas: str, stamp: str):

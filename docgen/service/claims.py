@@ -50,9 +50,9 @@ class Folders:
 
 
 def folders_of(config: Config) -> Folders:
-    w = config.section("bevakning")
+    w = config.settings.bevakning
     inbox = config.inbox
-    return Folders(inbox, inbox / w["arbete"], inbox / w["behandlade"], inbox / w["fel"])
+    return Folders(inbox, inbox / w.arbete, inbox / w.behandlade, inbox / w.fel)
 
 
 def readable_name(name: str) -> str:

@@ -58,19 +58,19 @@ class Watcher:
 
     def __init__(self, config: Config, engine: Engine | None = None, workers: int | None = None, polling: bool | None = None,
                  submit_only: bool = False):
-        w = config.section("bevakning")
+        w = config.settings.bevakning
         self.config = config
-        self.workers = workers or w["arbetare"] or os.cpu_count() or 1
-        self.polling = w["polling"] if polling is None else polling
-        self.stable_time = float(w["stabil_tid"])
-        self.rescan_every = float(w["omsokning_minuter"]) * 60
+        self.workers = workers or w.arbetare or os.cpu_count() or 1
+        self.polling = w.polling if polling is None else polling
+        self.stable_time = float(w.stabil_tid)
+        self.rescan_every = float(w.omsokning_minuter) * 60
         self.folders = folders_of(config)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self.complain = Complaints(log)
-        self.candidates = Candidates(self.folders, bool(w["undermappar"]), self.stable_time, self._wake)
-        self.claims = Claims(config, self.folders, self.stable_time, float(w["bilagor_vantetid"]))
-        self.observer = InboxObserver(self.folders, self.candidates, self.polling, bool(w["undermappar"]),
+        self.candidates = Candidates(self.folders, bool(w.undermappar), self.stable_time, self._wake)
+        self.claims = Claims(config, self.folders, self.stable_time, float(w.bilagor_vantetid))
+        self.observer = InboxObserver(self.folders, self.candidates, self.polling, bool(w.undermappar),
                                       self.stable_time, self._wake, self.complain)
         self.handles = ClaimHandles()
         self.finisher = Finisher(self.claims, self.handles, self.complain)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def plan(doc, distribution, config: Config) -> list[Delivery]:
     """One delivery per recipient: created (to send), no address, or refused (confidential, not internal)."""
-    internal = config.section("distribution")["interna_domaner"]
+    internal = config.settings.distribution.interna_domaner
     confidential = bool(doc.data.get("sekretess"))
     out = []
     for g in distribution:
@@ -47,7 +47,7 @@ def instruction(syfte: str, recipient) -> str:
 def write_messages(job: Job, config: Config) -> None:
     """The message of every delivery to send, with the published PDF attached."""
     doc, dnr = job.doc, job.reservation.diarienummer
-    sender = config.section("distribution")["avsandare"]
+    sender = config.settings.distribution.avsandare
     title = doc.type.document_name(doc.data)
     unit = doc.data.get("enhet") or config.units[0]
     pdf = job.built["pdf"]  # in the attempt's staging folder: placed in the outbox after the diarium's commit

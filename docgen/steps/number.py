@@ -126,7 +126,7 @@ def _case_problem(doc, case, config: Config) -> InputError:
     dnr = doc.data["diarienummer"]
     m = parse(config, dnr)
     series = m["serie"] if m else None
-    if case is None and series is not None and series not in config.numbering["serier"]:
+    if case is None and series is not None and series not in config.settings.numrering.serier:
         # a series docgen does not allocate in: most often the records system's own, not yet configured
         return InputError(doc.source, [problem(
             "diarienummer", f"ärendet {dnr} finns inte i diariet, och serien {series} är okänd för docgen: den finns "

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def send_unsent(store: Store, config: Config, only_version: int | None = None, diarienummer: str | None = None) -> list[dict]:
     """Send every delivery not yet sent (created, or failed before); record and return the outcome of each."""
-    sender = SmtpSender(config.section("smtp"))
+    sender = SmtpSender(config.settings.smtp)
     if not sender.enabled:
         return []
     mark_abandoned(store)

@@ -41,8 +41,8 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
         app.state.engine = engine or Engine(config, workers=1, role="serve")
         fmt.install(app.state.templates, app.state.engine.plugins)
         app.state.auth = Authenticator(app.state.engine.store, secret(config.workspace),
-                                       config.section("webb")["betrodd_anvandarrubrik"],
-                                       config.section("webb")["session_timmar"])
+                                       config.settings.webb.betrodd_anvandarrubrik,
+                                       config.settings.webb.session_timmar)
         from .webhooks import Sender
 
         state["sender"] = Sender(app.state.engine)
@@ -73,14 +73,14 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     i18n.install(app.state.templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    webb = config.section("webb")
-    app.add_middleware(SecurityHeaders, hsts=webb["sakra_kakor"])
-    if webb["betrodda_proxyer"]:
+    webb = config.settings.webb
+    app.add_middleware(SecurityHeaders, hsts=webb.sakra_kakor)
+    if webb.betrodda_proxyer:
         # the client's address (login limits, logs) from X-Forwarded-For only when a named proxy sent it (imported
         # here: uvicorn's package import fails in a process where LibreOffice's uno import hook came first)
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(webb["betrodda_proxyer"]))
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(webb.betrodda_proxyer))
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):

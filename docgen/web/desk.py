@@ -53,7 +53,7 @@ def type_title(t, variant: str | None) -> str:
 
 def _context(request: Request, t) -> forms.Context:
     engine = request.app.state.engine
-    units = list(request.app.state.config.section("organisation").get("enheter") or [])
+    units = list(request.app.state.config.settings.organisation.enheter or [])
     return forms.Context(lists=engine.lists, parties=dict(t.cls.parties), units=units)
 
 

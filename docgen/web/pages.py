@@ -73,7 +73,7 @@ def login_page(request: Request, status_code: int = 200, **ctx) -> HTMLResponse:
     resp = page(request, "logga_in.html", None, status_code, login_csrf=request.app.state.auth.login_csrf(pre), **ctx)
     if request.cookies.get(PRE_COOKIE) != pre:
         resp.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="strict", path="/",
-                        secure=request.app.state.config.section("webb")["sakra_kakor"])
+                        secure=request.app.state.config.settings.webb.sakra_kakor)
     return resp
 
 
@@ -108,9 +108,9 @@ async def login(request: Request):
         return login_page(request, 401, nasta=target,
                     fel="Fel namn eller lösenord, eller så har kontot inget lösenord för webben.")
     resp = RedirectResponse(target, status_code=303)
-    webb = request.app.state.config.section("webb")
-    resp.set_cookie(COOKIE, request.app.state.auth.cookie(user), max_age=int(webb["session_timmar"] * 3600),
-                    httponly=True, samesite="strict", secure=webb["sakra_kakor"], path="/")
+    webb = request.app.state.config.settings.webb
+    resp.set_cookie(COOKIE, request.app.state.auth.cookie(user), max_age=int(webb.session_timmar * 3600),
+                    httponly=True, samesite="strict", secure=webb.sakra_kakor, path="/")
     return resp
 
 

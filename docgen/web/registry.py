@@ -93,7 +93,7 @@ async def build_archive(request: Request):
     if dnr not in {r["diarienummer"] for r in list_documents(engine.store, status=DocStatus.REGISTERED)}:
         return page(request, "fel_sida.html", user, 422, status=422, detalj=None,
                     text="Ärendet har inga registrerade handlingar som kan arkiveras.")
-    use_docx = bool(engine.config.section("arkiv").get("docx", False))
+    use_docx = bool(engine.config.settings.arkiv.docx)
     done = await run_in_threadpool(archive, engine.store, engine.config, [dnr], archive_dir(request), use_docx, engine.plugins)
     with engine.store.tx() as conn:
         users.log(conn, user.namn, "arkivering", diarienummer=dnr, detalj=done[0]["paket"])

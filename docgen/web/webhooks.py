@@ -41,7 +41,7 @@ VOID_WATCH_SECONDS = 30 * 24 * 3600
 
 
 def allowed(config, url: str) -> bool:
-    prefixes = config.section("webb")["webhook_tillatna"]
+    prefixes = config.settings.webb.webhook_tillatna
     return any(url.startswith(p) for p in prefixes if p)
 
 
@@ -90,7 +90,7 @@ class Sender:
     def run(self) -> None:
         while not self._stop.is_set():
             try:
-                if self.engine.config.section("webb")["webhook_tillatna"]:
+                if self.engine.config.settings.webb.webhook_tillatna:
                     self.find_events()
                     self.deliver_due()
             except Exception:  # never stop the sender: the next round tries again

@@ -69,7 +69,7 @@ async def json_body(request: Request) -> bytes:
     kind = media_type(request)
     if kind != "application/json":
         raise Refused(415, problems_for(415, f"Fick {kind or '(ingen)'}.", f"Got {kind or '(none)'}."))
-    limit = request.app.state.config.limits["max_filstorlek"]
+    limit = request.app.state.config.settings.granser.max_filstorlek
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise too_large(limit)

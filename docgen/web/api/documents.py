@@ -42,7 +42,7 @@ async def post_document(request: Request, user: User = Depends(submitter),
     put in the inbox for the watcher: numbering, rendering, registration and distribution follow as for any file.
     Content already registered, or submitted and on its way, answers 409 with its id (and diarienummer). Attachments:
     multipart/form-data, the input as the part ``indata`` and each file as a file part named by its bilagor[].fil."""
-    limit = request.app.state.config.limits["max_filstorlek"]
+    limit = request.app.state.config.settings.granser.max_filstorlek
     upload = None
     if media_type(request) == "multipart/form-data":
         upload = await uploads.read(request, limit)
@@ -94,7 +94,7 @@ def get_status(request: Request, sid: str, user: User = Depends(current_user)):
 async def post_draft(request: Request, user: User = Depends(submitter)):
     """The input rendered as a draft (UTKAST watermark, no number, nothing registered or kept)."""
     raw = await json_body(request)
-    data = parse_json(raw, request.app.state.config.limits["max_filstorlek"])
+    data = parse_json(raw, request.app.state.config.settings.granser.max_filstorlek)
     pdf = await run_in_threadpool(draft, request.app.state.engine, data)
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="utkast.pdf"'})
 
