@@ -15,7 +15,7 @@ import time
 import requests
 
 from conftest import set_setting
-from test_web_webhooks import SECRET, Receiver, until
+from helpers import SECRET, Receiver, until
 from webutil import add_user, free_port, input_of, make_workspace, wait_status
 from tests.pgserver import pg_server, pg_url  # noqa: F401  (fixtures)
 

@@ -24,7 +24,7 @@ def _failed_submission(workspace, config, engine) -> str:
     with engine.store.tx() as conn:
         users.log(conn, NAME, users.SUBMITTED, detalj=sid)
     watcher = Watcher(config, engine=engine, workers=1)
-    outcome = watcher.process(watcher.claims.claim(path))
+    outcome = watcher.runner.process(watcher.claims.claim(path))
     assert outcome is not None and not outcome.ok
     return sid
 

@@ -9,53 +9,13 @@ import json
 import signal
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
-from conftest import set_setting, wait_until
+from conftest import set_setting
+from helpers import SECRET, Receiver, until
 from webutil import Server, add_user, input_of, make_workspace, wait_status
-
-SECRET = "en-lång-hemlighet-för-signaturen"
-
-
-class Receiver:
-    """An HTTP server on loopback that answers 503 while ``down``, and records what it accepted."""
-
-    def __init__(self):
-        self.down = True
-        self.refused = 0
-        self.accepted: list[tuple[dict, bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if receiver.down:
-                    receiver.refused += 1
-                    self.send_response(503)
-                else:
-                    receiver.accepted.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/docgen/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def until(condition, timeout: float = 90):
-    assert wait_until(condition, timeout, every=0.2), "timed out"
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):

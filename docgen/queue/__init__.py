@@ -52,8 +52,15 @@ def conninfo(url: str) -> str:
     return u.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _autocommit(conn) -> None:
-    await conn.set_autocommit(True)
+def _autocommit(conn):
+    """The pools' ``configure``: procrastinate's async pool awaits what it returns, its sync pool (used from
+    synchronous code such as `docgen submit`) does not, so a sync connection is set directly."""
+    import psycopg
+
+    if isinstance(conn, psycopg.AsyncConnection):
+        return conn.set_autocommit(True)
+    conn.autocommit = True
+    return None
 
 
 def make_app(url: str, **crons):
