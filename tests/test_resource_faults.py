@@ -133,7 +133,7 @@ def test_libreoffice_failing_to_write_on_a_nearly_full_disk_is_resource_and_keep
                     free = os.statvfs(outbox).f_bavail * os.statvfs(outbox).f_frsize
                     os.posix_fallocate(f.fileno(), 0, free)
                 return
-            time.sleep(0.001)
+            time.sleep(0.001)  # polling the staging folder, not a wait for a condition's time
 
     engine = Engine(load_config(ws), pool=pool, hold_on_resource=True)
     try:
