@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 import docgen.registrar.archive as archive_mod
+import docgen.registrar.mets as mets_mod
 from conftest import ROOT, example, run, set_setting, write_yaml
 from docgen.registrar.verify import verify_package
 from eark import schema_errors, validate
@@ -237,7 +238,7 @@ def test_each_file_is_hashed_once(workspace, orgnr, registered, tmp_path, monkey
             reads[str(file)] = reads.get(str(file), 0) + 1
         return real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(archive_mod, "open", counting_open, raising=False)
+    monkeypatch.setattr(mets_mod, "open", counting_open, raising=False)  # the package's files are read there
     packages = archive_json(workspace, tmp_path / "arkiv", "--docx", "--alla")
     assert reads and max(reads.values()) == 1, reads
     outbox = [f for f in reads if f.startswith(str(workspace / "outbox"))]
