@@ -195,9 +195,18 @@ class Engine:
                 if job.retry:
                     registered_before(job.outcome)
         finally:
-            if job.staging is not None:
+            # registered, but its files not all placed (the outbox refused a rename after the commit): the staging
+            # folder is what the diarium holds, placed by the next attempt or start (liveness.clean_staging)
+            placing = not job.outcome.ok and job.version_id is not None
+            if placing:
+                log.warning("%s is registered as %s but its files are not all in the outbox yet (%s); they stay in %s "
+                            "and are placed by the next attempt", job.source, job.outcome.diarienummer,
+                            (job.outcome.error or "")[:300], job.staging)
+            elif job.staging is not None:
                 shutil.rmtree(job.staging, ignore_errors=True)
-        if (not job.outcome.ok and job.reservation is not None and numbered_here and self.hold_on_resource
+        if placing:
+            pass  # a registered document is neither held nor voided: the next attempt finds it registered
+        elif (not job.outcome.ok and job.reservation is not None and numbered_here and self.hold_on_resource
                 and job.outcome.error_kind == ErrorKind.RESOURCE):
             with self._pending_lock:  # kept, not voided: the input waits and its next attempt takes it up
                 self._held[job.doc.sha256] = job.reservation
