@@ -162,7 +162,9 @@ def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> float:
     load_props = _props(uno, Hidden=True, ReadOnly=True)
     store_props = _props(uno, FilterName="writer_pdf_Export", FilterData=fd)
     times = []
+    from stageprofile import proc_cpu
     try:
+        cpu = proc_cpu(inst.pid)
         for _ in range(rounds):
             for d in docs:
                 t = time.perf_counter()
@@ -170,8 +172,11 @@ def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> float:
                 comp.storeToURL((tmp / "floor.pdf").as_uri(), store_props)
                 comp.close(True)
                 times.append(time.perf_counter() - t)
+        cpu = proc_cpu(inst.pid) - cpu
     finally:
         inst.close()
+    out("PDF: floor, LibreOffice's CPU (ms/doc)", f"{cpu * 1000 / len(times):.1f}",
+        "soffice.bin's utime+stime (all its threads) per conversion: what a core spends on LibreOffice alone")
     return median_ms(times)
 
 

@@ -79,7 +79,7 @@ class Instrumented:
         checks.start = start
 
 
-def _proc_cpu(pid: int) -> float | None:
+def proc_cpu(pid: int) -> float | None:
     """CPU seconds of a process and its reaped children, or None when it is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -103,13 +103,13 @@ class CpuWindow:
         self.wall = time.perf_counter()
         self.self0 = resource.getrusage(resource.RUSAGE_SELF)
         self.children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.office0 = {pid: _proc_cpu(pid) or 0.0 for pid in _office_pids(self.pool)}
+        self.office0 = {pid: proc_cpu(pid) or 0.0 for pid in _office_pids(self.pool)}
 
     def stop(self) -> None:
         self.wall = time.perf_counter() - self.wall
         s1 = resource.getrusage(resource.RUSAGE_SELF)
         c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        office1 = {pid: _proc_cpu(pid) or 0.0 for pid in _office_pids(self.pool)}
+        office1 = {pid: proc_cpu(pid) or 0.0 for pid in _office_pids(self.pool)}
         self.python = (s1.ru_utime + s1.ru_stime) - (self.self0.ru_utime + self.self0.ru_stime)
         reaped = (c1.ru_utime + c1.ru_stime) - (self.children0.ru_utime + self.children0.ru_stime)
         # alive at the end: all of it since the start (or since it started); recycled meanwhile: reaped (its
