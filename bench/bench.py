@@ -558,7 +558,7 @@ def _write_results(a, merge: bool = False) -> int:
             f"{lo_version()}, Python {platform.python_version()}. `make bench` "
             f"(--docs {a.docs} --memory-docs {a.memory_docs} --pg-docs {a.pg_docs}).\n"]
     if merge and path.exists():
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").split("\n## ")[0]  # the main table, not the dated sections
         old = [tuple(c.strip() for c in line.strip().strip("|").split("|"))
                for line in text.splitlines() if line.startswith("| ") and not line.startswith("| measure")]
         mine = {n for n, _, _ in table}
