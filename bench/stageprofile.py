@@ -1,7 +1,8 @@
 """The per-stage profile of `make bench` (issue 26): where the time of a document goes.
 
 For a stream of documents through docgen's engine (1 and 2 workers) it measures, per document:
-  - each step's wall time and the CPU time its thread spent in Python (``time.thread_time``), by wrapping the
+  - each step's wall time and the CPU time its thread spent in Python (``time.thread_time``; a conversion's UNO
+    calls run on the instance's own thread, so they count outside the steps), by wrapping the
     steps of ``pipeline.NEW_INPUT`` and, inside ``check``, each function of ``checks.INPUT_CHECKS`` and
     ``checks.WORKSPACE_CHECKS`` (and ``checks.start``: the type and the defaults);
   - the CPU of docgen's process (``getrusage``) and of its LibreOffice processes (``/proc/<pid>/stat``
@@ -146,7 +147,7 @@ class Profile:
         idle = c.wall * self.cores - c.python - c.office
         out += ["", "| CPU over the window | ms/doc | share of the {} cores |".format(self.cores), "|---|---:|---:|",
                 f"| docgen's process (Python, all threads) | {ms(c.python)} | {share(c.python)} |",
-                f"| &nbsp;&nbsp;of which outside the steps (other threads, between steps) | {ms(c.python - step_cpu)} | |",
+                f"| &nbsp;&nbsp;of which outside the steps' threads (the converter's UNO thread, the heartbeat, between steps) | {ms(c.python - step_cpu)} | |",
                 f"| LibreOffice (soffice.bin) | {ms(c.office)} | {share(c.office)} |",
                 f"| neither (other processes, waiting) | {ms(idle)} | {share(idle)} |", ""]
         return out
