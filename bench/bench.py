@@ -10,6 +10,9 @@ Paths compared:
   Memory       peak RSS of this process after N and after 10*N documents (LibreOffice not counted)
   Numbering    numbers allocated per second, 1 and 8 concurrent processes
   Size         1, 10 and 100 page documents
+  Profile      per document, each step's wall and Python CPU time (and the checks inside `check`) for 1 and 2
+               workers, and the share of the cores spent in docgen's process vs LibreOffice (bench/stageprofile.py);
+               `--profile-only --documents N` runs just this, in about a minute for a small N
   PostgreSQL   documents/s for 1, 2 and 3 `docgen worker` processes on one PostgreSQL diarium (a server this
                run starts, as the tests do), database statements and write transactions per document, numbers
                allocated per second (1 and 8 processes); `--postgres-only` runs just these rows
@@ -149,8 +152,9 @@ def bench_docx(tmp: Path, reps: int) -> list[Path]:
     return files
 
 
-def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> float:
-    """The same warm LibreOffice driven directly over UNO: load, store as PDF/A, close. Nothing else."""
+def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> tuple[float, float]:
+    """The same warm LibreOffice driven directly over UNO: load, store as PDF/A, close. Nothing else.
+    Returns the median ms per document and LibreOffice's CPU ms per document."""
     inst = OfficeInstance(name="floor")
     inst.start()
     uno = import_uno()
@@ -159,7 +163,9 @@ def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> float:
     load_props = _props(uno, Hidden=True, ReadOnly=True)
     store_props = _props(uno, FilterName="writer_pdf_Export", FilterData=fd)
     times = []
+    from stageprofile import proc_cpu
     try:
+        cpu = proc_cpu(inst.pid)
         for _ in range(rounds):
             for d in docs:
                 t = time.perf_counter()
@@ -167,9 +173,10 @@ def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> float:
                 comp.storeToURL((tmp / "floor.pdf").as_uri(), store_props)
                 comp.close(True)
                 times.append(time.perf_counter() - t)
+        cpu = proc_cpu(inst.pid) - cpu
     finally:
         inst.close()
-    return median_ms(times)
+    return median_ms(times), cpu * 1000 / len(times)
 
 
 def bench_pdf(docs: list[Path], tmp: Path, rounds: int, naive_n: int) -> float:
@@ -197,10 +204,12 @@ def bench_pdf(docs: list[Path], tmp: Path, rounds: int, naive_n: int) -> float:
                 warm.append(time.perf_counter() - t)
     finally:
         pool.close()
-    floor = floor_convert(docs, tmp, rounds)
+    floor, floor_cpu = floor_convert(docs, tmp, rounds)
     out("PDF: new soffice per file, naive (ms/doc)", f"{median_ms(naive):.1f}")
     out("PDF: docgen warm converter (ms/doc)", f"{median_ms(warm):.1f}", f"naive/warm {median_ms(naive) / median_ms(warm):.1f}x")
     out("PDF: floor, direct UNO (ms/doc)", f"{floor:.1f}", f"warm/floor {median_ms(warm) / floor:.2f}x")
+    out("PDF: floor, LibreOffice's CPU (ms/doc)", f"{floor_cpu:.1f}",
+        "soffice.bin's utime+stime (all its threads) per conversion, nothing of docgen's around it")
     return floor, median_ms(naive)
 
 
@@ -445,6 +454,24 @@ def _numbers(ws: Path, per_run: int, label: str, counts=(1, 8)) -> None:
         out(f"{label}: {procs} process(es), numbers/s", f"{rate:.0f}", f"{per_run} numbers, one transaction each")
 
 
+def bench_profile(tmp: Path, n: int) -> list[str]:
+    """The per-stage profile (bench/stageprofile.py): 1 worker with 1 and with docgen's threads, 2 workers."""
+    from stageprofile import profile
+
+    def engine(workers: int) -> Engine:
+        return Engine(load_config(ws), workers=workers)
+
+    lines = []
+    for workers, threads in ((1, 1), (1, THREADS_PER_WORKER), (2, THREADS_PER_WORKER)):
+        ws = workspace(tmp)
+        paths = write_inputs(ws / "inbox", n + 10, f"PROF-{workers}-{threads}")
+        label = f"{workers} worker(s) ({workers} LibreOffice), {workers * threads} thread(s)"
+        part = profile(engine, paths, workers, threads, label).lines()
+        print("\n" + "\n".join(part), flush=True)
+        lines += part
+    return lines
+
+
 def lo_version() -> str:
     r = subprocess.run(["soffice", "--version"], capture_output=True, text=True)
     return r.stdout.strip() or "unknown"
@@ -459,13 +486,17 @@ def main() -> int:
     ap.add_argument("--pg-docs", type=int, default=300, help="documents per PostgreSQL worker run (default 300)")
     ap.add_argument("--postgres-only", action="store_true",
                     help="only the PostgreSQL rows (the other rows of bench/RESULTS.md are kept)")
+    ap.add_argument("--documents", type=int, default=300,
+                    help="documents per run of the per-stage profile (default 300; small for a quick look)")
+    ap.add_argument("--profile-only", action="store_true",
+                    help="only the per-stage profile, added to bench/RESULTS.md as a dated section")
     ap.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.memory_child:
         memory_child(int(a.memory_child[0]), int(a.memory_child[1]), Path(a.memory_child[2]))
         return 0
     if a.quick:
-        a.docs, a.memory_docs, a.pg_docs = 40, 500, 40
+        a.docs, a.memory_docs, a.pg_docs, a.documents = 40, 500, 40, 40
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
     started = time.time()
     print(f"docgen benchmark, {date.today()}, {os.cpu_count()} cores, {lo_version()}\n")
@@ -473,6 +504,8 @@ def main() -> int:
         if a.postgres_only:
             bench_postgres(tmp, a.pg_docs)
             return _write_results(a, merge=True)
+        if a.profile_only:
+            return _write_profile(a, bench_profile(tmp, a.documents))
         docs = bench_docx(tmp, 60)
         floor, naive = bench_pdf(docs, tmp, rounds=3, naive_n=5)
         seq1 = bench_end_to_end(tmp, a.docs, 1, 1)
@@ -488,6 +521,7 @@ def main() -> int:
         seq2 = bench_end_to_end(tmp, a.docs, 2, 1)
         out(f"End to end, 2 workers sequential (ms/doc, {a.docs} docs)", f"{seq2:.1f}",
             f"throughput {seq1 / seq2:.2f}x of 1 sequential worker")
+        profile = bench_profile(tmp, a.documents)
         bench_watcher(tmp, 40 if not a.quick else 10)
         bench_numbers(tmp, 800)
         bench_sizes(tmp)
@@ -497,7 +531,22 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         print(f"\n(total {time.time() - started:.0f} s)")
-    return _write_results(a)
+    _write_results(a)
+    return _write_profile(a, profile)
+
+
+def _write_profile(a, lines: list[str]) -> int:
+    """The profile as a new dated section at the end of bench/RESULTS.md (older sections are kept)."""
+    if a.no_write:
+        return 0
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" if path.exists() else "# docgen benchmark results\n\n"
+    head = [f"## Per-stage profile, {date.today()}", "",
+            f"{platform.node()}: {os.cpu_count()} cores, {lo_version()}, Python {platform.python_version()}; "
+            f"`bench.py {'--profile-only ' if a.profile_only else ''}--documents {a.documents}` "
+            f"(bench/stageprofile.py; means per document, after 10 warm-up documents).", ""]
+    path.write_text(text + "\n".join(head + lines) + "\n", encoding="utf-8")
+    return 0
 
 
 def _write_results(a, merge: bool = False) -> int:
@@ -510,7 +559,7 @@ def _write_results(a, merge: bool = False) -> int:
             f"{lo_version()}, Python {platform.python_version()}. `make bench` "
             f"(--docs {a.docs} --memory-docs {a.memory_docs} --pg-docs {a.pg_docs}).\n"]
     if merge and path.exists():
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").split("\n## ")[0]  # the main table, not the dated sections
         old = [tuple(c.strip() for c in line.strip().strip("|").split("|"))
                for line in text.splitlines() if line.startswith("| ") and not line.startswith("| measure")]
         mine = {n for n, _, _ in table}
@@ -519,7 +568,9 @@ def _write_results(a, merge: bool = False) -> int:
         head = [head[0], f"{run_line} PostgreSQL rows: {date.today()}, `bench.py --postgres-only --pg-docs {a.pg_docs}`.\n"]
     lines = head + ["| measure | value | note |", "|---|---:|---|"]
     lines += [f"| {n} | {v} | {note} |" for n, v, note in table]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    sections = old[old.index("\n## ") + 1:] if "\n## " in old else ""  # the dated sections (profiles) are kept
+    path.write_text("\n".join(lines) + "\n" + ("\n" + sections if sections else ""), encoding="utf-8")
     return 0
 
 
