@@ -305,6 +305,92 @@ def test_the_desk_is_english_when_the_browser_asks_for_it(desk):
     page.close()
 
 
+def test_the_words_the_pages_get_from_code_have_english_entries():
+    from docgen.model import DeliveryStatus
+    from docgen.web import i18n, registry
+
+    words = [*registry.ACTIONS.values(), *(str(s) for s in DeliveryStatus), "öppet", "reserverat", "makulerat",
+             "Registrerad", "Arkiverad", "Makulerad", "Skriv varför posten tas bort ur felkön.", "Okänd status.",
+             "År ska vara ett årtal mellan 1900 och 2100.", "Från ska vara ett datum, ÅÅÅÅ-MM-DD."]
+    assert sorted(set(words) - set(i18n.catalog())) == []
+
+
+#: The fixed texts a page's structure shows (headings, table heads, labels, buttons, terms, toggles).
+FIXED = "main :is(h1, h2, h3, caption, th, label, button, dt, summary, legend)"
+
+
+def untranslated(page) -> list[str]:
+    """The page's fixed texts that are still a Swedish text of the catalog (one whose English differs)."""
+    from docgen.web import i18n
+
+    swedish = {sv for sv, en in i18n.catalog().items() if sv != en}
+    return [t for t in (" ".join(t.split()) for t in page.locator(FIXED).all_inner_texts()) if t in swedish]
+
+
+def test_search_case_registrar_failed_queue_and_status_pages_are_english_when_the_browser_asks(desk):
+    ws, url, browser, tokens, shots = desk
+    data = input_of("beslut", rubrik="Beslut om engelska sidor", datum="2026-05-04")
+    r = requests.post(url + "/api/v1/dokument", json=data, headers={"Authorization": f"Bearer {tokens['Hanna Handläggare']}"},
+                      timeout=30)
+    assert r.status_code == 202, r.text
+    status_url = r.json()["status_url"]
+    dnr = wait_status(url, tokens["Hanna Handläggare"], status_url, timeout=120)["diarienummer"]
+    sid = status_url.rstrip("/").rsplit("/", 1)[-1]
+    broken = input_of("beslut", rubrik="Beslut med ett omöjligt datum", datum="2026-14-01")
+    (ws / "inbox" / "omojligt.json").write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+    pages = {lang: login(browser, url, "Rut Registrator", locale=loc) for lang, loc in (("sv", "sv-SE"), ("en", "en-GB"))}
+    pages["sv"].goto(url + "/fel")
+    expect(pages["sv"].get_by_role("link", name="omojligt.json")).to_be_visible(timeout=60_000)
+    entry = pages["sv"].get_by_role("link", name="omojligt.json").get_attribute("href")
+    visits = [  # path, the heading in Swedish, in English
+        ("/sok?text=engelska", "Sök i diariet", "Search the register"),
+        (f"/arende/{dnr}", f"Ärende {dnr}", f"Case {dnr}"),
+        ("/registratur", "Registratur", "Registry office"),
+        ("/fel", "Felkö", "Failed queue"),
+        (entry, "Fel i omojligt.json", "Errors in omojligt.json"),
+        (f"/inskickat/{sid}", "Inskickat dokument", "Submitted document"),
+    ]
+    for path, sv, en in visits:
+        for lang, heading in (("sv", sv), ("en", en)):
+            page = pages[lang]
+            page.goto(url + path)
+            assert page.locator("html").get_attribute("lang") == lang, path
+            expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+            if lang == "en":
+                assert untranslated(page) == [], path
+                check(page, f"{path} (English)")
+    en = pages["en"]
+    en.goto(url + "/sok?text=engelska")
+    expect(en.get_by_role("table")).to_contain_text("Registered")
+    expect(en.get_by_role("link", name=re.compile(f"Download PDF of {dnr} document 1"))).to_be_visible()
+    en.screenshot(path=str(shots / "43-english-search.png"), full_page=True)
+    en.goto(url + f"/arende/{dnr}")
+    expect(en.locator("#h1-v1")).to_have_text("Version 1")
+    expect(en.locator(".handling")).to_contain_text("Created ")
+    en.screenshot(path=str(shots / "44-english-case.png"), full_page=True)
+    en.goto(url + "/registratur")
+    en.get_by_role("button", name="Check all files").press("Enter")
+    expect(en.get_by_role("heading", level=1)).to_have_text("Fixity check")
+    expect(en.get_by_role("status")).to_contain_text("all are present and have their registered checksums")
+    assert en.locator("html").get_attribute("lang") == "en" and untranslated(en) == []
+    check(en, "fixity check (English)")
+    en.get_by_role("link", name="Back to the registry").press("Enter")
+    log = en.get_by_role("table", name=re.compile("events, the latest first"))
+    expect(log).to_contain_text("Checked the files")
+    assert "Kontrollerade filerna" not in log.inner_text()
+    en.screenshot(path=str(shots / "45-english-registry.png"), full_page=True)
+    en.goto(url + entry)
+    en.get_by_role("button", name="Remove from the failed queue").press("Enter")
+    expect(en.locator("#orsak-fel")).to_have_text("Write why the entry is taken out of the failed queue.")
+    check(en, "failed entry without a reason (English)")
+    sv = pages["sv"]
+    sv.goto(url + "/registratur")
+    expect(sv.get_by_role("table", name=re.compile("händelser, de senaste först"))).to_contain_text("Kontrollerade filerna")
+    expect(sv.get_by_role("button", name="Kontrollera alla filer")).to_be_visible()
+    for page in pages.values():
+        page.close()
+
+
 def test_a_posted_attachment_name_reads_only_the_officers_own_uploads(tmp_path):
     from docgen.web import formfiles
 

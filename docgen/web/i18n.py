@@ -69,9 +69,11 @@ def _template_ngettext(context, singular: str, plural: str, n: int, **values) ->
 
 
 def install(templates) -> None:
-    """``_``/``gettext``/``ngettext`` and ``sprak`` (the page's language) in the pages' templates."""
+    """``_``/``gettext``/``ngettext``, ``sprak`` (the page's language) and the filter ``engelska`` (the engine's
+    problems in that language) in the pages' templates."""
     env = templates.env
     env.add_extension("jinja2.ext.i18n")
+    env.filters["engelska"] = lambda problems, lang: engine_problems(lang, problems or [])
     env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
                        sprak=lambda request: language(request.headers) if request is not None else "sv")
 
