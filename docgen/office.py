@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import owners, retry
-from .officeproc import (PIPE_FOLDER, PREFIX, UNO_LOCATIONS, _die_with_parent, _kill_group, _props,  # noqa: F401
-                         docx_keywords, find_soffice, import_uno, pipe_name, pipe_socket, remove_leftovers)
+from .officeproc import (PREFIX, _die_with_parent, _kill_group, _props, docx_keywords,  # noqa: F401 (tests, bench)
+                         find_soffice, import_uno, pipe_name, pipe_socket, remove_leftovers)
 from .errors import ConversionError
 
 if TYPE_CHECKING:

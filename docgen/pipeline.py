@@ -204,15 +204,15 @@ class Engine:
                             (job.outcome.error or "")[:300], job.staging)
             elif job.staging is not None:
                 shutil.rmtree(job.staging, ignore_errors=True)
-        if placing:
-            pass  # a registered document is neither held nor voided: the next attempt finds it registered
-        elif (not job.outcome.ok and job.reservation is not None and numbered_here and self.hold_on_resource
-                and job.outcome.error_kind == ErrorKind.RESOURCE):
+        # a number this attempt took and did not register (a registered document is neither held nor voided:
+        # the next attempt finds it registered)
+        unused = not job.outcome.ok and job.reservation is not None and numbered_here and not placing
+        if unused and self.hold_on_resource and job.outcome.error_kind == ErrorKind.RESOURCE:
             with self._pending_lock:  # kept, not voided: the input waits and its next attempt takes it up
                 self._held[job.doc.sha256] = job.reservation
             log.info("%s keeps %s-%02d while it waits: %s", job.source, job.reservation.diarienummer,
                      job.reservation.lopnummer, (job.outcome.error or "")[:300])
-        elif not job.outcome.ok and job.reservation is not None and numbered_here:
+        elif unused:
             reason = (job.outcome.error or "okänt fel")[:2000]
             job.outcome.voided = f"{job.reservation.diarienummer} handling {job.reservation.lopnummer}"
             try:

@@ -32,7 +32,8 @@ def show_case(store: Store, diarienummer: str) -> dict | None:
 
 def find_case(store: Store, config: Config, text: str) -> dict | None:
     """The case ``text`` names, written as configured (``RS 2026-00042``) or as in folder names (``RS-2026-00042``)."""
-    return show_case(store, text) or show_case(store, from_slug(config, text))
+    configured = from_slug(config, text)
+    return show_case(store, text) or (show_case(store, configured) if configured != text else None)
 
 
 def format_case(case: dict) -> str:

@@ -22,7 +22,6 @@ from .. import owners
 from ..attachments import check_references
 from ..errors import Problem, problem
 from ..dnr import slug as dnr_slug
-from ..files import atomic_write
 from ..load import INPUT_SUFFIXES, join_path, load_input
 from ..pipeline import STAGING
 from .outcome import write_report
