@@ -78,19 +78,20 @@ class RenderedDocx:
         return RenderedDocx(None, self.template, self.template_sha256, self._keywords, data)
 
 
-_prepared: dict[str, bytes] = {}
+_prepared: dict[str, package.PackageReader] = {}
 _prepared_lock = threading.Lock()
 
 
-def prepared(blob: bytes, sha256: str) -> bytes:
-    """The template with what every document of it needs done once (``accessible_styles``), kept by checksum."""
+def prepared(blob: bytes, sha256: str) -> package.PackageReader:
+    """The template with what every document of it needs done once (``accessible_styles``), read once
+    (``package.reader``) and kept by checksum."""
     done = _prepared.get(sha256)
     if done is None:
         document = Document(io.BytesIO(blob))
         accessible_styles(document)
         out = io.BytesIO()
         document.save(out)
-        done = out.getvalue()
+        done = package.reader(out.getvalue())
         with _prepared_lock:
             if len(_prepared) >= 64:
                 _prepared.clear()

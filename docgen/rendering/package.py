@@ -1,7 +1,7 @@
 """A template's DOCX package opened and a rendered one saved without redoing, per document, what is the same
 for every document of a template (issue 26).
 
-``open_document``: the parts rendering rarely reads (styles, numbering, settings, comments) are parsed only
+``open_document``: the template's members are read once (``reader``); the parts rendering rarely reads (styles, numbering, settings, comments) are parsed only
 when something reads their XML; until then they keep the template's bytes. ``save``: the package as python-docx
 writes it (the same members, content types and relationships), but each part whose bytes are those of the
 template's earlier document is written with the compressed bytes kept from then; only what rendering made is
@@ -75,10 +75,17 @@ def _part(partname, content_type, reltype, blob, package):
     return _LAZY_CLASSES.get(cls, cls).load(partname, content_type, blob, package)
 
 
+def reader(blob: bytes) -> PackageReader:
+    """A DOCX's members and relationships read once; every document opened from it (``open_document``) gets
+    parts of its own, made from these bytes (read, never changed), without unzipping the template again."""
+    return PackageReader.from_file(io.BytesIO(blob))
+
+
 def open_document(source):
-    """The python-docx Document of a DOCX (a path or a binary stream), as ``docx.Document`` opens it."""
+    """The python-docx Document of a DOCX (a path, a binary stream or a ``reader``), as ``docx.Document`` opens it."""
     package = Package()
-    Unmarshaller.unmarshal(PackageReader.from_file(source), package, _part)
+    Unmarshaller.unmarshal(source if isinstance(source, PackageReader) else PackageReader.from_file(source),
+                           package, _part)
     part = package.main_document_part
     return part.document
 

@@ -84,7 +84,7 @@ class Renderer:
         with a placeholder that ``RenderedDocx.with_number`` fills in; a draft shows "Tilldelas vid registrering"."""
         path = self.template_path(doc.type, doc.data)
         blob, sha = self.template(path)
-        tpl = CachedDocxTemplate(io.BytesIO(prepared(blob, sha)))  # its styles made accessible once
+        tpl = CachedDocxTemplate(prepared(blob, sha))  # read once, its styles made accessible once
         number = None if doc.is_draft else f"{NUMBER_PLACEHOLDER}{uuid.uuid4().hex}"
         ctx = self.context(doc, number, distribution, extra)
         ctx["_richtext"] = RichTextWriter(tpl)
