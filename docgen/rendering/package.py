@@ -1,11 +1,11 @@
-"""A template's DOCX package opened and a rendered one saved without redoing, per document, what is the same
-for every document of a template (issue 26).
+"""A template's DOCX package opened, and a rendered one saved, without redoing for every document what is the
+same for all documents of a template (issue 26).
 
-``open_document``: the template's members are read once (``reader``); the parts rendering rarely reads (styles, numbering, settings, comments) are parsed only
-when something reads their XML; until then they keep the template's bytes. ``save``: the package as python-docx
-writes it (the same members, content types and relationships), but each part whose bytes are those of the
-template's earlier document is written with the compressed bytes kept from then; only what rendering made is
-compressed again. ``number`` fills a placeholder into the XML it writes (``RenderedDocx.with_number``)."""
+``reader``: the template unzipped and its relationships parsed once. ``open_document``: a document of its own made
+from those bytes, in which styles, numbering, settings and comments are parsed only when something reads their
+XML (until then they keep the template's bytes). ``save``: the members python-docx would write, byte for byte,
+with the number in place of the placeholder in every XML part rendering made; a member equal to the one the
+template's previous document had is written with the compressed bytes kept from then."""
 from __future__ import annotations
 
 import io
@@ -172,7 +172,7 @@ def zip_bytes(entries: list[tuple[str, int, int, bytes]]) -> bytes:
         out.write(raw)
         out.write(data)
         central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\001\002", 20, 3, 20, 0, flags, zlib.DEFLATED, dos_time,
-                                   dos_date, crc, len(data), size, len(raw), 0, 0, 0, 0, 0o100644 << 16, offset) + raw)
+                                   dos_date, crc, len(data), size, len(raw), 0, 0, 0, 0, 0o600 << 16, offset) + raw)
     start = out.tell()
     for record in central:
         out.write(record)
