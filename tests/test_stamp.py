@@ -163,3 +163,21 @@ def test_saved_parts_are_those_python_docx_writes(renderer):
         for name in a.namelist():
             expected = b.read(name).replace(placeholder.encode(), b"RS 2026-00042")
             assert a.read(name) == expected, name
+
+
+def test_two_threads_share_a_template_not_their_documents(renderer):
+    """The engine's two threads render documents of one template at once (its prepared package and compressed
+    parts are shared): every document is whole and carries its own number and title only."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(f"RS 2026-{n:05d}", f"Rubrik nummer {n}") for n in range(1, 21)]
+    with ThreadPoolExecutor(2) as pool:
+        blobs = list(pool.map(lambda job: stamped(renderer, *job), jobs))
+    for (number, title), blob in zip(jobs, blobs):
+        with zipfile.ZipFile(io.BytesIO(blob)) as z:
+            assert z.testzip() is None
+        found = all_text(blob)
+        text = "\n".join(found.values())
+        assert f"Huvud {number} slut" in found["word/header1.xml"].splitlines() and f"\n{title}\n" in f"\n{text}\n"
+        others = [n for n, _ in jobs if n != number and n in text] + [t for _, t in jobs if t != title and f"\n{t}\n" in f"\n{text}\n"]
+        assert not others, others
