@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from email import policy as email_policy
 from email.headerregistry import Address
-from email.message import EmailMessage, Message
+from email.message import EmailMessage, Message, MIMEPart
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
@@ -15,14 +15,30 @@ from .errors import ConfigError
 from .settings import Smtp
 
 
-def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf: Path) -> EmailMessage:
-    """An RFC 5322 message: plain-text body (UTF-8) and the PDF attached.
+#: How every message is built and written: SMTP's line endings, 7-bit content (base64 or quoted-printable),
+#: so that writing it out never re-encodes (and so never copies) the message.
+SEVEN_BIT = email_policy.SMTP.clone(cte_type="7bit")
+#: The body's text is encoded with its own line ends ("\n"), as it was written.
+_TEXT = SEVEN_BIT.clone(linesep="\n")
+
+
+def pdf_part(pdf: Path) -> MIMEPart:
+    """The PDF as an attachment, base64-encoded once for all the messages that carry it (``build_message``)."""
+    part = MIMEPart(policy=SEVEN_BIT)
+    part.set_content(pdf.read_bytes(), maintype="application", subtype="pdf", disposition="attachment",
+                     filename=pdf.name)
+    return part
+
+
+def build_message(*, sender: str, recipient: dict, subject: str, body: str, attachment: MIMEPart) -> EmailMessage:
+    """An RFC 5322 message: plain-text body (UTF-8) and the attachment (``pdf_part``; only read, so one part
+    serves every recipient's message). ``as_bytes()`` writes it as sent.
 
     A name with line breaks cannot add header lines (a Bcc: around the confidentiality check): all
     whitespace becomes one space, and the address is built as one Address, so a comma or non-ASCII
     letters in a name never split it into two recipients when the header is folded.
     """
-    msg = EmailMessage(policy=email_policy.SMTP)
+    msg = EmailMessage(policy=SEVEN_BIT)
     msg["From"] = sender
     name = " ".join(str(recipient.get("namn") or "").split())
     local, _, domain = recipient["epost"].rpartition("@")
@@ -30,8 +46,12 @@ def build_message(*, sender: str, recipient: dict, subject: str, body: str, pdf:
     msg["Subject"] = " ".join(subject.split())
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg.set_content(body, charset="utf-8")
-    msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name)
+    msg["MIME-Version"] = "1.0"
+    text = MIMEPart(policy=_TEXT)
+    text.set_content(body, charset="utf-8", cte="base64")
+    msg.make_mixed()
+    msg.attach(text)
+    msg.attach(attachment)
     return msg
 
 

@@ -93,6 +93,14 @@ def test_lists_expand_and_dedupe_in_document(workspace, pool):
         assert "för genomförande" in body and result.diarienummer in body and "Hej Lina Berg" in body
         pdf = [p for p in msg.iter_attachments()][0]
         assert pdf.get_content_type() == "application/pdf" and pdf.get_content() == Path(result.files["pdf"]).read_bytes()
+        for path in emls:  # one attachment serves every message (encoded once): each still carries all of it
+            raw = path.read_bytes()
+            assert raw.isascii() and max(map(len, raw.split(b"\r\n"))) <= 78 and b"\n" not in raw.replace(b"\r\n", b"")
+            each = email.message_from_bytes(raw, policy=policy.default)
+            name = path.stem.split("-", 1)[1]
+            assert each["To"].addresses[0].display_name == name and f"Hej {name}" in each.get_body(("plain",)).get_content()
+            [attached] = each.iter_attachments()
+            assert attached.get_content() == Path(result.files["pdf"]).read_bytes()
         rows = eng.store.query("select namn, status, meddelande from leverans order by id")
         assert [r["namn"] for r in rows] == ["Lina Berg", "Anna Berg", "Per Ek", "Utan Adress", "Oskar Lind", "Extern Partner"]
         assert all((r["meddelande"] is None) == (r["status"] == "ej_levererad") for r in rows)

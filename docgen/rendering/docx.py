@@ -3,14 +3,18 @@ properties and keywords, the styles a tagged PDF needs, and the letterhead's log
 from __future__ import annotations
 
 import io
+import threading
 from functools import lru_cache
 from pathlib import Path
 
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from docx import Document
+from docx.opc.constants import CONTENT_TYPE as CT
 from docxtpl import InlineImage
 
 from .. import nobreak
+from . import package
 
 DRAFT_NUMBER = "Tilldelas vid registrering"
 #: Between the DOCX's keywords (a phrase may hold spaces and commas; docgen.office splits at this).
@@ -39,9 +43,11 @@ class RenderedDocx:
         self.data = data
 
     def with_number(self, diarienummer: str) -> "RenderedDocx":
-        """The DOCX bytes with the placeholder replaced by the diarienummer it was given."""
+        """The DOCX bytes with the placeholder replaced by the diarienummer it was given: in the text of the
+        parts' trees first (so that its hyphen is kept together), then wherever else the saved XML has it
+        (fields, attributes, footnotes, properties: ``package.members``)."""
         for part in self._tpl.docx.part.package.iter_parts():
-            element = getattr(part, "_element", None)
+            element = None if package.untouched(part) else getattr(part, "_element", None)
             if element is None:
                 continue
             for t in element.iter(qn("w:t")):
@@ -55,7 +61,9 @@ class RenderedDocx:
 
     def _save(self, subject: str, number_keyword: str | None) -> "RenderedDocx":
         for part in self._tpl.docx.part.package.iter_parts():
-            element = getattr(part, "_element", None)
+            if part.content_type == CT.WML_STYLES and not package.untouched(part):
+                accessible_styles(self._tpl.docx)  # rendering added a style (richtext's Hyperlink): Swedish too
+            element = None if package.untouched(part) else getattr(part, "_element", None)
             if element is not None and str(part.partname).startswith(("/word/document", "/word/header", "/word/footer")):
                 nobreak.keep_together(element, [number_keyword] if number_keyword else [])
         props = self._tpl.docx.core_properties
@@ -65,9 +73,30 @@ class RenderedDocx:
         # whole phrases, as written; the converter hands them to the PDF one by one (docgen.office)
         keywords = KEYWORD_SEPARATOR.join(k for k in kw if k)
         props.keywords = keywords if len(keywords) <= 255 else keywords[:254] + "…"  # the property's limit
+        data = package.save(self._tpl.docx.part.package, self.template_sha256,
+                            self._placeholder if number_keyword else None, number_keyword)
+        return RenderedDocx(None, self.template, self.template_sha256, self._keywords, data)
+
+
+_prepared: dict[str, package.PackageReader] = {}
+_prepared_lock = threading.Lock()
+
+
+def prepared(blob: bytes, sha256: str) -> package.PackageReader:
+    """The template with what every document of it needs done once (``accessible_styles``), read once
+    (``package.reader``) and kept by checksum."""
+    done = _prepared.get(sha256)
+    if done is None:
+        document = Document(io.BytesIO(blob))
+        accessible_styles(document)
         out = io.BytesIO()
-        self._tpl.save(out)
-        return RenderedDocx(None, self.template, self.template_sha256, self._keywords, out.getvalue())
+        document.save(out)
+        done = package.reader(out.getvalue())
+        with _prepared_lock:
+            if len(_prepared) >= 64:
+                _prepared.clear()
+            _prepared[sha256] = done
+    return done
 
 
 def accessible_styles(document) -> None:

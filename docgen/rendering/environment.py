@@ -11,6 +11,7 @@ from jinja2.utils import missing
 
 from ..datefmt import datum, kort_datum, langt_datum, text_date
 from ..richtext import WordXml, xml_value
+from .package import open_document
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -92,10 +93,16 @@ def _patched(src_xml: str) -> str:
 
 
 class CachedDocxTemplate(DocxTemplate):
-    """docxtpl's template, with its XML clean-up (many regexes over the whole part) done once per source."""
+    """docxtpl's template, with its XML clean-up (many regexes over the whole part) done once per source, and
+    the parts rendering does not write parsed only if read (``package.open_document``)."""
 
     def patch_xml(self, src_xml):
         return _patched(src_xml)
+
+    def init_docx(self, reload: bool = True):
+        if not self.docx or (self.is_rendered and reload):
+            self.docx = open_document(self.template_file)
+            self.is_rendered = False
 
 
 def make_environment(plugins, config: Config) -> Environment:

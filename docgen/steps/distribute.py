@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from email import policy
-
 from ..files import atomic_write, safe_name
 from .publish import staged
-from ..mail import build_message
+from ..mail import build_message, pdf_part
 from ..model import Delivery, DeliveryStatus, Job
 from ..addresses import email_address, is_internal
 
@@ -51,6 +49,7 @@ def write_messages(job: Job, config: Config) -> None:
     title = doc.type.document_name(doc.data)
     unit = doc.data.get("enhet") or config.units[0]
     pdf = job.built["pdf"]  # in the attempt's staging folder: placed in the outbox after the diarium's commit
+    attachment = None  # encoded once, for the first message to send, and shared by the others
     recipients = [m for g in job.distribution for m in g.mottagare]  # plan() made one delivery per recipient, in order
     if len(recipients) != len(job.deliveries):
         recipients = [None] * len(job.deliveries)
@@ -60,10 +59,11 @@ def write_messages(job: Job, config: Config) -> None:
         body = doc.type.message_text(namn=d.namn, dokument=title.lower(), rubrik=doc.data["rubrik"], diarienummer=dnr,
                                      instruktion=instruction(d.syfte, person), avsandare=f"{config.organisation}, {unit}")
         ascii_address = email_address(d.epost) or d.epost  # IDN domains as punycode: what SMTP carries
+        attachment = attachment or pdf_part(pdf)
         msg = build_message(sender=sender, recipient={"namn": d.namn, "epost": ascii_address},
-                            subject=f"{dnr} {doc.data['rubrik']}", body=body, pdf=pdf)
+                            subject=f"{dnr} {doc.data['rubrik']}", body=body, attachment=attachment)
         path = job.folder / "utskick" / f"{n:02d}-{safe_name(d.namn, 40)}.eml"
-        atomic_write(staged(job, config.outbox, path), msg.as_bytes(policy=policy.SMTP.clone(cte_type="7bit")))
+        atomic_write(staged(job, config.outbox, path), msg.as_bytes())
         d.meddelande = str(path.relative_to(config.outbox))
 
 

@@ -16,7 +16,7 @@ from .. import attachments
 from ..model import Job
 from ..rendering.context import context
 from ..rendering.docx import (DRAFT_NUMBER, LANGUAGE, LOGO_HEIGHT_CM, NUMBER_PLACEHOLDER, Logo, RenderedDocx,  # noqa: F401
-                              accessible_styles, logo_image)
+                              accessible_styles, logo_image, prepared)
 from ..rendering.environment import CachedDocxTemplate, make_environment
 from ..rendering.templates import REQUIRED_TAGS, Templates  # noqa: F401 - REQUIRED_TAGS for `docgen template`
 from ..richtext import RichTextWriter
@@ -84,7 +84,7 @@ class Renderer:
         with a placeholder that ``RenderedDocx.with_number`` fills in; a draft shows "Tilldelas vid registrering"."""
         path = self.template_path(doc.type, doc.data)
         blob, sha = self.template(path)
-        tpl = CachedDocxTemplate(io.BytesIO(blob))
+        tpl = CachedDocxTemplate(prepared(blob, sha))  # read once, its styles made accessible once
         number = None if doc.is_draft else f"{NUMBER_PLACEHOLDER}{uuid.uuid4().hex}"
         ctx = self.context(doc, number, distribution, extra)
         ctx["_richtext"] = RichTextWriter(tpl)
@@ -97,7 +97,6 @@ class Renderer:
         props.comments = "UTKAST" if doc.is_draft else ""
         props.language = LANGUAGE
         props.created = props.modified = datetime.now().replace(microsecond=0)
-        accessible_styles(tpl.docx)
         return RenderedDocx(tpl, path.name, sha, [ctx["dokumenttitel"], ctx["enhet"], secret_kw],
                             placeholder=number or NUMBER_PLACEHOLDER)
 
