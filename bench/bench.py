@@ -13,6 +13,8 @@ Paths compared:
   Profile      per document, each step's wall and Python CPU time (and the checks inside `check`) for 1 and 2
                workers, and the share of the cores spent in docgen's process vs LibreOffice (bench/stageprofile.py);
                `--profile-only --documents N` runs just this, in about a minute for a small N
+  Ratios       `--ratios-only`: just the PDF stage and the end-to-end runs, and issue 26's four goals as ratios of
+               this one run (a dated section of bench/RESULTS.md naming the commit measured)
   PostgreSQL   documents/s for 1, 2 and 3 `docgen worker` processes on one PostgreSQL diarium (a server this
                run starts, as the tests do), database statements and write transactions per document, numbers
                allocated per second (1 and 8 processes); `--postgres-only` runs just these rows
@@ -179,7 +181,8 @@ def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> tuple[float, floa
     return median_ms(times), cpu * 1000 / len(times)
 
 
-def bench_pdf(docs: list[Path], tmp: Path, rounds: int, naive_n: int) -> float:
+def bench_pdf(docs: list[Path], tmp: Path, rounds: int, naive_n: int, with_warm: bool = False):
+    """The floor and the naive per-file soffice, ms/doc (and the warm converter's, ``with_warm``)."""
     profile = tmp / "naive-profile"
     naive_out = tmp / "naive"
     naive_out.mkdir()
@@ -210,7 +213,7 @@ def bench_pdf(docs: list[Path], tmp: Path, rounds: int, naive_n: int) -> float:
     out("PDF: floor, direct UNO (ms/doc)", f"{floor:.1f}", f"warm/floor {median_ms(warm) / floor:.2f}x")
     out("PDF: floor, LibreOffice's CPU (ms/doc)", f"{floor_cpu:.1f}",
         "soffice.bin's utime+stime (all its threads) per conversion, nothing of docgen's around it")
-    return floor, median_ms(naive)
+    return (floor, median_ms(naive), median_ms(warm)) if with_warm else (floor, median_ms(naive))
 
 
 def bench_end_to_end(tmp: Path, n: int, workers: int, threads_per_worker: int) -> float:
@@ -490,6 +493,8 @@ def main() -> int:
                     help="documents per run of the per-stage profile (default 300; small for a quick look)")
     ap.add_argument("--profile-only", action="store_true",
                     help="only the per-stage profile, added to bench/RESULTS.md as a dated section")
+    ap.add_argument("--ratios-only", action="store_true",
+                    help="only the PDF stage and end to end with 1 and 2 workers: the goals' ratios, as a dated section")
     ap.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.memory_child:
@@ -506,6 +511,8 @@ def main() -> int:
             return _write_results(a, merge=True)
         if a.profile_only:
             return _write_profile(a, bench_profile(tmp, a.documents))
+        if a.ratios_only:
+            return _write_section(a, "Ratios", f"`bench.py --ratios-only --docs {a.docs}`", bench_ratios(tmp, a.docs))
         docs = bench_docx(tmp, 60)
         floor, naive = bench_pdf(docs, tmp, rounds=3, naive_n=5)
         seq1 = bench_end_to_end(tmp, a.docs, 1, 1)
@@ -513,11 +520,11 @@ def main() -> int:
             f"1 thread, 1 LibreOffice; vs floor {seq1 / floor:.2f}x")
         one = bench_end_to_end(tmp, a.docs, 1, THREADS_PER_WORKER)
         out(f"End to end, 1 worker (ms/doc, {a.docs} docs)", f"{one:.1f}",
-            f"docgen's worker: {THREADS_PER_WORKER} threads, 1 LibreOffice; vs floor {one / floor:.2f}x (target <= 1.2x); "
-            f"naive/e2e {naive / one:.1f}x (target >= 10x)")
+            f"docgen's worker: {THREADS_PER_WORKER} threads, 1 LibreOffice; vs floor {one / floor:.2f}x (target <= {GOAL_E2E}x); "
+            f"naive/e2e {naive / one:.1f}x (target >= {GOAL_NAIVE:g}x)")
         two = bench_end_to_end(tmp, a.docs, 2, THREADS_PER_WORKER)
         out(f"End to end, 2 workers (ms/doc, {a.docs} docs)", f"{two:.1f}",
-            f"throughput {one / two:.2f}x of 1 worker (target >= 1.6x)")
+            f"throughput {one / two:.2f}x of 1 worker (target >= {GOAL_TWO}x)")
         seq2 = bench_end_to_end(tmp, a.docs, 2, 1)
         out(f"End to end, 2 workers sequential (ms/doc, {a.docs} docs)", f"{seq2:.1f}",
             f"throughput {seq1 / seq2:.2f}x of 1 sequential worker")
@@ -533,6 +540,48 @@ def main() -> int:
         print(f"\n(total {time.time() - started:.0f} s)")
     _write_results(a)
     return _write_profile(a, profile)
+
+
+#: Issue 26's goals: end to end (1 worker) / floor, warm converter / floor, naive / end to end, 2 workers / 1.
+GOAL_E2E, GOAL_WARM, GOAL_NAIVE, GOAL_TWO = 1.15, 1.05, 12, 1.6
+
+
+def bench_ratios(tmp: Path, n: int) -> list[str]:
+    """The PDF stage and end to end with 1 and 2 workers, side by side, as the goals' four ratios (a table)."""
+    docs = bench_docx(tmp, 20)
+    floor, naive, warm = bench_pdf(docs, tmp, rounds=3, naive_n=5, with_warm=True)
+    one = bench_end_to_end(tmp, n, 1, THREADS_PER_WORKER)
+    two = bench_end_to_end(tmp, n, 2, THREADS_PER_WORKER)
+    rows_ = [("floor: direct UNO, ms/doc", f"{floor:.1f}", ""), ("warm converter, ms/doc", f"{warm:.1f}", ""),
+             ("naive soffice per file, ms/doc", f"{naive:.1f}", ""),
+             (f"end to end, 1 worker ({THREADS_PER_WORKER} threads), ms/doc", f"{one:.1f}", ""),
+             ("end to end, 2 workers, ms/doc", f"{two:.1f}", ""),
+             ("end to end 1 worker / floor", f"{one / floor:.2f}x", f"goal <= {GOAL_E2E}x"),
+             ("warm converter / floor", f"{warm / floor:.2f}x", f"goal <= {GOAL_WARM}x"),
+             ("naive / end to end", f"{naive / one:.1f}x", f"goal >= {GOAL_NAIVE}x"),
+             ("2 workers / 1 worker, throughput", f"{one / two:.2f}x", f"goal >= {GOAL_TWO}x")]
+    for name, value, note in rows_:
+        print(f"{name:<45} {value:>10}  {note}", flush=True)
+    return ["| measure | value | goal |", "|---|---:|---|"] + [f"| {n_} | {v} | {g} |" for n_, v, g in rows_]
+
+
+def _commit() -> str:
+    r = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True, text=True)
+    return (r.stdout.strip()[:90] or "unknown commit") + (" (with uncommitted changes)" if subprocess.run(
+        ["git", "-C", str(ROOT), "diff", "--quiet", "HEAD", "--", "docgen", "plugins"]).returncode else "")
+
+
+def _write_section(a, title: str, how: str, lines: list[str]) -> int:
+    """A dated section at the end of bench/RESULTS.md (older sections are kept), naming the commit measured."""
+    if a.no_write:
+        return 0
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" if path.exists() else "# docgen benchmark results\n\n"
+    head = [f"## {title}, {date.today()}", "", f"{platform.node()}: {os.cpu_count()} cores, {lo_version()}, Python "
+            f"{platform.python_version()}; {how}; commit {_commit()}; load average before the run "
+            f"{os.getloadavg()[0]:.2f}.", ""]
+    path.write_text(text + "\n".join(head + lines) + "\n", encoding="utf-8")
+    return 0
 
 
 def _write_profile(a, lines: list[str]) -> int:
