@@ -34,6 +34,8 @@ from ..dnr import external_case, format_dnr, parse
 from ..model import CaseStatus, DocStatus, Job, Reservation
 from ..owners import owner_id
 from ..store import Store, numbers
+from ..store.documents import TakenOver
+from . import fence
 
 if TYPE_CHECKING:
     from .base import EngineView
@@ -197,6 +199,7 @@ def reserve(store: Store, doc, config: Config) -> Reservation:
     there is one, and the transaction, run again, looks (and takes over or reports the duplicate)."""
     data = doc.data
     me = owner_id()
+    owner = fence.current()  # the queue's attempt: the reservation's transaction also carries its fence
     fast, year = None, date.today().year
     if store.is_postgres and "diarienummer" not in data:
         fast = sql_template(config, data["serie"], year)
@@ -208,18 +211,24 @@ def reserve(store: Store, doc, config: Config) -> Reservation:
         return Reservation(prior.arende_id, prior.id, prior.diarienummer, prior.lopnummer,
                            new_case=prior.arende_status == CaseStatus.RESERVED)
 
+    def fenced(conn) -> None:
+        if owner is not None and not owner.reserving(conn):
+            raise TakenOver(doc.source, None, None)
+
     if fast is not None and not _presumed_dead.get():
         def new_case(conn) -> Reservation:
+            fenced(conn)
             case_id, dnr, hid = numbers.reserve_new_case(
                 conn, data["serie"], year, fast, dokumenttyp=doc.type.name, rubrik=data["rubrik"],
                 datum=data["datum"], enhet=data.get("enhet"), input_sha256=doc.sha256, owner=me)
             return Reservation(case_id, hid, dnr, 1, True)
-        try:  # one statement, committed by itself
-            return store.transact(new_case, single=True, committed=held)
+        try:  # one statement, committed by itself (with an attempt's fence: two, in one transaction)
+            return store.transact(new_case, single=owner is None, committed=held)
         except IntegrityError:
             pass  # the input is reserved or registered already: the attempt below finds it
 
     def attempt(conn) -> Reservation:
+        fenced(conn)
         prior = numbers.prior_for_input(conn, doc.sha256)
         if prior is not None:
             if prior.status != DocStatus.RESERVED or holder_alive(store, prior.agare):
@@ -265,7 +274,14 @@ def void(store: Store, res: Reservation, reason: str) -> bool:
     """Mark a reservation's document (and its case, if the case was new) voided, with the reason, while this
     process still holds it (a reservation another process took over is theirs); whether it voided."""
     me = owner_id()
-    return store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason, me))
+    owner = fence.current()  # an attempt that lost its job leaves the number to the attempt that has it
+
+    def do(conn) -> bool:
+        if owner is not None and not owner.holds(conn):
+            return False
+        return numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason, me)
+
+    return store.transact(do)
 
 
 def run(job: Job, engine: EngineView) -> Job:

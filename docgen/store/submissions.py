@@ -83,28 +83,22 @@ def get(conn, submission_id: int) -> dict | None:
     return dict(row._mapping) if row else None
 
 
-_START = text(
-    "UPDATE inlamning i SET status = CASE WHEN p.status IN (:done, :refused, :failed) THEN p.status ELSE :running END, "
-    "agare = CASE WHEN p.status IN (:done, :refused, :failed) THEN p.agare ELSE :owner END, "
-    "forsok = i.forsok + 1, andrad = :now "
-    "FROM (SELECT id, agare, status FROM inlamning WHERE id = :id FOR UPDATE) p WHERE i.id = p.id "
-    "RETURNING i.id, i.kalla, i.filnamn, i.indata, i.sha256, i.jobb_id, i.forsok, i.resultat, i.inlamnad_av, "
-    "i.skapad, p.status AS status, p.agare AS tidigare_agare, "
-    "EXISTS (SELECT 1 FROM inlamning_fil f WHERE f.inlamning_id = i.id) AS har_filer")
+_TAKE = text(
+    "SELECT i.id, i.kalla, i.filnamn, i.indata, i.sha256, i.jobb_id, i.forsok, i.resultat, i.inlamnad_av, i.skapad, "
+    "i.status, i.agare AS tidigare_agare, "
+    "EXISTS (SELECT 1 FROM inlamning_fil f WHERE f.inlamning_id = i.id) AS har_filer FROM inlamning i WHERE i.id = :id")
 
 
-def start(conn, submission_id: int, owner: str) -> dict | None:
-    """A worker takes the submission (one more attempt), in one statement: its bytes, its status before
-    (``status``), the owner of the previous attempt (``tidigare_agare``; the queue gives a job to one worker
-    at a time, so a previous attempt that did not finish belongs to a worker that died or stalled), and
-    its attachments (a second statement, only if it has any). A submission already final (its worker died
-    after saying so, before the queue heard it) stays as it is. PostgreSQL (the queue's database)."""
-    row = conn.execute(_START, dict(running=RUNNING, owner=owner, now=now(), id=submission_id, done=DONE,
-                                    refused=REFUSED, failed=FAILED)).first()
+def take(conn, submission_id: int) -> dict | None:
+    """What a worker's attempt reads of a submission, without writing: its bytes, its status, the owner of the
+    attempt that last reserved a number for it or finished it (``tidigare_agare``: the queue gives a job to
+    one worker at a time, so an attempt of another process that did not finish belongs to a worker that died
+    or stalled), and its attachments (a second statement, only if it has any). The attempt's writes are
+    fenced by the queue's job (``claim``, ``finish_attempt``). PostgreSQL (the queue's database)."""
+    row = conn.execute(_TAKE, {"id": submission_id}).first()
     if row is None:
         return None
     out = dict(row._mapping)
-    out["agare"] = owner
     out["filer"] = {r.namn: bytes(r.data) for r in conn.execute(
         select(inlamning_fil.c.namn, inlamning_fil.c.data).where(inlamning_fil.c.inlamning_id == submission_id))
     } if out.pop("har_filer") else {}
@@ -112,13 +106,44 @@ def start(conn, submission_id: int, owner: str) -> dict | None:
     return out
 
 
-def finish(conn, submission_id: int, status: str, result: str, owner: str | None = None) -> bool:
-    """What became of the submission (its outcome as JSON). With ``owner``, only if that worker still has it
-    (False: another worker took it over)."""
-    q = update(inlamning).where(inlamning.c.id == submission_id)
-    if owner is not None:
-        q = q.where(inlamning.c.agare == owner)
-    return conn.execute(q.values(status=status, resultat=result, andrad=now())).rowcount == 1
+#: The fence of a job's attempt: the queue's job is still in progress in the worker and attempt that fetched
+#: it (procrastinate's ``worker_id`` and ``attempts``: a stalled job put back and fetched again has another
+#: worker, or one more attempt). The job's row is share-locked to the end of the transaction, so the queue
+#: cannot put the job back (``procrastinate_retry_job``) until the attempt's write has committed.
+_FENCE = ("EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = :job AND j.status = 'doing' "
+          "AND j.worker_id = :worker AND j.attempts = :attempts FOR SHARE OF j)")
+
+
+def holds_job(conn, fence: dict) -> bool:
+    """Whether the attempt ``fence`` ({"job", "worker", "attempts"}) still has its job (inside a write
+    transaction: the job stays its own until the commit)."""
+    return bool(conn.execute(text(f"SELECT {_FENCE}"), fence).scalar())
+
+
+def claim(conn, submission_id: int, owner: str, fence: dict) -> bool:
+    """The submission is in progress in ``owner``'s attempt (written in the transaction that reserves its
+    number), if that attempt still has its job; False: another worker took the job over."""
+    return conn.execute(text(
+        f"UPDATE inlamning SET status = :running, agare = :owner, forsok = :attempt, andrad = :now "
+        f"WHERE id = :id AND {_FENCE}"),
+        dict(fence, running=RUNNING, owner=owner, attempt=fence["attempts"] + 1, now=now(), id=submission_id)
+    ).rowcount == 1
+
+
+def finish_attempt(conn, submission_id: int, status: str, result: str, owner: str, fence: dict) -> bool:
+    """What became of the submission in ``owner``'s attempt (its outcome as JSON), if that attempt still has
+    its job; False: another worker took the job over."""
+    return conn.execute(text(
+        f"UPDATE inlamning SET status = :status, resultat = :result, agare = :owner, forsok = :attempt, andrad = :now "
+        f"WHERE id = :id AND {_FENCE}"),
+        dict(fence, status=status, result=result, owner=owner, attempt=fence["attempts"] + 1, now=now(),
+             id=submission_id)).rowcount == 1
+
+
+def finish(conn, submission_id: int, status: str, result: str) -> bool:
+    """What became of the submission (its outcome as JSON), outside a worker's attempt (a refused submission)."""
+    return conn.execute(update(inlamning).where(inlamning.c.id == submission_id)
+                        .values(status=status, resultat=result, andrad=now())).rowcount == 1
 
 
 def holder(conn, submission_id: int) -> str | None:
