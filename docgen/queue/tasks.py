@@ -14,7 +14,7 @@ import procrastinate
 
 from ..model import ErrorKind
 from ..owners import owner_id
-from ..store import events, submissions, transient
+from ..store import events, numbers, submissions, transient
 
 log = logging.getLogger("docgen")
 
@@ -106,13 +106,13 @@ def materialise(folder: Path, sub: dict) -> Path:
     return path
 
 
-def _db(fn, *args):
-    """A statement of the task itself (each is idempotent: run again after a connection lost at COMMIT, it
-    leaves what it left), committed by itself (one write; a lost attempt's or failure's event is a second);
-    a database that is away makes the job try again later."""
+def _db(fn, *args, single: bool = True):
+    """Writes of the task itself (idempotent: run again after a connection lost at COMMIT, they leave what
+    they left), each committed by itself (``single``; else in one transaction); a database that is away
+    makes the job try again later."""
     rt = runtime()
     try:
-        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True, single=True)
+        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True, single=single)
     except Exception as exc:
         if transient(exc):
             raise Transient(f"the diarium is not reachable: {exc}") from exc
@@ -141,6 +141,7 @@ class QueueAttempt:
         self.submission_id, self.owner = submission_id, owner
         self.fence = {"job": job.id, "worker": job.worker_id, "attempts": job.attempts}
         self.written: tuple[str, str] | None = None
+        self.holder: str | None = None  # the job, once it is given the number reserved at submission
 
     def reserving(self, conn) -> bool:
         return submissions.claim(conn, self.submission_id, self.owner, self.fence)
@@ -157,6 +158,9 @@ class QueueAttempt:
 
     def holds(self, conn) -> bool:
         return submissions.holds_job(conn, self.fence)
+
+    def abandoned(self, owner: str | None) -> bool:
+        return submissions.job_of(owner) not in (None, self.fence["job"])
 
     def unchanged(self, status: str, result: str) -> bool:
         """Whether the registering transaction already wrote this status and outcome (timings aside)."""
@@ -194,18 +198,25 @@ def render_input(context, submission_id: int) -> dict:
             clean_staging(rt.config, rt.store)
         return json.loads(sub["resultat"] or "{}")
     previous = sub["tidigare_agare"]
-    if sub["status"] == submissions.RUNNING and previous not in (None, me):  # a stalled or dead worker's attempt
-        _db(lambda conn: events.record(conn, events.TAKEN_OVER, me, submission_id=submission_id, other=previous,
+    taken = _taken_over(sub, context.job.attempts, me)
+    if taken:  # a stalled or dead worker's attempt
+        _db(lambda conn: events.record(conn, events.TAKEN_OVER, me, submission_id=submission_id, other=taken[0],
                                        detail=sub["kalla"]))
     this = QueueAttempt(submission_id, context.job, me)
+    ours = _reserved_for_job(sub)  # the number reserved at submission, the job's whichever worker runs it
     with tempfile.TemporaryDirectory(prefix="docgen-job-") as tmp:
         path = materialise(Path(tmp), sub)
+        job = Job(sub["kalla"], path, retry=bool(previous))
+        if ours is not None:
+            this.holder = submissions.job_owner(context.job.id)
+            job.reservation, job.version_no = ours, 1
+            job.outcome.diarienummer, job.outcome.lopnummer = ours.diarienummer, ours.lopnummer
         # The queue runs one job per input at a time: a reservation of this input held by the worker of the
         # previous attempt (dead: its job was put back as stalled; or this process, after a transient failure)
         # is this job's to take over, with its number.
         with presumed_dead(previous), checked_at_submission(), attempt(this):
             # a previous attempt that registered it and died before saying so made this input's document (retry)
-            outcome = rt.engine.run(Job(sub["kalla"], path, retry=bool(previous)), NEW_INPUT)
+            outcome = rt.engine.run(job, NEW_INPUT)
     # A number kept for want of room (the worker's engine holds it, not voided) stays this worker's in the
     # diarium: the job's next attempt, on whichever node, takes it over from there (``presumed_dead``).
     held = rt.engine.take_held(sub["sha256"])
@@ -226,7 +237,10 @@ def render_input(context, submission_id: int) -> dict:
         status = submissions.FAILED
         if held is not None:  # out of attempts for want of room: the kept number is voided, and said so
             _void_held(rt, held, outcome)
-    if not _end(this, status, outcome):
+    void = ours if ours is not None and not outcome.ok and job.version_id is None else None
+    if void is not None:  # the job's number, not registered: voided with the reason, with the outcome
+        outcome.voided = f"{void.diarienummer} handling {void.lopnummer}"
+    if not _end(this, status, outcome, void):
         return _lost(context, sub, me)
     log.info("job %s: %s %s", context.job.id, sub["kalla"],
              f"{outcome.diarienummer}-{outcome.lopnummer:02d}" if outcome.ok and outcome.lopnummer else status,
@@ -244,23 +258,63 @@ def _void_held(rt, held, outcome) -> None:
         outcome.voided = f"{held.diarienummer} handling {held.lopnummer}"
 
 
-def _end(this: QueueAttempt, status: str, outcome) -> bool:
+def _end(this: QueueAttempt, status: str, outcome, void=None) -> bool:
     """The submission's outcome at the end of the attempt, unless the registering transaction wrote it already;
-    False: the attempt lost its job."""
-    return this.unchanged(status, outcome_json(outcome)) or _db(_finish, this, status, outcome)
+    with ``void`` (the job's reservation) the number is voided in the same transaction. False: the attempt
+    lost its job."""
+    if void is None and this.unchanged(status, outcome_json(outcome)):
+        return True
+    try:
+        return _db(_finish, this, status, outcome, void, single=void is None)
+    except _Lost:
+        return _db(_record_lost, this, outcome)
 
 
-def _finish(conn, this: QueueAttempt, status: str, outcome) -> bool:
-    """The submission's outcome, if this attempt still has its job (False: taken over; recorded as the node's
-    lost attempt); a failure is recorded as the node's."""
+def _finish(conn, this: QueueAttempt, status: str, outcome, void=None) -> bool:
+    """The submission's outcome, if this attempt still has its job (else ``_Lost``), and the job's number
+    voided (``void``); a failure is recorded as the node's."""
     result = outcome_json(outcome)
     if not submissions.finish_attempt(conn, this.submission_id, status, result, this.owner, this.fence):
-        events.record(conn, events.LOST, this.owner, submission_id=this.submission_id,
-                      other=submissions.holder(conn, this.submission_id), detail=outcome.error)
-        return False
+        raise _Lost()
+    if void is not None:
+        reason = (outcome.error or "okänt fel / unknown error")[:2000]
+        numbers.void(conn, void.handling_id, void.case_id, void.new_case, reason,
+                     submissions.job_owner(this.fence["job"]))
     if status == submissions.FAILED:
         events.record(conn, events.FAILED, this.owner, submission_id=this.submission_id, detail=outcome.error)
     return True
+
+
+class _Lost(Exception):
+    """The attempt lost its job (nothing of it written)."""
+
+
+def _record_lost(conn, this: QueueAttempt, outcome) -> bool:
+    """A lost attempt, recorded as its node's (False)."""
+    events.record(conn, events.LOST, this.owner, submission_id=this.submission_id,
+                  other=submissions.holder(conn, this.submission_id), detail=outcome.error)
+    return False
+
+
+def _taken_over(sub: dict, attempts: int, me: str) -> tuple[str | None] | None:
+    """Whether this attempt takes over one that stalled or died (``(its owner or None,)``), else None: the
+    submission is in progress in another process (it reserved a number and did not finish), or the job's
+    previous attempt ended without writing its outcome (each attempt that ends writes its number, ``forsok``)."""
+    if sub["status"] == submissions.RUNNING and sub["tidigare_agare"] not in (None, me):
+        return (sub["tidigare_agare"],)
+    if attempts > 0 and (sub["forsok"] or 0) < attempts:
+        return (None,)
+    return None
+
+
+def _reserved_for_job(sub: dict):
+    """The number the submission reserved for its job, still reserved (a Reservation), or None."""
+    from ..model import CaseStatus, Reservation
+
+    if sub.get("handling_id") is None:
+        return None
+    return Reservation(sub["arende_id"], sub["handling_id"], sub["diarienummer"], 1,
+                       new_case=sub["arende_status"] == CaseStatus.RESERVED)
 
 
 def _lost(context, sub: dict, me: str) -> dict:

@@ -11,6 +11,10 @@ from typing import Protocol
 
 
 class Attempt(Protocol):
+    #: Who holds the document's reservation in the diarium, when not this process (the queue's job, for a
+    #: number reserved at submission), else None.
+    holder: str | None
+
     def reserving(self, conn) -> bool:
         """In the transaction that reserves (or takes over) the number: whether this attempt still has its job,
         with what that says written."""
@@ -20,6 +24,10 @@ class Attempt(Protocol):
 
     def holds(self, conn) -> bool:
         """In a transaction that voids the number: whether this attempt still has its job."""
+
+    def abandoned(self, owner: str | None) -> bool:
+        """Whether a reservation of this attempt's input held by ``owner`` is abandoned, for this attempt to
+        take over (the queue: another job's of the same input, which cannot run while this one does)."""
 
 
 _current: ContextVar[Attempt | None] = ContextVar("docgen_attempt", default=None)

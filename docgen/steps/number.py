@@ -116,6 +116,9 @@ def holder_alive(store: Store, owner: str | None) -> bool:
     """Whether the process holding a reservation still works on it."""
     if owner in _presumed_dead.get():
         return False
+    attempt = fence.current()
+    if attempt is not None and attempt.abandoned(owner):
+        return False
     return liveness.alive(store, owner)
 
 
@@ -189,6 +192,24 @@ def sql_template(config: Config, serie: str, year: int) -> tuple[str, int, str] 
     if any(format_dnr(config, serie, year, n) != pre + str(n).zfill(width) + suf for n in (1, 42, 99999, 100000, 1234567)):
         return None
     return pre, width, suf
+
+
+def at_submission(store: Store, doc, config: Config) -> dict | None:
+    """What the job queue's submission reserves in its own statement (``submissions.add_queued``): for a
+    checked input that opens a new case in a series whose format the database can write, the series, year,
+    format and the document's fields; None for the rest (a draft, an input that names its case), which the
+    worker numbers (``reserve``). The submission has passed every check ``reserve`` needs: a later failure
+    voids the number with its reason."""
+    data = doc.data
+    if not store.is_postgres or doc.is_draft or "diarienummer" in data:
+        return None
+    year = date.today().year
+    template = sql_template(config, data["serie"], year)
+    if template is None:
+        return None
+    pre, width, suf = template
+    return dict(serie=data["serie"], ar=year, pre=pre, width=width, suf=suf, dokumenttyp=doc.type.name,
+                rubrik=data["rubrik"], datum=data["datum"], enhet=data.get("enhet"))
 
 
 def reserve(store: Store, doc, config: Config) -> Reservation:

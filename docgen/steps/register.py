@@ -140,7 +140,8 @@ def _register(job: Job, engine, made_by: str | None = None) -> None:
                 source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
                 plugin=doc.type.source, docgen_version=__version__, made_by=made_by or produced_by(), files=job.files,
                 deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
-                sekretess=json.dumps(secret, ensure_ascii=False) if secret else None, owner=owner_id())
+                sekretess=json.dumps(secret, ensure_ascii=False) if secret else None,
+                owner=(owner.holder if owner is not None else None) or owner_id())
 
         # run again if the connection is lost (a database restart); a committed attempt is not repeated
         job.version_id = engine.store.transact(
