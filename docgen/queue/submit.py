@@ -8,7 +8,8 @@ An input is loaded and validated where it is (every check `docgen validate` make
 precheck), so a refused input is reported at once and never queued. A valid one is stored in the diarium
 with the attachment files it names (the worker, on another node, reads nothing from this one) and queued
 as a ``render_input`` job whose lock and queueing lock are the input's content hash, in one transaction
-(``submissions.add_queued``).
+(``submissions.add_queued``), which also reserves the number of an input that opens a new case
+(``steps.number.at_submission``), owned by the job.
 """
 from __future__ import annotations
 

@@ -16,7 +16,9 @@ heartbeat in the diarium for another host); the job queue also names the owner o
 attempt (``presumed_dead``), which procrastinate has already found dead, so the retried job takes its
 reservation over at once. The reservation's owner is the fence: only the attempt that holds it registers
 the document (``store.documents.register_version``) or voids it (``void``), so a stalled attempt that
-was taken over and comes back changes nothing.
+was taken over and comes back changes nothing. In the job queue the reservation's and the registering
+transactions are also fenced by the job (``steps.fence``), and ``docgen submit`` reserves a new case's
+number itself, owned by the job (``at_submission``); the worker then takes no number.
 """
 from __future__ import annotations
 
