@@ -14,6 +14,7 @@ import pytest
 
 from docgen import owners
 from docgen.config import load_config
+from docgen.steps.number import allocate_number
 from docgen.store import Store
 from tests.conftest import DOCGEN, ROOT, example, set_setting, start_worker, wait_until, write_yaml
 from tests.pgserver import pg_server, pg_url  # noqa: F401  (fixtures)
@@ -37,13 +38,21 @@ class Nodes:
         self.st = Store(self.cfg.registry_url)
         self.procs = [start_worker(ws, tmp_path / f"w{i}.log") for i in range(2)]
         self.n = 0
+        self.case: str | None = None
 
     def by_pid(self, pid):
         return next((p for p in self.procs if p.pid == pid), None)
 
     def submit(self) -> dict:
+        """An input: a decision that opens a new case (numbered at submission, the job's), or with ``case``
+        set, a report in that case (numbered by the worker that runs it)."""
         self.n += 1
-        path = write_yaml(self.ws / "inbox", f"b{self.n}.yaml", example("beslut") | {"rubrik": f"Beslut om stall {self.n}"})
+        if self.case is None:
+            data = example("beslut") | {"rubrik": f"Beslut om stall {self.n}"}
+        else:
+            data = example("lagesrapport-program") | {"diarienummer": self.case, "rubrik": f"Läge vid stall {self.n}"}
+            data.pop("serie", None)
+        path = write_yaml(self.ws / "inbox", f"b{self.n}.yaml", data)
         r = subprocess.run([*DOCGEN, "-w", str(self.ws), "submit", "--json", str(path)], cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
         out = json.loads(r.stdout.splitlines()[0])
@@ -134,8 +143,11 @@ def snapshot(ws) -> dict:
     return out
 
 
+@pytest.mark.parametrize("numbered", ["at-submission", "by-the-worker"])
 @pytest.mark.parametrize("order", ["takeover-registers-first", "stalled-resumes-before-takeover-registers"])
-def test_a_stalled_node_taken_over_changes_nothing(nodes, order):
+def test_a_stalled_node_taken_over_changes_nothing(nodes, order, numbered):
+    if numbered == "by-the-worker":  # a report in an existing case: the worker reserves its running number
+        nodes.case = allocate_number(nodes.st, nodes.cfg, "RS", "Ärende för lägesrapporter")[1]
     sub, stalled_owner, victim = nodes.freeze_holder()
     sid = sub["inlamning"]
     if order == "takeover-registers-first":
@@ -194,6 +206,7 @@ def test_a_killed_node_is_cleared_by_the_next_recovery(nodes):
 
     for _ in range(6):
         sub = nodes.submit()
+        reserved = nodes.reservation(sub["inlamning"])  # at submission, the job's
         folder = wait_until(staging_of_a_node, 120, every=0.002)
         assert folder, "no node built a document"
         pid = pid_of(owners.from_name(folder.name))
@@ -212,9 +225,12 @@ def test_a_killed_node_is_cleared_by_the_next_recovery(nodes):
         "SELECT agare FROM process WHERE agare = :o", o=owner), 60, every=0.2), (
         folder.exists(), nodes.st.query("SELECT * FROM process"))
     assert nodes.st.query("SELECT * FROM nodhandelse WHERE typ = 'dod' AND agare = :o", o=owner)
-    # and the killed node's input is finished by the other node, under one number
+    # and the killed node's input is finished by the other node, under the number reserved at submission
     assert wait_until(lambda: nodes.submission(sub["inlamning"])["status"] == "klar", 180, every=0.2), \
         nodes.submission(sub["inlamning"])
+    docs = nodes.st.query("SELECT h.id, h.status, a.diarienummer FROM handling h JOIN arende a ON a.id = h.arende_id "
+                          "JOIN inlamning i ON i.sha256 = h.input_sha256 WHERE i.id = :s", s=sub["inlamning"])
+    assert docs == [{"id": reserved["id"], "status": "registrerad", "diarienummer": reserved["diarienummer"]}], docs
     out = nodes.status()
     assert f"död / dead: {owner}" in out, out
     v = nodes.verify()
