@@ -170,6 +170,8 @@ def queue_status(store) -> dict:
                 "JOIN inlamning i ON i.jobb_id = j.id WHERE j.status IN ('doing', 'failed') "
                 "OR (j.status = 'todo' AND j.attempts > 0)")):
             key = {"doing": "running", "failed": "failed"}.get(r.status, "retrying")
+            if r.agare is None:  # a first attempt at a number reserved at submission writes no owner before its end
+                continue
             node(_host(r.agare))[key] += 1
         out["nodes"] = nodes
         out["failures"] = [dict(r._mapping) for r in conn.execute(text(
