@@ -73,9 +73,15 @@ class Heartbeat:
 
 
 def alive(store: Store, owner: str | None, dead_after: float = DEAD_AFTER) -> bool:
-    """Whether the process that holds something still runs (pid on this host, heartbeat elsewhere)."""
+    """Whether the process that holds something still runs (pid on this host, heartbeat elsewhere); for a
+    number reserved at submission, owned by the queue's job, whether that job or another job of its input
+    waits or runs (``submissions.job_pending``)."""
     if not owner:
         return False
+    job = submissions.job_of(owner)
+    if job is not None:
+        with store.read() as conn:
+            return submissions.job_pending(conn, job)
     if owners.on_this_host(owner):
         return owners.owner_alive(owner)
     with store.read() as conn:

@@ -3,7 +3,8 @@
 transaction that changes a row takes one, and each is one commit the server must make durable). A node's
 heartbeats are per node and second, not per document: they are counted apart and left out. Used by
 tests/test_postgres_cost.py and bench/bench.py; the server must preload pg_stat_statements
-(``pgserver.COUNTING``)."""
+(``pgserver.COUNTING``), and autovacuum is off while counting (``start`` to ``stop``: transaction ids are
+the server's, and its ANALYZE of other databases takes some)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -24,14 +25,29 @@ class Cost:
         """The next transaction id (this statement takes one, in a transaction of its own)."""
         return self.store.query("/* pgcost */ SELECT txid_current() + 0 AS x")[0]["x"]
 
+    def _autovacuum(self, on: bool) -> None:
+        """Autovacuum on or off for the whole server (a superuser's ALTER SYSTEM): its ANALYZE of other
+        databases' tables writes pg_statistic, which takes transaction ids this count would include."""
+        with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("/* pgcost */ ALTER SYSTEM " + ("RESET autovacuum" if on else "SET autovacuum = off"))
+            conn.exec_driver_sql("/* pgcost */ SELECT pg_reload_conf()")
+
     def start(self) -> None:
+        import time
+
         with self.store.tx() as conn:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        self._autovacuum(False)
+        deadline = time.monotonic() + 120  # an autovacuum worker that had started finishes its table first
+        while self.store.query("/* pgcost */ SELECT COUNT(*) AS n FROM pg_stat_activity WHERE backend_type = "
+                               "'autovacuum worker'")[0]["n"] and time.monotonic() < deadline:
+            time.sleep(0.2)
         self.store.query("/* pgcost */ SELECT pg_stat_statements_reset()")
         self.first_xid = self._xid()
 
     def stop(self) -> None:
         self.xids = self._xid() - self.first_xid - 1
+        self._autovacuum(True)
         rows = self.store.query(
             "/* pgcost */ SELECT query, calls FROM pg_stat_statements WHERE dbid = "
             "(SELECT oid FROM pg_database WHERE datname = current_database())")

@@ -14,6 +14,7 @@ import pytest
 
 from docgen import owners
 from docgen.config import load_config
+from docgen.steps.number import allocate_number
 from docgen.store import Store
 from tests.conftest import DOCGEN, ROOT, example, set_setting, start_worker, wait_until, write_yaml
 from tests.pgserver import pg_server, pg_url  # noqa: F401  (fixtures)
@@ -37,13 +38,21 @@ class Nodes:
         self.st = Store(self.cfg.registry_url)
         self.procs = [start_worker(ws, tmp_path / f"w{i}.log") for i in range(2)]
         self.n = 0
+        self.case: str | None = None
 
     def by_pid(self, pid):
         return next((p for p in self.procs if p.pid == pid), None)
 
     def submit(self) -> dict:
+        """An input: a decision that opens a new case (numbered at submission, the job's), or with ``case``
+        set, a report in that case (numbered by the worker that runs it)."""
         self.n += 1
-        path = write_yaml(self.ws / "inbox", f"b{self.n}.yaml", example("beslut") | {"rubrik": f"Beslut om stall {self.n}"})
+        if self.case is None:
+            data = example("beslut") | {"rubrik": f"Beslut om stall {self.n}"}
+        else:
+            data = example("lagesrapport-program") | {"diarienummer": self.case, "rubrik": f"Läge vid stall {self.n}"}
+            data.pop("serie", None)
+        path = write_yaml(self.ws / "inbox", f"b{self.n}.yaml", data)
         r = subprocess.run([*DOCGEN, "-w", str(self.ws), "submit", "--json", str(path)], cwd=ROOT,
                            capture_output=True, text=True, timeout=120)
         out = json.loads(r.stdout.splitlines()[0])
@@ -59,17 +68,31 @@ class Nodes:
     def submission(self, sid: int) -> dict:
         return self.st.query("SELECT status, agare, forsok FROM inlamning WHERE id = :s", s=sid)[0]
 
-    def freeze_holder(self) -> tuple[dict, dict, subprocess.Popen]:
-        """Submit inputs until one node is frozen while it holds a reserved (not yet registered) document."""
+    def holder(self, exclude: str | None = None) -> tuple[str, subprocess.Popen] | None:
+        """A worker with an attempt under way past its number (its staging folder, ``<owner>~<id>``), other
+        than ``exclude``: (its owner, its process)."""
+        root = self.ws / "outbox" / ".staging"
+        for folder in sorted(root.iterdir()) if root.is_dir() else []:
+            owner = owners.from_name(folder.name)
+            proc = self.by_pid(pid_of(owner))
+            if proc is not None and owner != exclude:
+                return owner, proc
+        return None
+
+    def freeze_holder(self) -> tuple[dict, str, subprocess.Popen]:
+        """Submit inputs until one node is frozen while it works on a reserved (not yet registered) document;
+        the submission, the frozen node's owner and process. The number is reserved at submission, owned by
+        the job: the node that works on it is the one with a staging folder."""
         for _ in range(6):
+            assert wait_until(lambda: self.holder() is None, 60), "a staging folder stayed behind"
             sub = self.submit()
-            res = wait_until(lambda: (r := self.reservation(sub["inlamning"])) and r["status"] == "reserverad"
-                             and self.by_pid(pid_of(r["agare"])) and r, 120, every=0.005)
-            assert res, "no node reserved a number"
-            victim = self.by_pid(pid_of(res["agare"]))
+            found = wait_until(lambda: (r := self.reservation(sub["inlamning"])) and r["status"] == "reserverad"
+                               and self.holder(), 120, every=0.005)
+            assert found, "no node worked on the reserved number"
+            owner, victim = found
             victim.send_signal(signal.SIGSTOP)
             if self.reservation(sub["inlamning"])["status"] == "reserverad":
-                return sub, res, victim
+                return sub, owner, victim
             victim.send_signal(signal.SIGCONT)  # it registered before it stopped: try another input
             wait_until(lambda: self.submission(sub["inlamning"])["status"] == "klar", 120)
         pytest.fail("could not freeze a node while it held a reservation")
@@ -111,16 +134,22 @@ def nodes(pg_server, pg_url, workspace, tmp_path):
 def snapshot(ws) -> dict:
     """Every visible file of the outbox with its bytes' checksum and modification time."""
     out = {}
-    for p in (ws / "outbox").rglob("*"):
-        if p.is_file() and ".staging" not in p.parts:
-            out[str(p.relative_to(ws / "outbox"))] = (p.stat().st_mtime_ns, p.read_bytes())
+    for top in (ws / "outbox").iterdir():
+        if top.name == ".staging":  # attempts' own folders, created and removed meanwhile: not visible
+            continue
+        for p in [top] if top.is_file() else top.rglob("*"):
+            if p.is_file():
+                out[str(p.relative_to(ws / "outbox"))] = (p.stat().st_mtime_ns, p.read_bytes())
     return out
 
 
+@pytest.mark.parametrize("numbered", ["at-submission", "by-the-worker"])
 @pytest.mark.parametrize("order", ["takeover-registers-first", "stalled-resumes-before-takeover-registers"])
-def test_a_stalled_node_taken_over_changes_nothing(nodes, order):
-    sub, res, victim = nodes.freeze_holder()
-    sid, stalled_owner = sub["inlamning"], res["agare"]
+def test_a_stalled_node_taken_over_changes_nothing(nodes, order, numbered):
+    if numbered == "by-the-worker":  # a report in an existing case: the worker reserves its running number
+        nodes.case = allocate_number(nodes.st, nodes.cfg, "RS", "Ärende för lägesrapporter")[1]
+    sub, stalled_owner, victim = nodes.freeze_holder()
+    sid = sub["inlamning"]
     if order == "takeover-registers-first":
         # the other node takes the job over (the frozen one stops beating) and registers the document
         done = wait_until(lambda: nodes.submission(sid)["status"] == "klar", 180, every=0.1)
@@ -129,10 +158,9 @@ def test_a_stalled_node_taken_over_changes_nothing(nodes, order):
         before = snapshot(nodes.ws)
         victim.send_signal(signal.SIGCONT)
     else:
-        # resume the frozen node the moment the other has taken its reservation over, before it registers
-        taken = wait_until(lambda: (r := nodes.reservation(sid)) and r["agare"] not in (None, stalled_owner), 180,
-                           every=0.002)
-        assert taken, nodes.reservation(sid)
+        # resume the frozen node the moment the other has taken its job over, before it registers
+        taken = wait_until(lambda: nodes.holder(exclude=stalled_owner), 180, every=0.002)
+        assert taken and nodes.reservation(sid)["status"] == "reserverad", nodes.reservation(sid)
         victim.send_signal(signal.SIGCONT)
         assert wait_until(lambda: nodes.submission(sid)["status"] == "klar", 180, every=0.1), nodes.submission(sid)
         before = None
@@ -160,7 +188,8 @@ def test_a_stalled_node_taken_over_changes_nothing(nodes, order):
     staged = [p for p in (nodes.ws / "outbox" / ".staging").glob("*/utkorg/**/*") if p.is_file()]
     assert wait_until(lambda: not [p for p in staged if p.exists()], 30), staged
     # docgen status shows the lost attempt and the takeover
-    assert nodes.st.query("SELECT * FROM nodhandelse WHERE typ = 'overtagen' AND annan = :o", o=stalled_owner)
+    assert nodes.st.query("SELECT * FROM nodhandelse WHERE typ = 'overtagen' AND inlamning_id = :s AND agare <> :o",
+                          s=sid, o=stalled_owner), nodes.st.query("SELECT * FROM nodhandelse")
     out = nodes.status()
     assert "förlorade försök / lost attempts 1" in out and "övertagna jobb / takeovers 1" in out, out
 
@@ -177,6 +206,7 @@ def test_a_killed_node_is_cleared_by_the_next_recovery(nodes):
 
     for _ in range(6):
         sub = nodes.submit()
+        reserved = nodes.reservation(sub["inlamning"])  # at submission, the job's
         folder = wait_until(staging_of_a_node, 120, every=0.002)
         assert folder, "no node built a document"
         pid = pid_of(owners.from_name(folder.name))
@@ -195,9 +225,12 @@ def test_a_killed_node_is_cleared_by_the_next_recovery(nodes):
         "SELECT agare FROM process WHERE agare = :o", o=owner), 60, every=0.2), (
         folder.exists(), nodes.st.query("SELECT * FROM process"))
     assert nodes.st.query("SELECT * FROM nodhandelse WHERE typ = 'dod' AND agare = :o", o=owner)
-    # and the killed node's input is finished by the other node, under one number
+    # and the killed node's input is finished by the other node, under the number reserved at submission
     assert wait_until(lambda: nodes.submission(sub["inlamning"])["status"] == "klar", 180, every=0.2), \
         nodes.submission(sub["inlamning"])
+    docs = nodes.st.query("SELECT h.id, h.status, a.diarienummer FROM handling h JOIN arende a ON a.id = h.arende_id "
+                          "JOIN inlamning i ON i.sha256 = h.input_sha256 WHERE i.id = :s", s=sub["inlamning"])
+    assert docs == [{"id": reserved["id"], "status": "registrerad", "diarienummer": reserved["diarienummer"]}], docs
     out = nodes.status()
     assert f"död / dead: {owner}" in out, out
     v = nodes.verify()

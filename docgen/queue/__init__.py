@@ -4,13 +4,16 @@ workers on any node.
 ``docgen submit`` loads and validates an input where it is, stores the input's bytes and the attachment
 files it names in the diarium (``inlamning``, ``inlamning_fil``) and queues a ``render_input`` job with a
 per-input lock and queueing lock (the input's content hash): the same input is never queued twice nor
-produced twice at once. ``docgen worker`` runs jobs: each concurrency slot has a warm LibreOffice, the
+produced twice at once. An input that opens a new case gets its number in the same statement, reserved
+for the job. ``docgen worker`` runs jobs: each concurrency slot has a warm LibreOffice, the
 job rebuilds the input in a temporary folder and runs the pipeline's NEW_INPUT steps. Transient failures
 (a LibreOffice crash, a lost database connection) are retried with backoff; a failure for want of room (a
 read-only or full outbox) keeps the input's number and is retried for about a day (``tasks.Retry``); a
 refused input is not retried. A
 worker that dies mid-job stops beating; another worker puts its job back in the queue (procrastinate's
-stalled-job recovery, by heartbeat) and takes over its reservation, so the document keeps its number.
+stalled-job recovery, by heartbeat) and the job's next attempt keeps its number (the job's own, or the
+dead worker's reservation taken over). Every write of an attempt is fenced by the job (``steps.fence``,
+``tasks.QueueAttempt``): a stalled attempt that comes back changes nothing.
 Periodic work (sending pending deliveries, the nightly fixity check, clearing old jobs) is deferred once
 per slot across all nodes.
 
@@ -167,6 +170,8 @@ def queue_status(store) -> dict:
                 "JOIN inlamning i ON i.jobb_id = j.id WHERE j.status IN ('doing', 'failed') "
                 "OR (j.status = 'todo' AND j.attempts > 0)")):
             key = {"doing": "running", "failed": "failed"}.get(r.status, "retrying")
+            if r.agare is None:  # a first attempt at a number reserved at submission writes no owner before its end
+                continue
             node(_host(r.agare))[key] += 1
         out["nodes"] = nodes
         out["failures"] = [dict(r._mapping) for r in conn.execute(text(

@@ -8,7 +8,8 @@ An input is loaded and validated where it is (every check `docgen validate` make
 precheck), so a refused input is reported at once and never queued. A valid one is stored in the diarium
 with the attachment files it names (the worker, on another node, reads nothing from this one) and queued
 as a ``render_input`` job whose lock and queueing lock are the input's content hash, in one transaction
-(``submissions.add_queued``).
+(``submissions.add_queued``), which also reserves the number of an input that opens a new case
+(``steps.number.at_submission``), owned by the job.
 """
 from __future__ import annotations
 
@@ -88,13 +89,27 @@ class Submitter:
         sha = job.doc.sha256
         from sqlalchemy.exc import IntegrityError
 
+        from ..steps.number import at_submission
+        from ..store.schema import LIVE_INPUT_INDEX
+
         fields = dict(source=source, filename=path.name, raw=job.loaded.raw, sha256=sha, files=files, by=self.by)
-        try:  # stored and queued in one transaction
+
+        def add(number: dict | None) -> tuple[int, int]:
             # one statement without attachments; a connection lost at its COMMIT: the queue's job says whether it was
-            sid, job_id = self.store.transact(lambda conn: submissions.add_queued(conn, task=RENDER_TASK, **fields),
-                                              single=not files, committed=lambda conn: submissions.queued_as(conn, sha, self.by))
+            return self.store.transact(
+                lambda conn: submissions.add_queued(conn, task=RENDER_TASK, number=number, **fields),
+                single=not files, committed=lambda conn: submissions.queued_as(conn, sha, self.by))
+
+        try:  # stored, queued and (a new case) numbered in one transaction
+            number = at_submission(self.store, job.doc, self.config)
+            try:
+                sid, job_id = add(number)
+            except IntegrityError as exc:  # a live document of this input (a dead process's reservation, or a
+                if number is None or _constraint(exc) != LIVE_INPUT_INDEX:  # race): the worker's number step decides
+                    raise
+                sid, job_id = add(None)
         except IntegrityError as exc:
-            if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) != submissions.QUEUEING_LOCK_INDEX:
+            if _constraint(exc) != submissions.QUEUEING_LOCK_INDEX:
                 raise
             with self.store.read() as conn:
                 other = submissions.waiting_job(conn, sha)
@@ -126,6 +141,11 @@ class Submitter:
     def _refused(o: Outcome, sid: int | None = None) -> dict:
         return {"kalla": o.source, "status": submissions.REFUSED, "inlamning": sid, "jobb": None, "fel": o.error,
                 "problem": o.problems, "felsort": str(o.error_kind) if o.error_kind else None}
+
+
+def _constraint(exc) -> str | None:
+    """The constraint (or unique index) an IntegrityError names."""
+    return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
 
 
 def _json(outcome: Outcome) -> str:

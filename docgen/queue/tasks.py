@@ -14,7 +14,7 @@ import procrastinate
 
 from ..model import ErrorKind
 from ..owners import owner_id
-from ..store import events, submissions, transient
+from ..store import events, numbers, submissions, transient
 
 log = logging.getLogger("docgen")
 
@@ -106,41 +106,117 @@ def materialise(folder: Path, sub: dict) -> Path:
     return path
 
 
-def _db(fn, *args):
-    """A statement of the task itself (each is idempotent: run again after a connection lost at COMMIT, it
-    leaves what it left), committed by itself (one write; a takeover's or failure's event is a second); a
-    database that is away makes the job try again later."""
+def _db(fn, *args, single: bool = True):
+    """Writes of the task itself (idempotent: run again after a connection lost at COMMIT, they leave what
+    they left), each committed by itself (``single``; else in one transaction); a database that is away
+    makes the job try again later."""
     rt = runtime()
     try:
-        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True, single=True)
+        return rt.store.transact(lambda conn: fn(conn, *args), idempotent=True, single=single)
     except Exception as exc:
         if transient(exc):
             raise Transient(f"the diarium is not reachable: {exc}") from exc
         raise
 
 
+def _read(fn, *args):
+    """A read of the task itself; a database that is away makes the job try again later."""
+    rt = runtime()
+    try:
+        with rt.store.read() as conn:
+            return fn(conn, *args)
+    except Exception as exc:
+        if transient(exc):
+            raise Transient(f"the diarium is not reachable: {exc}") from exc
+        raise
+
+
+class QueueAttempt:
+    """One attempt at a job (``steps.fence.Attempt``): its writes to the submission ride in the transactions
+    that reserve the number and register the document, each fenced by the job (the worker and attempt
+    that fetched it, in procrastinate's job row). ``written`` is what the registering transaction recorded
+    (status and outcome), so that the task writes the outcome again only if it turned out otherwise."""
+
+    def __init__(self, submission_id: int, job, owner: str):
+        self.submission_id, self.owner = submission_id, owner
+        self.fence = {"job": job.id, "worker": job.worker_id, "attempts": job.attempts}
+        self.written: tuple[str, str] | None = None
+        self.holder: str | None = None  # the job, once it is given the number reserved at submission
+
+    def reserving(self, conn) -> bool:
+        return submissions.claim(conn, self.submission_id, self.owner, self.fence)
+
+    def registering(self, conn, job) -> bool:
+        outcome = dataclasses.replace(job.outcome, ok=True, version=job.version_no)
+        if job.deliveries:  # as the send step leaves it when nothing is sent on the way
+            outcome.deliveries = [d.summary() for d in job.deliveries]
+        result = outcome_json(outcome)
+        if not submissions.finish_attempt(conn, self.submission_id, submissions.DONE, result, self.owner, self.fence):
+            return False
+        self.written = (submissions.DONE, _material(result))
+        return True
+
+    def holds(self, conn) -> bool:
+        return submissions.holds_job(conn, self.fence)
+
+    def abandoned(self, owner: str | None) -> bool:
+        return submissions.job_of(owner) not in (None, self.fence["job"])
+
+    def unchanged(self, status: str, result: str) -> bool:
+        """Whether the registering transaction already wrote this status and outcome (timings aside)."""
+        return self.written == (status, _material(result))
+
+
+def _material(result: str) -> str:
+    """An outcome's JSON without its timings (the steps after registering add theirs)."""
+    d = json.loads(result)
+    d.pop("timings", None)
+    return json.dumps(d, sort_keys=True)
+
+
 def render_input(context, submission_id: int) -> dict:
-    """Produce one submitted input: number, DOCX, PDF/A, outbox, diarium, messages. Returns its outcome."""
+    """Produce one submitted input: number, DOCX, PDF/A, outbox, diarium, messages. Returns its outcome.
+
+    Its writes cost no commits of their own when all goes well: the submission is read, the reservation's
+    transaction says it is in progress, the registering transaction records the outcome (``QueueAttempt``).
+    A failure, or an outcome that changed after registering, is written at the end, fenced by the job too."""
     from ..model import Job
     from ..pipeline import NEW_INPUT
+    from ..steps.fence import attempt
     from ..steps.number import checked_at_submission, presumed_dead
 
     rt = runtime()
     me = owner_id()
-    sub = _db(_start, submission_id, me)
+    sub = _read(submissions.take, submission_id)
     if sub is None:
         log.warning("job %s: submission %s does not exist", context.job.id, submission_id)
         return {"ok": False, "error": "no such submission"}
     if sub["status"] in submissions.FINAL:  # an attempt that finished, in a worker that died before telling the queue
+        if sub["status"] == submissions.DONE:  # its files, if it stopped before placing them
+            from ..liveness import clean_staging
+
+            clean_staging(rt.config, rt.store)
         return json.loads(sub["resultat"] or "{}")
+    previous = sub["tidigare_agare"]
+    taken = _taken_over(sub, context.job.attempts, me)
+    if taken:  # a stalled or dead worker's attempt
+        _db(lambda conn: events.record(conn, events.TAKEN_OVER, me, submission_id=submission_id, other=taken[0],
+                                       detail=sub["kalla"]))
+    this = QueueAttempt(submission_id, context.job, me)
+    ours = _reserved_for_job(sub)  # the number reserved at submission, the job's whichever worker runs it
     with tempfile.TemporaryDirectory(prefix="docgen-job-") as tmp:
         path = materialise(Path(tmp), sub)
+        job = Job(sub["kalla"], path, retry=bool(previous))
+        if ours is not None:
+            this.holder = submissions.job_owner(context.job.id)
+            job.reservation, job.version_no = ours, 1
+            job.outcome.diarienummer, job.outcome.lopnummer = ours.diarienummer, ours.lopnummer
         # The queue runs one job per input at a time: a reservation of this input held by the worker of the
         # previous attempt (dead: its job was put back as stalled; or this process, after a transient failure)
         # is this job's to take over, with its number.
-        with presumed_dead(sub["tidigare_agare"]), checked_at_submission():
+        with presumed_dead(previous), checked_at_submission(), attempt(this):
             # a previous attempt that registered it and died before saying so made this input's document (retry)
-            outcome = rt.engine.run(Job(sub["kalla"], path, retry=bool(sub["tidigare_agare"])), NEW_INPUT)
+            outcome = rt.engine.run(job, NEW_INPUT)
     # A number kept for want of room (the worker's engine holds it, not voided) stays this worker's in the
     # diarium: the job's next attempt, on whichever node, takes it over from there (``presumed_dead``).
     held = rt.engine.take_held(sub["sha256"])
@@ -151,7 +227,7 @@ def render_input(context, submission_id: int) -> dict:
     elif outcome.error_kind in (ErrorKind.INPUT, ErrorKind.DUPLICATE):
         status = submissions.REFUSED
     elif is_transient(outcome) and attempts < (ROOM_ATTEMPTS if room else MAX_ATTEMPTS):
-        if not _db(_finish, submission_id, submissions.QUEUED, outcome, me):
+        if not _end(this, submissions.QUEUED, outcome):
             return _lost(context, sub, me)
         if room and held is not None:
             log.info("job %s: %s keeps %s-%02d while it waits for room (attempt %d)", context.job.id, sub["kalla"],
@@ -161,7 +237,10 @@ def render_input(context, submission_id: int) -> dict:
         status = submissions.FAILED
         if held is not None:  # out of attempts for want of room: the kept number is voided, and said so
             _void_held(rt, held, outcome)
-    if not _db(_finish, submission_id, status, outcome, me):
+    void = ours if ours is not None and not outcome.ok and job.version_id is None else None
+    if void is not None:  # the job's number, not registered: voided with the reason, with the outcome
+        outcome.voided = f"{void.diarienummer} handling {void.lopnummer}"
+    if not _end(this, status, outcome, void):
         return _lost(context, sub, me)
     log.info("job %s: %s %s", context.job.id, sub["kalla"],
              f"{outcome.diarienummer}-{outcome.lopnummer:02d}" if outcome.ok and outcome.lopnummer else status,
@@ -179,25 +258,63 @@ def _void_held(rt, held, outcome) -> None:
         outcome.voided = f"{held.diarienummer} handling {held.lopnummer}"
 
 
-def _start(conn, submission_id: int, me: str) -> dict | None:
-    """The submission taken by this worker; a takeover of another worker's attempt in progress is recorded."""
-    sub = submissions.start(conn, submission_id, me)
-    if sub and sub["status"] == submissions.RUNNING and sub["tidigare_agare"] not in (None, me):
-        events.record(conn, events.TAKEN_OVER, me, submission_id=submission_id, other=sub["tidigare_agare"],
-                      detail=sub["kalla"])
-    return sub
+def _end(this: QueueAttempt, status: str, outcome, void=None) -> bool:
+    """The submission's outcome at the end of the attempt, unless the registering transaction wrote it already;
+    with ``void`` (the job's reservation) the number is voided in the same transaction. False: the attempt
+    lost its job."""
+    if void is None and this.unchanged(status, outcome_json(outcome)):
+        return True
+    try:
+        return _db(_finish, this, status, outcome, void, single=void is None)
+    except _Lost:
+        return _db(_record_lost, this, outcome)
 
 
-def _finish(conn, submission_id: int, status: str, outcome, me: str) -> bool:
-    """The submission's outcome, if this worker still has it (False: taken over); a failure is recorded
-    as the node's, a lost attempt too."""
-    if not submissions.finish(conn, submission_id, status, outcome_json(outcome), me):
-        events.record(conn, events.LOST, me, submission_id=submission_id,
-                      other=submissions.holder(conn, submission_id), detail=outcome.error)
-        return False
+def _finish(conn, this: QueueAttempt, status: str, outcome, void=None) -> bool:
+    """The submission's outcome, if this attempt still has its job (else ``_Lost``), and the job's number
+    voided (``void``); a failure is recorded as the node's."""
+    result = outcome_json(outcome)
+    if not submissions.finish_attempt(conn, this.submission_id, status, result, this.owner, this.fence):
+        raise _Lost()
+    if void is not None:
+        reason = (outcome.error or "okänt fel / unknown error")[:2000]
+        numbers.void(conn, void.handling_id, void.case_id, void.new_case, reason,
+                     submissions.job_owner(this.fence["job"]))
     if status == submissions.FAILED:
-        events.record(conn, events.FAILED, me, submission_id=submission_id, detail=outcome.error)
+        events.record(conn, events.FAILED, this.owner, submission_id=this.submission_id, detail=outcome.error)
     return True
+
+
+class _Lost(Exception):
+    """The attempt lost its job (nothing of it written)."""
+
+
+def _record_lost(conn, this: QueueAttempt, outcome) -> bool:
+    """A lost attempt, recorded as its node's (False)."""
+    events.record(conn, events.LOST, this.owner, submission_id=this.submission_id,
+                  other=submissions.holder(conn, this.submission_id), detail=outcome.error)
+    return False
+
+
+def _taken_over(sub: dict, attempts: int, me: str) -> tuple[str | None] | None:
+    """Whether this attempt takes over one that stalled or died (``(its owner or None,)``), else None: the
+    submission is in progress in another process (it reserved a number and did not finish), or the job's
+    previous attempt ended without writing its outcome (each attempt that ends writes its number, ``forsok``)."""
+    if sub["status"] == submissions.RUNNING and sub["tidigare_agare"] not in (None, me):
+        return (sub["tidigare_agare"],)
+    if attempts > 0 and (sub["forsok"] or 0) < attempts:
+        return (None,)
+    return None
+
+
+def _reserved_for_job(sub: dict):
+    """The number the submission reserved for its job, still reserved (a Reservation), or None."""
+    from ..model import CaseStatus, Reservation
+
+    if sub.get("handling_id") is None:
+        return None
+    return Reservation(sub["arende_id"], sub["handling_id"], sub["diarienummer"], 1,
+                       new_case=sub["arende_status"] == CaseStatus.RESERVED)
 
 
 def _lost(context, sub: dict, me: str) -> dict:

@@ -16,7 +16,9 @@ heartbeat in the diarium for another host); the job queue also names the owner o
 attempt (``presumed_dead``), which procrastinate has already found dead, so the retried job takes its
 reservation over at once. The reservation's owner is the fence: only the attempt that holds it registers
 the document (``store.documents.register_version``) or voids it (``void``), so a stalled attempt that
-was taken over and comes back changes nothing.
+was taken over and comes back changes nothing. In the job queue the reservation's and the registering
+transactions are also fenced by the job (``steps.fence``), and ``docgen submit`` reserves a new case's
+number itself, owned by the job (``at_submission``); the worker then takes no number.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ from ..dnr import external_case, format_dnr, parse
 from ..model import CaseStatus, DocStatus, Job, Reservation
 from ..owners import owner_id
 from ..store import Store, numbers
+from ..store.documents import TakenOver
+from . import fence
 
 if TYPE_CHECKING:
     from .base import EngineView
@@ -114,6 +118,9 @@ def holder_alive(store: Store, owner: str | None) -> bool:
     """Whether the process holding a reservation still works on it."""
     if owner in _presumed_dead.get():
         return False
+    attempt = fence.current()
+    if attempt is not None and attempt.abandoned(owner):
+        return False
     return liveness.alive(store, owner)
 
 
@@ -189,6 +196,24 @@ def sql_template(config: Config, serie: str, year: int) -> tuple[str, int, str] 
     return pre, width, suf
 
 
+def at_submission(store: Store, doc, config: Config) -> dict | None:
+    """What the job queue's submission reserves in its own statement (``submissions.add_queued``): for a
+    checked input that opens a new case in a series whose format the database can write, the series, year,
+    format and the document's fields; None for the rest (a draft, an input that names its case), which the
+    worker numbers (``reserve``). The submission has passed every check ``reserve`` needs: a later failure
+    voids the number with its reason."""
+    data = doc.data
+    if not store.is_postgres or doc.is_draft or "diarienummer" in data:
+        return None
+    year = date.today().year
+    template = sql_template(config, data["serie"], year)
+    if template is None:
+        return None
+    pre, width, suf = template
+    return dict(serie=data["serie"], ar=year, pre=pre, width=width, suf=suf, dokumenttyp=doc.type.name,
+                rubrik=data["rubrik"], datum=data["datum"], enhet=data.get("enhet"))
+
+
 def reserve(store: Store, doc, config: Config) -> Reservation:
     """Reserve the diarienummer and running number for a checked, non-draft document.
 
@@ -197,6 +222,7 @@ def reserve(store: Store, doc, config: Config) -> Reservation:
     there is one, and the transaction, run again, looks (and takes over or reports the duplicate)."""
     data = doc.data
     me = owner_id()
+    owner = fence.current()  # the queue's attempt: the reservation's transaction also carries its fence
     fast, year = None, date.today().year
     if store.is_postgres and "diarienummer" not in data:
         fast = sql_template(config, data["serie"], year)
@@ -208,18 +234,24 @@ def reserve(store: Store, doc, config: Config) -> Reservation:
         return Reservation(prior.arende_id, prior.id, prior.diarienummer, prior.lopnummer,
                            new_case=prior.arende_status == CaseStatus.RESERVED)
 
+    def fenced(conn) -> None:
+        if owner is not None and not owner.reserving(conn):
+            raise TakenOver(doc.source, None, None)
+
     if fast is not None and not _presumed_dead.get():
         def new_case(conn) -> Reservation:
+            fenced(conn)
             case_id, dnr, hid = numbers.reserve_new_case(
                 conn, data["serie"], year, fast, dokumenttyp=doc.type.name, rubrik=data["rubrik"],
                 datum=data["datum"], enhet=data.get("enhet"), input_sha256=doc.sha256, owner=me)
             return Reservation(case_id, hid, dnr, 1, True)
-        try:  # one statement, committed by itself
-            return store.transact(new_case, single=True, committed=held)
+        try:  # one statement, committed by itself (with an attempt's fence: two, in one transaction)
+            return store.transact(new_case, single=owner is None, committed=held)
         except IntegrityError:
             pass  # the input is reserved or registered already: the attempt below finds it
 
     def attempt(conn) -> Reservation:
+        fenced(conn)
         prior = numbers.prior_for_input(conn, doc.sha256)
         if prior is not None:
             if prior.status != DocStatus.RESERVED or holder_alive(store, prior.agare):
@@ -265,7 +297,14 @@ def void(store: Store, res: Reservation, reason: str) -> bool:
     """Mark a reservation's document (and its case, if the case was new) voided, with the reason, while this
     process still holds it (a reservation another process took over is theirs); whether it voided."""
     me = owner_id()
-    return store.transact(lambda conn: numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason, me))
+    owner = fence.current()  # an attempt that lost its job leaves the number to the attempt that has it
+
+    def do(conn) -> bool:
+        if owner is not None and not owner.holds(conn):
+            return False
+        return numbers.void(conn, res.handling_id, res.case_id, res.new_case, reason, me)
+
+    return store.transact(do)
 
 
 def run(job: Job, engine: EngineView) -> Job:

@@ -4,8 +4,9 @@ and its JSON record in the outbox. The record is written in full into the attemp
 (``steps.publish``) before the diarium's transaction, and the whole tree is renamed into the outbox only
 after that transaction committed, the record last, so the record never says "registrerad" about a
 document the diarium does not hold, and its presence means the folder is complete. The transaction
-registers only while this attempt still holds the reservation (the fence): an attempt whose job another
-node took over registers nothing and places nothing (``TakenOver``). A process stopped between the commit
+registers only while this attempt still holds the reservation and, in the job queue, its job (the fences;
+``steps.fence``: the queue's outcome is written in the same transaction): an attempt whose job another node
+took over registers nothing and places nothing (``TakenOver``). A process stopped between the commit
 and the renames leaves the version in its staging folder, placed later by ``publish.complete``'s callers;
 records of older releases left under a hidden pending name are put in place by ``complete_pending``."""
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..files import write_json
 from ..model import DocStatus, Job
 from ..owners import owner_id
 from ..store import access, documents, users
-from . import publish
+from . import fence, publish
 
 if TYPE_CHECKING:
     from .base import EngineView
@@ -128,12 +129,20 @@ def _register(job: Job, engine, made_by: str | None = None) -> None:
             f"upprättad av {engine.config.organisation}, {doc.data.get('enhet') or engine.config.units[0]}")
         secret = doc.data.get("sekretess")
         pdf = next(f for f in job.files if f.typ == "pdf")
+        owner = fence.current()  # the queue's attempt: its fence and outcome go into this transaction
+
+        def register(conn) -> int:
+            if owner is not None and not job.regenerating and not owner.registering(conn, job):
+                raise documents.TakenOver(job.source, None, None)
+            return documents.register_version(
+                conn, handling_id=res.handling_id, case_id=res.case_id, version_no=job.version_no,
+                first=not job.regenerating, indata=json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
+                source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
+                plugin=doc.type.source, docgen_version=__version__, made_by=made_by or produced_by(), files=job.files,
+                deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
+                sekretess=json.dumps(secret, ensure_ascii=False) if secret else None,
+                owner=(owner.holder if owner is not None else None) or owner_id())
+
         # run again if the connection is lost (a database restart); a committed attempt is not repeated
-        job.version_id = engine.store.transact(lambda conn: documents.register_version(
-            conn, handling_id=res.handling_id, case_id=res.case_id, version_no=job.version_no,
-            first=not job.regenerating, indata=json.dumps(doc.data, ensure_ascii=False, sort_keys=True),
-            source=job.source, template=job.rendered.template, template_sha256=job.rendered.template_sha256,
-            plugin=doc.type.source, docgen_version=__version__, made_by=made_by or produced_by(), files=job.files,
-            deliveries=job.deliveries, motpart=motpart, beskrivning=doc.data["rubrik"],
-            sekretess=json.dumps(secret, ensure_ascii=False) if secret else None, owner=owner_id()),
-            committed=lambda conn: documents.version_with_pdf(conn, res.handling_id, job.version_no, pdf.sha256))
+        job.version_id = engine.store.transact(
+            register, committed=lambda conn: documents.version_with_pdf(conn, res.handling_id, job.version_no, pdf.sha256))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text, update
 
+from ..model import CaseStatus, DocStatus
 from .schema import inlamning, inlamning_fil, now
 
 QUEUED, RUNNING, DONE, REFUSED, FAILED = "koad", "pagar", "klar", "nekad", "fel"
@@ -32,15 +33,66 @@ _ADD_QUEUED = text(
     "SELECT s.id, :kalla, :filnamn, :indata, :sha256, :status, :by, :stamp, :stamp, j.id FROM s, j "
     "RETURNING id, jobb_id")
 
+#: The same, with the input's number reserved as a new case with its first document, owned by the job
+#: (``JOB_OWNER`` + its id). The series row is created or incremented by one upsert, whose row lock is
+#: held only by this statement and its commit.
+_ADD_QUEUED_NUMBERED = text(
+    "WITH s AS (SELECT nextval(pg_get_serial_sequence('inlamning', 'id')) AS id), "
+    "j AS (SELECT (procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :lock, "
+    "jsonb_build_object('submission_id', s.id), NULL)::procrastinate_job_to_defer_v1]))[1] AS id FROM s), "
+    "i AS (INSERT INTO inlamning (id, kalla, filnamn, indata, sha256, status, inlamnad_av, skapad, andrad, jobb_id) "
+    "SELECT s.id, :kalla, :filnamn, :indata, :sha256, :status, :by, :stamp, :stamp, j.id FROM s, j "
+    "RETURNING id, jobb_id), "
+    "n AS (INSERT INTO nummerserie (serie, ar, senaste) VALUES (:serie, :ar, 1) "
+    "ON CONFLICT (serie, ar) DO UPDATE SET senaste = nummerserie.senaste + 1 RETURNING senaste), "
+    "a AS (INSERT INTO arende (diarienummer, serie, ar, nummer, rubrik, status, skapad, extern) "
+    "SELECT :pre || CASE WHEN length(n.senaste::text) >= :width THEN n.senaste::text "
+    "ELSE lpad(n.senaste::text, :width, '0') END || :suf, :serie, :ar, n.senaste, :rubrik, :case_status, :stamp, 0 "
+    "FROM n RETURNING id, diarienummer), "
+    "h AS (INSERT INTO handling (arende_id, lopnummer, dokumenttyp, rubrik, datum, enhet, status, input_sha256, agare) "
+    "SELECT a.id, 1, :dokumenttyp, :rubrik, :datum, :enhet, :doc_status, :sha256, :job_owner || j.id FROM a, j "
+    "RETURNING id) "
+    "SELECT i.id, i.jobb_id, a.diarienummer FROM i, a, h")
+
+#: The owner of a number reserved at submission: the job (``jobb:<id>``), whichever worker runs it.
+JOB_OWNER = "jobb:"
+
+
+def job_owner(job_id: int) -> str:
+    return f"{JOB_OWNER}{job_id}"
+
+
+def job_of(owner: str | None) -> int | None:
+    """The job that owns a reservation, if its owner is a job (not a process)."""
+    if owner and owner.startswith(JOB_OWNER) and owner[len(JOB_OWNER):].isdigit():
+        return int(owner[len(JOB_OWNER):])
+    return None
+
+
+def job_pending(conn, job_id: int) -> bool:
+    """Whether a job, or another job of the same input (its lock), waits or runs: one of their attempts
+    registers or voids the job's reservation (the queue runs one job per input at a time, and that job's
+    attempt takes over a reservation another job of its input left)."""
+    return conn.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs own JOIN procrastinate_jobs j "
+        "ON j.id = own.id OR j.lock = own.lock WHERE own.id = :j AND j.status IN ('todo', 'doing'))"),
+        {"j": job_id}).scalar()
+
 
 def add_queued(conn, *, source: str, filename: str, raw: bytes, sha256: str, files: dict[str, bytes], by: str,
-               task: str, queue: str = "default") -> tuple[int, int]:
+               task: str, queue: str = "default", number: dict | None = None) -> tuple[int, int]:
     """PostgreSQL: store a validated input and queue its job (procrastinate's own deferral function, the
     job's lock and queueing lock the input's hash) in one statement, and the attachment files in a second:
-    a submission is never stored without its job. Returns (submission id, job id). If the same input
-    already waits in the queue the statement fails on ``QUEUEING_LOCK_INDEX`` (an IntegrityError)."""
-    row = conn.execute(_ADD_QUEUED, dict(queue=queue, task=task, lock=sha256, kalla=source, filnamn=filename,
-                                         indata=raw, sha256=sha256, status=QUEUED, by=by, stamp=now())).first()
+    a submission is never stored without its job. With ``number`` (the series, year, diarienummer format
+    and the document's fields, see ``Submitter``), the same statement reserves the input's number as a new
+    case owned by the job. Returns (submission id, job id). If the same input already waits in the queue the
+    statement fails on ``QUEUEING_LOCK_INDEX``, if it has a live document on ``schema.LIVE_INPUT_INDEX``
+    (IntegrityErrors)."""
+    params = dict(queue=queue, task=task, lock=sha256, kalla=source, filnamn=filename, indata=raw, sha256=sha256,
+                  status=QUEUED, by=by, stamp=now())
+    if number is not None:
+        params.update(number, job_owner=JOB_OWNER, case_status=CaseStatus.RESERVED, doc_status=DocStatus.RESERVED)
+    row = conn.execute(_ADD_QUEUED if number is None else _ADD_QUEUED_NUMBERED, params).first()
     if files:
         conn.execute(inlamning_fil.insert().values([dict(inlamning_id=row.id, namn=name, data=data)
                                                     for name, data in files.items()]))
@@ -83,28 +135,27 @@ def get(conn, submission_id: int) -> dict | None:
     return dict(row._mapping) if row else None
 
 
-_START = text(
-    "UPDATE inlamning i SET status = CASE WHEN p.status IN (:done, :refused, :failed) THEN p.status ELSE :running END, "
-    "agare = CASE WHEN p.status IN (:done, :refused, :failed) THEN p.agare ELSE :owner END, "
-    "forsok = i.forsok + 1, andrad = :now "
-    "FROM (SELECT id, agare, status FROM inlamning WHERE id = :id FOR UPDATE) p WHERE i.id = p.id "
-    "RETURNING i.id, i.kalla, i.filnamn, i.indata, i.sha256, i.jobb_id, i.forsok, i.resultat, i.inlamnad_av, "
-    "i.skapad, p.status AS status, p.agare AS tidigare_agare, "
-    "EXISTS (SELECT 1 FROM inlamning_fil f WHERE f.inlamning_id = i.id) AS har_filer")
+_TAKE = text(
+    "SELECT i.id, i.kalla, i.filnamn, i.indata, i.sha256, i.jobb_id, i.forsok, i.resultat, i.inlamnad_av, i.skapad, "
+    "i.status, i.agare AS tidigare_agare, h.id AS handling_id, h.arende_id, a.diarienummer, "
+    "a.status AS arende_status, "
+    "EXISTS (SELECT 1 FROM inlamning_fil f WHERE f.inlamning_id = i.id) AS har_filer FROM inlamning i "
+    "LEFT JOIN handling h ON h.input_sha256 = i.sha256 AND h.status = :reserved AND h.agare = :job_owner || i.jobb_id "
+    "LEFT JOIN arende a ON a.id = h.arende_id WHERE i.id = :id")
 
 
-def start(conn, submission_id: int, owner: str) -> dict | None:
-    """A worker takes the submission (one more attempt), in one statement: its bytes, its status before
-    (``status``), the owner of the previous attempt (``tidigare_agare``; the queue gives a job to one worker
-    at a time, so a previous attempt that did not finish belongs to a worker that died or stalled), and
-    its attachments (a second statement, only if it has any). A submission already final (its worker died
-    after saying so, before the queue heard it) stays as it is. PostgreSQL (the queue's database)."""
-    row = conn.execute(_START, dict(running=RUNNING, owner=owner, now=now(), id=submission_id, done=DONE,
-                                    refused=REFUSED, failed=FAILED)).first()
+def take(conn, submission_id: int) -> dict | None:
+    """What a worker's attempt reads of a submission, without writing: its bytes, its status, the owner of the
+    attempt that last reserved a number for it or finished it (``tidigare_agare``: the queue gives a job to
+    one worker at a time, so an attempt of another process that did not finish belongs to a worker that died
+    or stalled), the number reserved for its job at submission if it is still reserved (``handling_id``,
+    ``arende_id``, ``diarienummer``, ``arende_status``; None if not), and its attachments (a second
+    statement, only if it has any). The attempt's writes are
+    fenced by the queue's job (``claim``, ``finish_attempt``). PostgreSQL (the queue's database)."""
+    row = conn.execute(_TAKE, {"id": submission_id, "reserved": DocStatus.RESERVED, "job_owner": JOB_OWNER}).first()
     if row is None:
         return None
     out = dict(row._mapping)
-    out["agare"] = owner
     out["filer"] = {r.namn: bytes(r.data) for r in conn.execute(
         select(inlamning_fil.c.namn, inlamning_fil.c.data).where(inlamning_fil.c.inlamning_id == submission_id))
     } if out.pop("har_filer") else {}
@@ -112,13 +163,44 @@ def start(conn, submission_id: int, owner: str) -> dict | None:
     return out
 
 
-def finish(conn, submission_id: int, status: str, result: str, owner: str | None = None) -> bool:
-    """What became of the submission (its outcome as JSON). With ``owner``, only if that worker still has it
-    (False: another worker took it over)."""
-    q = update(inlamning).where(inlamning.c.id == submission_id)
-    if owner is not None:
-        q = q.where(inlamning.c.agare == owner)
-    return conn.execute(q.values(status=status, resultat=result, andrad=now())).rowcount == 1
+#: The fence of a job's attempt: the queue's job is still in progress in the worker and attempt that fetched
+#: it (procrastinate's ``worker_id`` and ``attempts``: a stalled job put back and fetched again has another
+#: worker, or one more attempt). The job's row is share-locked to the end of the transaction, so the queue
+#: cannot put the job back (``procrastinate_retry_job``) until the attempt's write has committed.
+_FENCE = ("EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.id = :job AND j.status = 'doing' "
+          "AND j.worker_id = :worker AND j.attempts = :attempts FOR SHARE OF j)")
+
+
+def holds_job(conn, fence: dict) -> bool:
+    """Whether the attempt ``fence`` ({"job", "worker", "attempts"}) still has its job (inside a write
+    transaction: the job stays its own until the commit)."""
+    return bool(conn.execute(text(f"SELECT {_FENCE}"), fence).scalar())
+
+
+def claim(conn, submission_id: int, owner: str, fence: dict) -> bool:
+    """The submission is in progress in ``owner``'s attempt (written in the transaction that reserves its
+    number), if that attempt still has its job; False: another worker took the job over."""
+    return conn.execute(text(
+        f"UPDATE inlamning SET status = :running, agare = :owner, forsok = :attempt, andrad = :now "
+        f"WHERE id = :id AND {_FENCE}"),
+        dict(fence, running=RUNNING, owner=owner, attempt=fence["attempts"] + 1, now=now(), id=submission_id)
+    ).rowcount == 1
+
+
+def finish_attempt(conn, submission_id: int, status: str, result: str, owner: str, fence: dict) -> bool:
+    """What became of the submission in ``owner``'s attempt (its outcome as JSON), if that attempt still has
+    its job; False: another worker took the job over."""
+    return conn.execute(text(
+        f"UPDATE inlamning SET status = :status, resultat = :result, agare = :owner, forsok = :attempt, andrad = :now "
+        f"WHERE id = :id AND {_FENCE}"),
+        dict(fence, status=status, result=result, owner=owner, attempt=fence["attempts"] + 1, now=now(),
+             id=submission_id)).rowcount == 1
+
+
+def finish(conn, submission_id: int, status: str, result: str) -> bool:
+    """What became of the submission (its outcome as JSON), outside a worker's attempt (a refused submission)."""
+    return conn.execute(update(inlamning).where(inlamning.c.id == submission_id)
+                        .values(status=status, resultat=result, andrad=now())).rowcount == 1
 
 
 def holder(conn, submission_id: int) -> str | None:
