@@ -1,0 +1,30 @@
+"""What a document decided in docgen prints: the decision line (the type's label ``beslutsrad`` with {namn},
+{titel}, {datum}) in place of the plain ``digital_underskrift`` line, and the decision maker who decided as its
+signature block. Without a decision the template context is left as it is (today's line and signatures)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .datefmt import langt_datum
+from .doctype import DECISION_LINE
+
+if TYPE_CHECKING:
+    from .model import Decision, Document
+
+
+def line(doc: Document, decision: Decision) -> str:
+    """"Beslutet har fattats digitalt av Namn, Titel, 6 december 2026." (the type's wording)."""
+    text = doc.type.label_texts().get("beslutsrad") or DECISION_LINE
+    titel = decision.titel or ""
+    out = text.format(namn=decision.namn, titel=titel, datum=langt_datum(decision.datum))
+    return out.replace(", ,", ",") if not titel else out
+
+
+def context(doc: Document, decision: Decision | None) -> dict:
+    """What the render context gets for a decided document: the line, the signature block and ``beslut``."""
+    if decision is None:
+        return {}
+    return {"digital_underskrift": line(doc, decision),
+            "underskrifter": [{"namn": decision.namn, **({"titel": decision.titel} if decision.titel else {})}],
+            "beslut": {"namn": decision.namn, "titel": decision.titel, "datum": decision.datum,
+                       "beslutad": decision.beslutad}}
