@@ -10,11 +10,12 @@ from .doctype import DECISION_LINE
 
 if TYPE_CHECKING:
     from .model import Decision, Document
+    from .plugins import LoadedType
 
 
-def line(doc: Document, decision: Decision) -> str:
+def line(dtype: LoadedType, decision: Decision) -> str:
     """"Beslutet har fattats digitalt av Namn, Titel, 6 december 2026." (the type's wording)."""
-    text = doc.type.label_texts().get("beslutsrad") or DECISION_LINE
+    text = dtype.label_texts().get("beslutsrad") or DECISION_LINE
     titel = decision.titel or ""
     out = text.format(namn=decision.namn, titel=titel, datum=langt_datum(decision.datum))
     return out.replace(", ,", ",") if not titel else out
@@ -24,7 +25,7 @@ def context(doc: Document, decision: Decision | None) -> dict:
     """What the render context gets for a decided document: the line, the signature block and ``beslut``."""
     if decision is None:
         return {}
-    return {"digital_underskrift": line(doc, decision),
+    return {"digital_underskrift": line(doc.type, decision),
             "underskrifter": [{"namn": decision.namn, **({"titel": decision.titel} if decision.titel else {})}],
             "beslut": {"namn": decision.namn, "titel": decision.titel, "datum": decision.datum,
                        "beslutad": decision.beslutad}}

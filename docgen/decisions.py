@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
+from . import decisionline
 from .errors import DocgenError, problem
 from .files import atomic_write
 from .load import parse_input
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
     from .store import Store
 
 __all__ = ["DECIDED", "RETURNED", "STATUSES", "WAITING", "Pending", "DecisionError", "NotFound", "NotAllowed",
-           "AlreadyDecided", "Incomplete", "pending_for", "submitted_by", "get", "may_decide", "draft_pdf", "decide"]
+           "AlreadyDecided", "Incomplete", "pending_for", "submitted_by", "get", "by_submission", "may_decide",
+           "decision_line", "draft_pdf", "decide"]
 
 
 class Person(Protocol):
@@ -86,6 +88,11 @@ class DecisionError(Exception):
     def __init__(self, sv: str, en: str, fix_sv: str = "", fix_en: str = "", field_name: str = ""):
         super().__init__(f"{sv} / {en}")
         self.problem = problem(field_name, sv, en, fix_sv, fix_en)
+
+    @property
+    def text(self) -> str:
+        """The Swedish text (``problem.en`` the English)."""
+        return self.problem.sv
 
 
 class NotFound(DecisionError):
@@ -164,6 +171,13 @@ def may_decide(config, p: Pending, user: Person) -> DecisionError | None:
         return AlreadyDecided(f"dokumentet är redan {p.status} ({p.beslutad_av}, {p.beslutad}).",
                               f"the document has already been {_english(p.status)} ({p.beslutad_av}, {p.beslutad}).")
     return None
+
+
+def decision_line(engine: Engine, p: Pending, user: Person) -> str:
+    """The line the document will print if ``user`` decides it now ("Beslutet har fattats digitalt av …")."""
+    dtype = engine.plugins.get(p.dokumenttyp)
+    now = datetime.now().astimezone().isoformat(timespec="seconds")
+    return decisionline.line(dtype, Decision(p.id, user.namn, user.titel, now, user.auth, None, p.inskickad_av))
 
 
 def _english(status: str) -> str:

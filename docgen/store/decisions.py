@@ -83,6 +83,14 @@ def by_inputs(conn, sha256s: list[str]) -> list[dict]:
                                           .order_by(beslut.c.id))]
 
 
+def for_versions(conn, version_ids: list[int]) -> dict[int, dict]:
+    """The decision (fattat) each of these registered versions came from, by version id (those without none)."""
+    if not version_ids:
+        return {}
+    return {r.version_id: _row(r) for r in conn.execute(select(beslut).where(beslut.c.version_id.in_(version_ids),
+                                                                             beslut.c.status == DECIDED))}
+
+
 def shown(conn, pid: int, viewer: str, sha256: str) -> bool:
     """Record the draft PDF a decision maker was shown (while it waits); False if it no longer waits."""
     return conn.execute(update(beslut).where(beslut.c.id == pid, beslut.c.status == WAITING)
