@@ -20,7 +20,7 @@ def required(c: Checking) -> list[Problem]:
         return []
     if not c.config.settings.beslutsfattande.krav_godkannande:
         return []
-    return [problem(FIELD, f"ange vem som fattar beslutet: en {c.type.title.lower() or c.type.name} fattas i docgen "
+    return [problem(FIELD, f"ange vem som fattar beslutet: en {(c.type.cls.title or c.type.name).lower()} fattas i docgen "
                            "av en beslutsfattare innan det får diarienummer.",
                     f"name who decides it: a {c.type.name} is decided in docgen by a decision maker before it is "
                     "given a diarienummer.",

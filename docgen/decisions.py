@@ -68,8 +68,7 @@ class Pending:
     beslutad_titel: str | None = None
     beslutad: str | None = None
     autentisering: str | None = None
-    utkast_sha256: str | None = None
-    utkast_visat_av: str | None = None
+    utkast_sha256: str | None = None  # the draft the decision was made on
     diarienummer: str | None = None
     lopnummer: int | None = None
     filnamn: str = ""
@@ -228,7 +227,7 @@ def draft_pdf(engine: Engine, pid: int, viewer: Person) -> bytes:
         raise Incomplete(f"utkastet kunde inte göras: {outcome.error}", f"the draft could not be made: {outcome.error}")
     if named and p.waiting:
         sha = hashlib.sha256(job.pdf).hexdigest()
-        engine.store.transact(lambda conn: rows.shown(conn, pid, viewer.namn, sha), idempotent=True)
+        engine.store.transact(lambda conn: rows.shown(conn, pid, viewer.namn, sha))
     return job.pdf
 
 
@@ -249,14 +248,16 @@ def decide(engine: Engine, pid: int, user: Person, beslut: str, kommentar: str |
         raise Incomplete("skriv en kommentar till handläggaren om varför dokumentet återvisas.",
                          "write a comment to the officer on why the document is sent back.",
                          "fyll i kommentar.", "fill in kommentar.", field_name="kommentar")
-    if beslut == DECIDED and (not p.utkast_sha256 or p.utkast_visat_av != user.namn):
+    with engine.store.read() as conn:
+        seen = rows.last_shown(conn, pid, user.namn)
+    if beslut == DECIDED and seen is None:
         raise Incomplete("öppna utkastet innan du fattar beslutet: beslutet gäller det utkast du har sett.",
                          "open the draft before you decide: the decision is on the draft you have seen.",
                          "hämta utkastet (GET /api/v1/att-besluta/{id}/utkast) och besluta sedan.",
                          "fetch the draft (GET /api/v1/att-besluta/{id}/utkast), then decide.")
     titel = user.titel
     decided = engine.store.transact(lambda conn: rows.decide(conn, pid, beslut, user.namn, titel, auth or user.auth,
-                                                             kommentar))
+                                                             kommentar, seen))
     if decided is None:  # another decision came first
         raise AlreadyDecided("dokumentet har just beslutats av någon annan.", "the document has just been decided by someone else.")
     p = _pending(decided)

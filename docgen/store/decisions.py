@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select, update
 
-from .schema import beslut, beslut_fil, now
+from .schema import beslut, beslut_fil, beslut_utkast, now
 
 WAITING, DECIDED, RETURNED = "väntar", "fattat", "återvisat"
 STATUSES = (WAITING, DECIDED, RETURNED)
@@ -91,20 +91,27 @@ def for_versions(conn, version_ids: list[int]) -> dict[int, dict]:
                                                                              beslut.c.status == DECIDED))}
 
 
-def shown(conn, pid: int, viewer: str, sha256: str) -> bool:
-    """Record the draft PDF a decision maker was shown (while it waits); False if it no longer waits."""
-    return conn.execute(update(beslut).where(beslut.c.id == pid, beslut.c.status == WAITING)
-                        .values(utkast_sha256=sha256, utkast_visat_av=viewer)).rowcount == 1
+def shown(conn, pid: int, viewer: str, sha256: str) -> None:
+    """Record a draft PDF shown to a decision maker."""
+    conn.execute(beslut_utkast.insert().values(beslut_id=pid, anvandare=viewer, sha256=sha256, visat=now()))
+
+
+def last_shown(conn, pid: int, viewer: str) -> str | None:
+    """The SHA-256 of the last draft PDF shown to ``viewer``, or None if they were shown none."""
+    return conn.execute(select(beslut_utkast.c.sha256).where(beslut_utkast.c.beslut_id == pid,
+                                                             beslut_utkast.c.anvandare == viewer)
+                        .order_by(beslut_utkast.c.id.desc()).limit(1)).scalar()
 
 
 def decide(conn, pid: int, status: str, namn: str, titel: str | None, autentisering: str,
-           kommentar: str | None) -> dict | None:
-    """Decide a waiting input (fattat or återvisat): only while it still waits, so of two concurrent decisions
-    exactly one changes the row. Returns the row as decided, or None if it no longer waited."""
+           kommentar: str | None, utkast_sha256: str | None) -> dict | None:
+    """Decide a waiting input (fattat or återvisat) on the draft ``utkast_sha256``: only while it still waits, so
+    of two concurrent decisions exactly one changes the row. Returns the row as decided, or None if it no longer
+    waited."""
     assert status in (DECIDED, RETURNED)
     changed = conn.execute(update(beslut).where(beslut.c.id == pid, beslut.c.status == WAITING).values(
         status=status, beslutad_av=namn, beslutad_titel=titel, beslutad=now(), autentisering=autentisering,
-        kommentar=kommentar)).rowcount
+        kommentar=kommentar, utkast_sha256=utkast_sha256)).rowcount
     return get(conn, pid) if changed == 1 else None
 
 

@@ -290,8 +290,7 @@ beslut = Table(
     Column("beslutad_titel", Text),
     Column("beslutad", String(40)),
     Column("autentisering", String(40)),  # losenord / proxyrubrik / api-token
-    Column("utkast_sha256", String(64)),  # the draft PDF the decision maker was last shown
-    Column("utkast_visat_av", Text),  # who was shown it
+    Column("utkast_sha256", String(64)),  # the draft PDF the decision maker saw (the last one shown to them)
     Column("diarienummer", String(64)),
     Column("lopnummer", Integer),
     Column("version_id", Integer),
@@ -305,6 +304,16 @@ beslut_fil = Table(
     Column("namn", Text, nullable=False),  # the reference in the input (relative to the input's folder)
     Column("data", LargeBinary, nullable=False),
     UniqueConstraint("beslut_id", "namn"),
+)
+
+# Every draft PDF shown to a named decision maker: who, when, its SHA-256 (a decision is on the last one they saw).
+beslut_utkast = Table(
+    "beslut_utkast", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("beslut_id", Integer, ForeignKey("beslut.id"), nullable=False, index=True),
+    Column("anvandare", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("visat", String(40), nullable=False),
 )
 
 LATEST_VERSION = 8
@@ -374,11 +383,12 @@ WAITING_INPUT_INDEX = "ux_beslut_vantar"
 
 
 def _v8(conn: Connection) -> None:
-    """Decision makers' titles (anvandare.titel); documents waiting for a decision and their attachments."""
+    """Decision makers' titles (anvandare.titel); documents waiting for a decision, their attachments and the drafts
+shown to their decision makers."""
     columns = {c["name"] for c in inspect(conn).get_columns("anvandare")}
     if "titel" not in columns:  # a database made by _v3 of this release already has it
         conn.exec_driver_sql("ALTER TABLE anvandare ADD COLUMN titel TEXT")
-    metadata.create_all(conn, tables=[beslut, beslut_fil])
+    metadata.create_all(conn, tables=[beslut, beslut_fil, beslut_utkast])
     # one waiting row per input: the same input submitted again while it waits is the same decision
     conn.exec_driver_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS {WAITING_INPUT_INDEX} ON beslut (sha256) "
                          "WHERE status = 'väntar'")
