@@ -84,6 +84,12 @@ def test_decided_input_waits_unnumbered_then_is_registered_with_the_decision(ws,
     row = decisions.get(engine.store, pid)
     assert (row.diarienummer, row.lopnummer) == (done.diarienummer, done.lopnummer)
     assert row.utkast_sha256 == record["beslut"]["utkast_sha256"]
+    # `docgen registry show` shows the record, in text and JSON
+    shown = run(ws, "registry", "show", done.diarienummer)
+    assert "decided by Maja Beslutsam, Regiondirektör" in shown.output and row.utkast_sha256 in shown.output
+    [version] = json.loads(run(ws, "registry", "show", done.diarienummer, "--json").output)["handlingar"][0]["versioner"]
+    assert version["beslut"]["beslutad_av"] == MAJA.namn and version["beslut"]["autentisering"] == "lösenord"
+    assert version["beslut"]["inskickad_av"] == p.inskickad_av
     # decided once: a second decision is refused
     with pytest.raises(decisions.AlreadyDecided):
         decisions.decide(engine, pid, MAJA, "fattat")
