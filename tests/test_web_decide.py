@@ -103,16 +103,28 @@ def csrf_of(page) -> str:
     return page.locator("form.utloggning input[name=csrf]").get_attribute("value")
 
 
-def submit_in_browser(page, url: str, store: Store, data: dict) -> str:
-    """The officer's saved draft opened from "Mina dokument", checked and registered in the form: the submission id."""
+def submit_in_browser(page, url: str, store: Store, data: dict, shots: Path) -> str:
+    """The officer's saved draft (without a decision maker) opened from "Mina dokument"; the workspace requires one,
+    so the form asks for it; she picks the decision maker from the list, checks and registers: the submission id."""
     with store.tx() as conn:
-        desk_rows.save_draft(conn, OFFICER, "beslut", None, data)
+        desk_rows.save_draft(conn, OFFICER, "beslut", None, {k: v for k, v in data.items() if k != "beslutsfattare"})
     page.goto(url + "/mina")
     page.get_by_role("link", name=re.compile(re.escape(data["rubrik"]))).click()
     expect(page.get_by_role("heading", name="Nytt dokument: Beslut")).to_be_visible()
     page.get_by_role("button", name="Fortsätt till granskning").click()
+    expect(page.get_by_role("alert")).to_contain_text("Välj beslutsfattare 1.", timeout=60_000)  # required here
+    chooser = page.locator("#f-beslutsfattare-0")
+    assert chooser.get_attribute("aria-invalid") == "true"
+    assert "(valfritt)" not in page.locator("#f-beslutsfattare-0").locator("xpath=ancestor::fieldset[1]/legend").inner_text()
+    assert chooser.evaluate("e => e.tagName") == "SELECT"  # the workspace's decision makers, not a typed user name
+    assert chooser.locator("option").all_inner_texts() == ["Välj …", f"{OTHER}, Ekonomidirektör", f"{DECIDER}, Regiondirektör"]
+    check(page, "formulär: ingen beslutsfattare")
+    page.get_by_role("alert").screenshot(path=str(shots / "49-ny-beslut-utan-beslutsfattare-fel.png"))
+    chooser.locator("xpath=ancestor::fieldset[1]").screenshot(path=str(shots / "49-ny-beslut-utan-beslutsfattare.png"))
+    chooser.select_option(label=f"{DECIDER}, Regiondirektör")
+    page.get_by_role("button", name="Fortsätt till granskning").click()
     expect(page.get_by_role("heading", name="Granska innan du registrerar")).to_be_visible(timeout=60_000)
-    expect(page.locator("main")).to_contain_text(DECIDER)
+    expect(page.locator("main")).to_contain_text(f"{DECIDER}, Regiondirektör")
     page.get_by_role("button", name="Registrera", exact=True).click()
     expect(page).to_have_url(re.compile(r"/inskickat/"), timeout=60_000)
     return page.url.rstrip("/").rsplit("/", 1)[-1]
@@ -123,7 +135,7 @@ def test_an_officer_submits_the_decision_maker_decides_and_the_record_and_pdf_na
     rubrik = "Beslut om nya öppettider för stadsarkivet"
     data = input_of("beslut", rubrik=rubrik, datum="2026-03-02", beslutsfattare=[DECIDER])
     officer = login(browser, url, OFFICER)
-    sid = submit_in_browser(officer, url, store, data)
+    sid = submit_in_browser(officer, url, store, data, shots)
     # it waits for the decision, unnumbered; the status page says so (and stops asking)
     expect(officer.locator("#status")).to_contain_text("väntar på beslut", timeout=180_000)
     assert status_when(url, tokens[OFFICER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from .. import decisions
 from . import forms, i18n
-from .desk import _context, form_schema
+from .desk import _context, form_schema, people
 from .pages import csrf, form_expired, not_found, page, signed_in
 
 log = logging.getLogger("docgen.web")
@@ -53,7 +53,7 @@ def _answers(request: Request, p) -> list:
     if t is None:
         return []
     data = dict(p.indata)
-    schema = form_schema(t, data.get("variant"))
+    schema = form_schema(t, data.get("variant"), people=people(request))
     return forms.answers(schema, t.cls.form_layout, data, _context(request, t))
 
 
