@@ -19,7 +19,8 @@ attachments beside it; seal signs the PDF; publish lays the files out as they wi
 distribute writes a message per recipient; register records the version in the diarium and only then
 places the files; decided links a decision to the version it became; send sends the messages. A draft stops short of a number, a seal and messages;
 ``CHECK`` (`docgen validate`, the web's and the queue's checks) stops after render; a ``REGENERATION`` (a
-new version of a registered document, same number) is neither numbered nor distributed again; a
+new version of a registered document, same number) is neither numbered nor distributed again, and one decided
+in docgen keeps its decision (recall); a
 ``PREVIEW`` (the web's draft) ends with the PDF in memory.
 
 For crash safety, files are built in a staging folder laid out as they will stand in the outbox, the
@@ -80,6 +81,7 @@ PUBLISH = Step("publish", publish.run)
 DISTRIBUTE = Step("distribute", distribute.run, NEW)
 REGISTER = Step("register", register.run)
 DECIDED = Step("decided", waits.recorded, NEW)
+RECALL = Step("recall", waits.recall, frozenset({Kind.REGENERATION}))
 SEND = Step("send", send.run, NEW)
 
 
@@ -97,7 +99,7 @@ NEW_INPUT = [LOAD, HELD, CHECK_STEP, BOUNDS, RENDER, WAITS, ROOM, NUMBER, STAMP,
 #: `docgen validate`, the web's and the queue's checks: every step before a number is taken, the DOCX rendered too.
 CHECK = [LOAD, CHECK_STEP, BOUNDS, RENDER]
 #: A new version of a registered document (`docgen regenerate`): the job comes loaded, with its reservation.
-REGENERATION = [CHECK_STEP, BOUNDS, RENDER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH, REGISTER]
+REGENERATION = [CHECK_STEP, BOUNDS, RECALL, RENDER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH, REGISTER]
 #: The web's preview of a draft: the PDF in ``job.pdf``; nothing numbered, written to the outbox or registered.
 PREVIEW = [LOAD, CHECK_STEP, BOUNDS, RENDER, STAMP, LAYOUT, CONVERT, KEEP_PDF]
 #: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document

@@ -93,6 +93,13 @@ def test_decided_input_waits_unnumbered_then_is_registered_with_the_decision(ws,
     # decided once: a second decision is refused
     with pytest.raises(decisions.AlreadyDecided):
         decisions.decide(engine, pid, MAJA, "fattat")
+    # a new version (after a template change) keeps the decision: its line, its signature, its record
+    engine.close()
+    regenerated = run(ws, "regenerate", "--dnr", done.diarienummer, "--force")
+    assert regenerated.exit_code == 0, regenerated.output
+    [v2] = (ws / "outbox").glob("*/* v2.pdf")
+    assert "Beslutet har fattats digitalt av Maja Beslutsam, Regiondirektör" in pdf_text(v2)
+    assert json.loads(v2.with_suffix(".json").read_text(encoding="utf-8"))["beslut"]["beslutad_av"] == MAJA.namn
 
 
 def test_only_a_named_decision_maker_decides_and_only_on_a_draft_they_fetched(ws, make_engine):
@@ -112,6 +119,10 @@ def test_only_a_named_decision_maker_decides_and_only_on_a_draft_they_fetched(ws
     with pytest.raises(decisions.NotFound):
         decisions.decide(engine, pid + 100, MAJA, "fattat")
     assert decisions.get(engine.store, pid).status == "väntar"
+    listed = run(ws, "beslut", "list")
+    assert f"{pid}  väntar" in listed.output and "beslutsfattare: Maja Beslutsam" in listed.output
+    [row] = [json.loads(line) for line in run(ws, "beslut", "list", "--json").output.splitlines()]
+    assert (row["id"], row["status"], row["beslutsfattare"]) == (pid, "väntar", ["Maja Beslutsam"])
 
 
 def test_two_decision_makers_deciding_at_once_exactly_one_wins(ws, make_engine):

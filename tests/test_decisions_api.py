@@ -117,3 +117,28 @@ def test_a_sent_back_document_returns_to_the_officer_with_the_comment(site):
         "återvisat", "Beskriv vad projektet kostar per år.", "erik")
     assert call(site, "GET", "/api/v1/att-besluta", "maja").json() == []
     assert numbers_taken(store) == before
+
+
+def test_an_inbox_file_waits_in_behandlade_and_is_registered_once_decided(site):
+    ws, url, tokens, store = site
+    from conftest import example, wait_until, write_yaml
+
+    before = numbers_taken(store)
+    write_yaml(ws / "inbox", "fran-inkorgen.yaml", example("uppdragshandling") | {"beslutsfattare": ["erik"]})
+    [moved] = wait_until(lambda: list((ws / "inbox" / "behandlade").glob("* BESLUT-*/fran-inkorgen.yaml")), 90) or [None]
+    assert moved is not None, "the waiting input was not moved to behandlade/"
+    pid = int(moved.parent.name.rsplit("BESLUT-", 1)[1])
+    assert numbers_taken(store) == before
+    [listed] = call(site, "GET", "/api/v1/att-besluta", "erik").json()
+    assert listed["id"] == pid and listed["dokumenttyp"] == "uppdragshandling"
+    assert call(site, "GET", f"/api/v1/att-besluta/{pid}/utkast", "erik").status_code == 200
+    assert call(site, "POST", f"/api/v1/dokument/{pid}/beslut", "erik", json={"beslut": "fattat"}).status_code == 200
+    # the watcher takes the decided input from the inbox and registers it
+    row = wait_until(lambda: store.query("SELECT diarienummer FROM beslut WHERE id = :i AND diarienummer IS NOT NULL",
+                                         i=pid), 120)
+    assert row, "the decided input was not registered"
+    dnr = row[0]["diarienummer"]
+    [pdf] = (ws / "outbox").glob(f"{dnr.replace(' ', '-')}-01 */*.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(pdf).pages).replace("\n", " ")
+    assert "Uppdraget har getts digitalt av erik, Ekonomidirektör" in text
+    assert numbers_taken(store) == before + 1

@@ -72,6 +72,16 @@ def attachments(job: Job) -> dict[str, bytes]:
     return out
 
 
+def recall(job: Job, engine: EngineView) -> Job:
+    """A regeneration of a document decided in docgen keeps its decision (its line, its signature, its record)."""
+    res = job.reservation
+    if job.decision is None and job.doc.type.cls.decided and res is not None:
+        with engine.store.read() as conn:
+            row = decisions.for_document(conn, res.diarienummer, res.lopnummer)
+        job.decision = as_decision(row) if row else None
+    return job
+
+
 def recorded(job: Job, engine: EngineView) -> Job:
     """After registration: the decision's row names the number and version it became (the version's record of
     who decided; a row left without it is still found by the input's content)."""

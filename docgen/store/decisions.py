@@ -41,9 +41,16 @@ def waiting_id(conn, sha256: str) -> int | None:
 
 
 def decided_for(conn, sha256: str) -> dict | None:
-    """The latest decision (fattat) on an input with this content, or None."""
-    row = conn.execute(select(beslut).where(beslut.c.sha256 == sha256, beslut.c.status == DECIDED)
-                       .order_by(beslut.c.id.desc()).limit(1)).first()
+    """The latest decision (fattat) on an input with this content that is not registered yet, or None."""
+    row = conn.execute(select(beslut).where(beslut.c.sha256 == sha256, beslut.c.status == DECIDED,
+                                            beslut.c.diarienummer.is_(None)).order_by(beslut.c.id.desc()).limit(1)).first()
+    return _row(row) if row else None
+
+
+def for_document(conn, diarienummer: str, lopnummer: int) -> dict | None:
+    """The decision (fattat) a registered document came from, or None."""
+    row = conn.execute(select(beslut).where(beslut.c.diarienummer == diarienummer, beslut.c.lopnummer == lopnummer,
+                                            beslut.c.status == DECIDED).order_by(beslut.c.id.desc()).limit(1)).first()
     return _row(row) if row else None
 
 
@@ -61,6 +68,11 @@ def files(conn, pid: int) -> dict[str, bytes]:
 def waiting(conn) -> list[dict]:
     """Every input waiting for a decision, oldest first (the caller picks those a person may decide)."""
     return [_row(r) for r in conn.execute(select(beslut).where(beslut.c.status == WAITING).order_by(beslut.c.id))]
+
+
+def every(conn) -> list[dict]:
+    """Every input submitted for a decision, any status, oldest first."""
+    return [_row(r) for r in conn.execute(select(beslut).order_by(beslut.c.id))]
 
 
 def by_submitter(conn, namn: str) -> list[dict]:

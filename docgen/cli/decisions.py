@@ -1,0 +1,40 @@
+"""The command of the digital decision: ``docgen beslut list`` (what waits for whom, and what was decided)."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from .group import Context, cli
+
+
+@cli.group("beslut")
+def beslut_group():
+    """Documents decided in docgen: what waits for its beslutsfattare."""
+
+
+@beslut_group.command("list")
+@click.option("--alla", "--all", "every", is_flag=True, help="Also those decided (fattat) and sent back (återvisat).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
+@click.pass_obj
+def beslut_list(obj: Context, every, as_json):
+    """List the documents waiting for a decision (oldest first), with who submitted them and who may decide."""
+    from ..store import decisions
+
+    with obj.store.read() as conn:
+        rows = decisions.every(conn) if every else decisions.waiting(conn)
+    keys = ("id", "status", "dokumenttyp", "rubrik", "inskickad_av", "inskickad", "beslutsfattare", "beslutad_av",
+            "beslutad", "autentisering", "kommentar", "diarienummer", "lopnummer")
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps({k: r[k] for k in keys}, ensure_ascii=False))
+            continue
+        click.echo(f"{r['id']:>5}  {r['status']:<10} {r['dokumenttyp']:<16} {r['rubrik']}")
+        click.echo(f"{'':<7}inskickad av / submitted by {r['inskickad_av']} {r['inskickad']}; beslutsfattare: "
+                   + ", ".join(r["beslutsfattare"]))
+        if r["beslutad_av"]:
+            click.echo(f"{'':<7}{r['status']} av / by {r['beslutad_av']} {r['beslutad']} ({r['autentisering']})"
+                       + (f" → {r['diarienummer']} handling {r['lopnummer']}" if r["diarienummer"] else "")
+                       + (f": {r['kommentar']}" if r["kommentar"] else ""))
+    if not as_json:
+        click.echo(f"{len(rows)} dokument / documents")
