@@ -326,3 +326,31 @@ def test_the_decision_pages_are_english_when_the_browser_asks(office):
     check(decider, "decide with an error (English)")
     decider.screenshot(path=str(shots / "63-decide-english.png"), full_page=True)
     decider.close()
+
+
+def test_a_decision_maker_cannot_decide_what_she_submitted_herself_and_an_undecided_document_has_no_number(office):
+    ws, url, browser, tokens, shots, store = office
+    rubrik = "Beslut om egna inköp av facklitteratur"
+    data = input_of("beslut", rubrik=rubrik, datum="2026-06-01", beslutsfattare=[DECIDER, OTHER])
+    r = requests.post(url + "/api/v1/dokument", json=data, headers={"Authorization": f"Bearer {tokens[DECIDER]}"}, timeout=30)
+    assert r.status_code == 202, r.text  # a beslutsfattare submits like a handläggare
+    sid = r.json()["status_url"].rstrip("/").rsplit("/", 1)[-1]
+    assert status_when(url, tokens[DECIDER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"
+    pid = next(p["id"] for p in store.query("SELECT id FROM beslut WHERE rubrik = :r", r=rubrik))
+    decider = login(browser, url, DECIDER)
+    decider.goto(url + f"/att-besluta/{pid}")
+    expect(decider.locator("#egen")).to_contain_text("Du skickade in dokumentet själv och får inte besluta om det.")
+    expect(decider.get_by_role("button", name="Skicka beslutet")).to_have_count(0)  # no form to decide with
+    check(decider, "egen inskickning")
+    decider.screenshot(path=str(shots / "64-egen-inskickning.png"), full_page=True)
+    decider.request.get(url + f"/att-besluta/{pid}/utkast")
+    posted = decider.request.post(url + f"/att-besluta/{pid}", form={"csrf": csrf_of(decider), "beslut": "fattat", "kommentar": ""})
+    assert posted.status == 403  # [beslutsfattande] egen_beslut is false
+    # the other named decision maker sees it in his list; left undecided, it has no number
+    other = login(browser, url, OTHER)
+    other.goto(url + "/att-besluta")
+    expect(other.get_by_role("row", name=re.compile(rubrik))).to_contain_text(DECIDER)
+    assert status_when(url, tokens[DECIDER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"
+    assert documents_titled(store, rubrik) == []
+    for page in (decider, other):
+        page.close()
