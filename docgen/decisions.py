@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DECIDED", "RETURNED", "STATUSES", "WAITING", "Pending", "DecisionError", "NotFound", "NotAllowed",
            "AlreadyDecided", "Incomplete", "pending_for", "submitted_by", "get", "by_submission", "may_decide",
-           "decision_line", "draft_pdf", "decide"]
+           "decision_line", "draft_pdf", "decide", "hand_on"]
 
 
 class Person(Protocol):
@@ -262,7 +262,7 @@ def decide(engine: Engine, pid: int, user: Person, beslut: str, kommentar: str |
         raise AlreadyDecided("dokumentet har just beslutats av någon annan.", "the document has just been decided by someone else.")
     p = _pending(decided)
     if beslut == DECIDED:
-        _hand_on(engine, p)
+        hand_on(engine.config, engine.store, p)
     elif p.inskickning is None:
         _report_returned(engine, p)
     return p
@@ -274,13 +274,14 @@ def _inbox_name(p: Pending) -> str:
     return p.filnamn
 
 
-def _hand_on(engine: Engine, p: Pending) -> None:
-    """The decided input back into the inbox, as it came (attachments first, so the watcher finds it complete)."""
-    inbox = engine.config.inbox
+def hand_on(config, store: Store, p: Pending) -> str:
+    """The decided input back into the inbox, as it came (attachments first, so the watcher finds it complete);
+    returns its file name. (`docgen beslut vidare` does it again for one a crash left behind.)"""
+    inbox = config.inbox
     name = _inbox_name(p)
     if (inbox / name).exists():  # never overwrite a file someone dropped meanwhile
         name = f"beslut-{p.id}-{name}"
-    with engine.store.read() as conn:
+    with store.read() as conn:
         files = rows.files(conn, p.id)
         raw = rows.get(conn, p.id)["indata"]
     for rel, data in files.items():
@@ -288,6 +289,7 @@ def _hand_on(engine: Engine, p: Pending) -> None:
         if not target.exists():
             atomic_write(target, data)
     atomic_write(inbox / name, raw)
+    return name
 
 
 def _report_returned(engine: Engine, p: Pending) -> None:

@@ -148,7 +148,15 @@ def test_two_decision_makers_deciding_at_once_exactly_one_wins(ws, make_engine):
     assert sorted(results.values())[0] == "409" and sorted(results.values())[1] in (MAJA.namn, ERIK.namn)
     winner = decisions.get(engine.store, pid).beslutad_av
     assert results[winner] == winner
-    assert len([f for f in (ws / "inbox").iterdir() if f.is_file()]) == 2  # the input and one decided copy
+    [handed_on] = [f for f in (ws / "inbox").iterdir() if f.is_file() and f.name != "b.yaml"]  # one decided copy
+    # a process stopped between the decision and the inbox: `docgen beslut vidare` hands it on again
+    handed_on.unlink()
+    again = run(ws, "beslut", "vidare", str(pid))
+    assert again.exit_code == 0 and handed_on.is_file(), again.output
+    done = engine.process(handed_on)
+    assert done.ok and done.diarienummer, done.error
+    refused = CliRunner().invoke(cli, ["-w", str(ws), "beslut", "vidare", str(pid)])
+    assert refused.exit_code == 2 and done.diarienummer in refused.output
 
 
 def test_sent_back_document_keeps_the_comment_costs_no_number_and_reports_in_the_inbox(ws, make_engine):
@@ -164,6 +172,7 @@ def test_sent_back_document_keeps_the_comment_costs_no_number_and_reports_in_the
     assert "Ange kostnaden per år, inte totalt." in report.read_text(encoding="utf-8")
     assert (report.parent / "tillbaka.yaml").is_file()
     assert numbers_taken(engine) == 0
+    assert CliRunner().invoke(cli, ["-w", str(ws), "beslut", "vidare", str(pid)]).exit_code == 2  # not decided
     # dropped again unchanged after it was sent back: it waits again, as a new submission
     again = engine.process(ws / "inbox" / "tillbaka.yaml")
     assert again.waiting not in (None, pid) and numbers_taken(engine) == 0

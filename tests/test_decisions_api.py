@@ -117,6 +117,12 @@ def test_a_sent_back_document_returns_to_the_officer_with_the_comment(site):
         "återvisat", "Beskriv vad projektet kostar per år.", "erik")
     assert call(site, "GET", "/api/v1/att-besluta", "maja").json() == []
     assert numbers_taken(store) == before
+    # the same content may be submitted again once it was sent back: it waits anew
+    again = submit(site, "Beslut som återvisas", ["maja", "erik"])
+    assert again["id"] != sub["id"]
+    anew = wait_for_status(site, again["status_url"], "hanna", "väntar på beslut")
+    assert anew["status"] == "väntar på beslut" and anew["beslut"] != pid
+    assert numbers_taken(store) == before
 
 
 def test_an_inbox_file_waits_in_behandlade_and_is_registered_once_decided(site):
@@ -129,8 +135,8 @@ def test_an_inbox_file_waits_in_behandlade_and_is_registered_once_decided(site):
     assert moved is not None, "the waiting input was not moved to behandlade/"
     pid = int(moved.parent.name.rsplit("BESLUT-", 1)[1])
     assert numbers_taken(store) == before
-    [listed] = call(site, "GET", "/api/v1/att-besluta", "erik").json()
-    assert listed["id"] == pid and listed["dokumenttyp"] == "uppdragshandling"
+    [listed] = [d for d in call(site, "GET", "/api/v1/att-besluta", "erik").json() if d["id"] == pid]
+    assert listed["dokumenttyp"] == "uppdragshandling" and listed["inskickad_av"].endswith(")")  # user@host (command)
     assert call(site, "GET", f"/api/v1/att-besluta/{pid}/utkast", "erik").status_code == 200
     assert call(site, "POST", f"/api/v1/dokument/{pid}/beslut", "erik", json={"beslut": "fattat"}).status_code == 200
     # the watcher takes the decided input from the inbox and registers it

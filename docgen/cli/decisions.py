@@ -1,4 +1,5 @@
-"""The command of the digital decision: ``docgen beslut list`` (what waits for whom, and what was decided)."""
+"""The commands of the digital decision: ``docgen beslut list`` (what waits for whom, and what was decided) and
+``docgen beslut vidare`` (a decided document back into the inbox)."""
 from __future__ import annotations
 
 import json
@@ -38,3 +39,22 @@ def beslut_list(obj: Context, every, as_json):
                        + (f": {r['kommentar']}" if r["kommentar"] else ""))
     if not as_json:
         click.echo(f"{len(rows)} dokument / documents")
+
+
+@beslut_group.command("vidare")
+@click.argument("beslut_id", metavar="ID", type=int)
+@click.pass_obj
+def beslut_vidare(obj: Context, beslut_id):
+    """Put a decided (fattat) document that has no number yet back into the inbox: for one whose decision was
+    recorded but whose input never reached the inbox (the process stopped in between). Look first that it is not
+    in the inbox or on its way (`docgen status`): a second copy is refused as a duplicate."""
+    from .. import decisions
+
+    p = decisions.get(obj.store, beslut_id)
+    if p is None or p.status != decisions.DECIDED or p.diarienummer:
+        state = "finns inte / does not exist" if p is None else (
+            f"har diarienummer {p.diarienummer} / is registered" if p.diarienummer else f"är {p.status} / is {p.status}")
+        raise click.UsageError(f"beslut {beslut_id} {state}; bara ett fattat beslut utan diarienummer skickas vidare / "
+                               "only a decided document without a number is handed on")
+    name = decisions.hand_on(obj.config, obj.store, p)
+    click.echo(f"{name} ligger i inkorgen / is in the inbox")
