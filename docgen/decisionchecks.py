@@ -16,14 +16,14 @@ FIELD = "beslutsfattare"
 
 def required(c: Checking) -> list[Problem]:
     """A decided type names who decides it, when the workspace requires approval (drafts are never decided)."""
-    if not c.type.cls.decided or FIELD in c.data or c.doc.is_draft or c.schema_problems:
+    if not c.type.cls.decided or FIELD in c.data or c.doc.is_draft:
         return []
     if not c.config.settings.beslutsfattande.krav_godkannande:
         return []
-    return [problem(FIELD, f"ange vem som fattar beslutet: en {(c.type.cls.title or c.type.name).lower()} fattas i docgen "
-                           "av en beslutsfattare innan det får diarienummer.",
-                    f"name who decides it: a {c.type.name} is decided in docgen by a decision maker before it is "
-                    "given a diarienummer.",
+    return [problem(FIELD, f"ange vem som fattar beslutet: dokumenttypen {c.type.name} beslutas i docgen av en "
+                           "beslutsfattare innan dokumentet får diarienummer.",
+                    f"name who decides it: the document type {c.type.name} is decided in docgen by a decision maker "
+                    "before the document is given a diarienummer.",
                     "lägg till `beslutsfattare:` med användarnamnen på dem som får besluta (`docgen user list`).",
                     "add `beslutsfattare:` with the user names of those who may decide (`docgen user list`).")]
 
