@@ -151,6 +151,7 @@ def test_an_officer_submits_the_decision_maker_decides_and_the_record_and_pdf_na
 
     # the decision maker finds it under "Att besluta"
     decider = login(browser, url, DECIDER)
+    expect(decider.get_by_role("navigation").get_by_role("link", name="Att besluta (1)", exact=True)).to_be_visible()
     decider.get_by_role("navigation").get_by_role("link", name="Att besluta").click()
     expect(decider.get_by_role("heading", name="Att besluta")).to_be_visible()
     listed = decider.get_by_role("table", name=re.compile("väntar på ditt beslut"))

@@ -30,6 +30,9 @@ def csrf(request: Request, user: User) -> str:
 
 def page(request: Request, name: str, user: User | None, status_code: int = 200, **ctx) -> HTMLResponse:
     ctx.update(user=user, csrf=csrf(request, user) if user else "", path=request.url.path)
+    if user is not None and user.decides:  # the menu's "Att besluta (N)"
+        with request.app.state.engine.store.read() as conn:
+            ctx["att_besluta"] = sum(user.namn in r["beslutsfattare"] for r in decisions.waiting(conn))
     return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
