@@ -326,6 +326,10 @@ def test_the_decision_pages_are_english_when_the_browser_asks(office):
     expect(decider.get_by_role("alert")).to_contain_text("Say why you send the document back")
     check(decider, "decide with an error (English)")
     decider.screenshot(path=str(shots / "63-decide-english.png"), full_page=True)
+    decider.get_by_label("Comment").fill("Ändra skälen. " * 200)  # 2800 characters, 2799 once stripped
+    decider.get_by_role("button", name="Send the decision").click()
+    expect(decider.get_by_role("alert")).to_contain_text("The comment may have at most 2000 characters (now 2799).")
+    assert status_when(url, tokens[OFFICER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"
     decider.close()
 
 

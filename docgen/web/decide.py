@@ -4,7 +4,6 @@ confirmation. The decisions themselves are ``docgen.decisions``'s: these pages s
 from __future__ import annotations
 
 import hmac
-import logging
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -15,9 +14,8 @@ from . import forms, i18n
 from .desk import _context, form_schema, people
 from .pages import csrf, form_expired, not_found, page, signed_in
 
-log = logging.getLogger("docgen.web")
 router = APIRouter(include_in_schema=False)
-CHOICES = ("fattat", "återvisat")
+CHOICES = (decisions.DECIDED, decisions.RETURNED)
 COMMENT_MAX = 2000
 
 
@@ -66,7 +64,7 @@ def said(exc: decisions.DecisionError, lang: str) -> str:
 def _decision_page(request: Request, user, p, status_code: int = 200, errors: dict | None = None, valt: str = "",
                    kommentar: str = ""):
     lang = i18n.language(request.headers)
-    errors = {k: i18n.gettext(lang, v) for k, v in (errors or {}).items()}
+    errors = {k: i18n.field_error(lang, v) for k, v in (errors or {}).items()}
     href = {"beslut": "#f-beslut", "kommentar": "#f-kommentar"}
     summary = [{"text": text, "href": href[k]} for k, text in errors.items()]
     own = isinstance(decisions.may_decide(request.app.state.config, p, user), decisions.NotAllowed)
@@ -83,7 +81,7 @@ def decision_page(request: Request, pid: int):
     p, refusal = _named(request, user, pid)
     if refusal is not None:
         return refusal
-    if p.status != "väntar":
+    if not p.waiting:
         return RedirectResponse(f"/att-besluta/{pid}/klart", status_code=303)
     return _decision_page(request, user, p)
 
@@ -97,7 +95,7 @@ async def draft(request: Request, pid: int):
     p, refusal = _named(request, user, pid)
     if refusal is not None:
         return refusal
-    if p.status != "väntar":
+    if not p.waiting:
         return not_found(request, user)
     try:
         pdf = await run_in_threadpool(decisions.draft_pdf, request.app.state.engine, pid, user)
@@ -121,11 +119,11 @@ async def decide(request: Request, pid: int) -> Response:
     if refusal is not None:
         return refusal
     choice = str(form.get("beslut", ""))
-    comment = " ".join(str(form.get("kommentar", "")).split()) if choice != "återvisat" else str(form.get("kommentar", "")).strip()
+    comment = str(form.get("kommentar", "")).strip()
     errors = {}
     if choice not in CHOICES:
         errors["beslut"] = "Välj om du fattar beslutet eller återvisar dokumentet."
-    if choice == "återvisat" and not comment:
+    if choice == decisions.RETURNED and not comment:
         errors["kommentar"] = "Skriv varför du återvisar dokumentet, så att den som skickade in det vet vad som ska ändras."
     if len(comment) > COMMENT_MAX:
         errors["kommentar"] = f"Kommentaren får ha högst {COMMENT_MAX} tecken (nu {len(comment)})."
@@ -151,7 +149,7 @@ def decided(request: Request, pid: int):
     p, refusal = _named(request, user, pid)
     if refusal is not None:
         return refusal
-    if p.status == "väntar":
+    if p.waiting:
         return RedirectResponse(f"/att-besluta/{pid}", status_code=303)
     if p.beslutad_av != user.namn:  # another named decision maker decided it
         return page(request, "fel_sida.html", user, 409, status=409, detalj=None,
