@@ -1,6 +1,7 @@
 """What a document decided in docgen prints: the decision line (the type's label ``beslutsrad`` with {namn},
 {titel}, {datum}) in place of the plain ``digital_underskrift`` line, and the decision maker who decided as its
-signature block. Without a decision the template context is left as it is (today's line and signatures)."""
+signature block (the context name the type gives it, ``DocumentType.signatures``). Without a decision the template
+context is left as it is (today's line and signatures)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -22,10 +23,12 @@ def line(dtype: LoadedType, decision: Decision) -> str:
 
 
 def context(doc: Document, decision: Decision | None) -> dict:
-    """What the render context gets for a decided document: the line, the signature block and ``beslut``."""
+    """What the render context gets for a decided document: the line, the signature block and ``beslutat``."""
     if decision is None:
         return {}
-    return {"digital_underskrift": line(doc.type, decision),
-            "underskrifter": [{"namn": decision.namn, **({"titel": decision.titel} if decision.titel else {})}],
-            "beslut": {"namn": decision.namn, "titel": decision.titel, "datum": decision.datum,
-                       "beslutad": decision.beslutad}}
+    out = {"digital_underskrift": line(doc.type, decision),
+           "beslutat": {"namn": decision.namn, "titel": decision.titel, "datum": decision.datum,
+                        "beslutad": decision.beslutad}}
+    if doc.type.cls.signatures:
+        out[doc.type.cls.signatures] = [{"namn": decision.namn, **({"titel": decision.titel} if decision.titel else {})}]
+    return out

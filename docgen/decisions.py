@@ -239,7 +239,7 @@ def decide(engine: Engine, pid: int, user: Person, beslut: str, kommentar: str |
     kommentar = (kommentar or "").strip() or None
     if beslut not in (DECIDED, RETURNED):
         raise Incomplete(f"beslut ska vara \"{DECIDED}\" eller \"{RETURNED}\", inte {beslut!r}.",
-                         f"beslut must be \"{DECIDED}\" or \"{RETURNED}\", not {beslut!r}.", field_name="beslut")
+                         f"beslut must be \"{DECIDED}\" or \"{RETURNED}\", not {beslut!r}.")
     p = _found(engine.store, pid)
     refused = may_decide(engine.config, p, user)
     if refused is not None:
@@ -276,7 +276,7 @@ def _inbox_name(p: Pending) -> str:
 
 def hand_on(config, store: Store, p: Pending) -> str:
     """The decided input back into the inbox, as it came (attachments first, so the watcher finds it complete);
-    returns its file name. (`docgen beslut vidare` does it again for one a crash left behind.)"""
+    returns its file name. (`docgen att-besluta vidare` does it again for one a crash left behind.)"""
     inbox = config.inbox
     name = _inbox_name(p)
     if (inbox / name).exists():  # never overwrite a file someone dropped meanwhile

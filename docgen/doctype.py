@@ -100,6 +100,9 @@ class DocumentType:
     #: {datum} filled in; default ``DECISION_LINE``) in place of ``digital_underskrift``, the decision maker
     #: as its signature. A type that is not decided refuses ``beslutsfattare``.
     decided: ClassVar[bool] = False
+    #: The context name of a decided type's signature block (a list of persons), which docgen replaces with the
+    #: decision maker who decided it; None: the type prints no signatures of its own.
+    signatures: ClassVar[str | None] = None
     #: The e-mail text sent with the document; the fields of ``DEFAULT_MESSAGE``.
     message: ClassVar[str] = DEFAULT_MESSAGE
     #: For dates in running text (templates: ``|textdatum``): "lang" (26 februari 2025) or "kort" (26/2), which a

@@ -168,9 +168,9 @@ class Beslutsfattande(Section):
     """[beslutsfattande] Decisions made in docgen (a type's own [beslut] section is the beslut type's texts)."""
 
     krav_godkannande: bool = Field(False, description=
-        'A decided document type (beslut, uppdragshandling) must name its beslutsfattare and wait for their '
-        "decision in docgen; false: an input without beslutsfattare keeps the old behaviour (the names it "
-        'lists under underskrifter, no approval). `docgen init` writes true.')
+        'A decided document type (one whose plugin says so) must name its beslutsfattare and wait for their '
+        "decision in docgen; false: an input without beslutsfattare keeps the old behaviour (the signatories it "
+        'lists, no approval). `docgen init` writes true.')
     egen_beslut: bool = Field(False, description=
         'A beslutsfattare may decide a document they submitted themselves.')
 

@@ -97,7 +97,7 @@ def test_a_decision_through_the_api(site):
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).replace("\n", " ")
     assert "Beslutet har fattats digitalt av maja, Regiondirektör" in text
     # the diarium's record names who decided, how and on which draft
-    [row] = store.query("SELECT beslutad_av, autentisering, utkast_sha256, diarienummer FROM beslut WHERE id = :i", i=pid)
+    [row] = store.query("SELECT beslutad_av, autentisering, utkast_sha256, diarienummer FROM beslutsunderlag WHERE id = :i", i=pid)
     assert (row["beslutad_av"], row["autentisering"], row["diarienummer"]) == ("maja", "api-token", done["diarienummer"])
     assert numbers_taken(store) == before + 1
 
@@ -140,7 +140,7 @@ def test_an_inbox_file_waits_in_behandlade_and_is_registered_once_decided(site):
     assert call(site, "GET", f"/api/v1/att-besluta/{pid}/utkast", "erik").status_code == 200
     assert call(site, "POST", f"/api/v1/dokument/{pid}/beslut", "erik", json={"beslut": "fattat"}).status_code == 200
     # the watcher takes the decided input from the inbox and registers it
-    row = wait_until(lambda: store.query("SELECT diarienummer FROM beslut WHERE id = :i AND diarienummer IS NOT NULL",
+    row = wait_until(lambda: store.query("SELECT diarienummer FROM beslutsunderlag WHERE id = :i AND diarienummer IS NOT NULL",
                                          i=pid), 120)
     assert row, "the decided input was not registered"
     dnr = row[0]["diarienummer"]

@@ -64,14 +64,14 @@ def test_a_decision_on_the_queue(pg_url, workspace, make_engine, tmp_path):
             assert again["status"] == "koad", again
             done = wait_for(store, [again["inlamning"]], timeout=180)[again["inlamning"]]
         assert done["status"] == "klar" and done["resultat"]["diarienummer"], done
-        [row] = store.query("SELECT beslutad_av, autentisering, diarienummer, lopnummer FROM beslut WHERE id = :i", i=pid)
+        [row] = store.query("SELECT beslutad_av, autentisering, diarienummer, lopnummer FROM beslutsunderlag WHERE id = :i", i=pid)
         assert row["diarienummer"] == done["resultat"]["diarienummer"] and row["beslutad_av"] == winner
         titel = {"maja": MAJA.titel, "erik": ERIK.titel}[winner]
         pdf = done["resultat"]["files"]["pdf"]
         text = " ".join(p.extract_text() for p in PdfReader(pdf).pages).replace("\n", " ")
         assert f"Beslutet har fattats digitalt av {winner}, {titel}" in text
         record = json.loads(open(done["resultat"]["files"]["json"], encoding="utf-8").read())
-        assert record["beslut"]["beslutad_av"] == winner
+        assert record["beslutat"]["beslutad_av"] == winner
         assert store.query("SELECT count(*) AS n FROM handling")[0]["n"] == 1
     finally:
         worker.send_signal(signal.SIGTERM)

@@ -1,7 +1,7 @@
 """The ``docgen`` command line: the group and what its commands share. The commands live in
 ``documents`` (workspace, types, validate, render), ``service`` (watch, status, send),
 ``registrar`` (registry, regenerate, verify, archive), ``queue`` (submit, worker), ``web`` (serve, user) and
-``decisions`` (beslut list).
+``decisions`` (att-besluta list, vidare).
 """
 from __future__ import annotations
 

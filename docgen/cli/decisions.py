@@ -1,5 +1,5 @@
-"""The commands of the digital decision: ``docgen beslut list`` (what waits for whom, and what was decided) and
-``docgen beslut vidare`` (a decided document back into the inbox)."""
+"""The commands of the digital decision: ``docgen att-besluta list`` (what waits for whom, and what was decided)
+and ``docgen att-besluta vidare`` (a decided document back into the inbox)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import click
 from .group import Context, cli
 
 
-@cli.group("beslut")
+@cli.group("att-besluta")
 def beslut_group():
     """Documents decided in docgen: what waits for its beslutsfattare."""
 

@@ -35,7 +35,7 @@ def show_case(store: Store, diarienummer: str) -> dict | None:
         d["sekretess"] = json.loads(d["sekretess"]) if d.get("sekretess") else None
     for v in versions:  # decided in docgen: who submitted, who decided, when, how authenticated, on which draft
         row = decided.get(v["id"])
-        v["beslut"] = {k: row[k] for k in DECISION_RECORD} if row else None
+        v["beslutat"] = {k: row[k] for k in DECISION_RECORD} if row else None
     return case
 
 
@@ -63,8 +63,8 @@ def format_case(case: dict) -> str:
             out.append(f"    arkiverad {d['arkiverad']} i paket {d['arkivpaket']}")
         for v in d["versioner"]:
             out.append(f"    version {v['version']}  {v['skapad']}  av {v['skapad_av']}  mall {v['mall']} ({v['mall_sha256'][:12]}…)")
-            if v.get("beslut"):
-                b = v["beslut"]
+            if v.get("beslutat"):
+                b = v["beslutat"]
                 who = b["beslutad_av"] + (f", {b['beslutad_titel']}" if b.get("beslutad_titel") else "")
                 out.append(f"      beslutat av / decided by {who}  {b['beslutad']}  ({b['autentisering']})")
                 out.append(f"      inskickat av / submitted by {b['inskickad_av']}  {b['inskickad']}")

@@ -1,4 +1,4 @@
-"""Statements about documents waiting for a decision (``beslut``, ``beslut_fil``): storing a waiting input once,
+"""Statements about documents waiting for a decision (tables ``beslutsunderlag``, ``beslutsunderlag_fil``, ``beslutsunderlag_utkast``): storing a waiting input once,
 listing, recording the draft shown, deciding (a guarded UPDATE: exactly one decision wins), and the number it
 got once registered."""
 from __future__ import annotations

@@ -272,7 +272,7 @@ nodhandelse = Table(
 # decision (docgen.decisions): its input, who submitted it, who may decide, and what was decided, by whom, when,
 # how they were authenticated and the SHA-256 of the draft PDF they saw; once registered, its number.
 beslut = Table(
-    "beslut", metadata,
+    "beslutsunderlag", metadata,
     Column("id", Integer, primary_key=True),
     Column("dokumenttyp", String(100), nullable=False),
     Column("rubrik", Text, nullable=False),
@@ -298,9 +298,9 @@ beslut = Table(
 
 # The attachment files a waiting input names, as they were when it was submitted.
 beslut_fil = Table(
-    "beslut_fil", metadata,
+    "beslutsunderlag_fil", metadata,
     Column("id", Integer, primary_key=True),
-    Column("beslut_id", Integer, ForeignKey("beslut.id"), nullable=False, index=True),
+    Column("beslut_id", Integer, ForeignKey("beslutsunderlag.id"), nullable=False, index=True),
     Column("namn", Text, nullable=False),  # the reference in the input (relative to the input's folder)
     Column("data", LargeBinary, nullable=False),
     UniqueConstraint("beslut_id", "namn"),
@@ -308,9 +308,9 @@ beslut_fil = Table(
 
 # Every draft PDF shown to a named decision maker: who, when, its SHA-256 (a decision is on the last one they saw).
 beslut_utkast = Table(
-    "beslut_utkast", metadata,
+    "beslutsunderlag_utkast", metadata,
     Column("id", Integer, primary_key=True),
-    Column("beslut_id", Integer, ForeignKey("beslut.id"), nullable=False, index=True),
+    Column("beslut_id", Integer, ForeignKey("beslutsunderlag.id"), nullable=False, index=True),
     Column("anvandare", String(200), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("visat", String(40), nullable=False),
@@ -379,7 +379,7 @@ def _v7(conn: Connection) -> None:
     metadata.create_all(conn, tables=[nodhandelse])
 
 
-WAITING_INPUT_INDEX = "ux_beslut_vantar"
+WAITING_INPUT_INDEX = "ux_beslutsunderlag_vantar"
 
 
 def _v8(conn: Connection) -> None:
@@ -390,7 +390,7 @@ shown to their decision makers."""
         conn.exec_driver_sql("ALTER TABLE anvandare ADD COLUMN titel TEXT")
     metadata.create_all(conn, tables=[beslut, beslut_fil, beslut_utkast])
     # one waiting row per input: the same input submitted again while it waits is the same decision
-    conn.exec_driver_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS {WAITING_INPUT_INDEX} ON beslut (sha256) "
+    conn.exec_driver_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS {WAITING_INPUT_INDEX} ON beslutsunderlag (sha256) "
                          "WHERE status = 'väntar'")
 
 

@@ -34,6 +34,7 @@ class Beslut(DocumentType):
     description = "Beslut: beslutsinstans, typ, numrerade beslutspunkter, skäl, underskrifter, överklagande."
     template = "beslut.docx"
     parties = {"föredragande": "Föredragande", "närvarande": "Närvarande"}
+    signatures = "underskrifter"  # replaced by the decision maker who decided it in docgen
     decided = True  # names its beslutsfattare, who decide it in docgen
     digital_signature = True  # decisions are usually made digitally; `digital_underskrift: false` for one signed on paper
     date_form = "lang"  # dates in running text; [beslut] datumform = "kort" writes 26/2

@@ -14,6 +14,7 @@ class Uppdragshandling(DocumentType):
     description = "Uppdrag: uppdragsgivare, uppdragstagare, avsnitt (bakgrund, uppdragsbeskrivning, ...), beslut."
     template = "uppdragshandling.docx"
     parties = {"uppdragsgivare": "Uppdragsgivaren", "uppdragstagare": "Uppdragstagaren"}
+    signatures = "underskrifter"  # replaced by the decision maker who decided it in docgen
     decided = True  # the uppdragsgivare (named in beslutsfattare) gives the assignment in docgen
     labels = {"uppdragsgivare": "Uppdragsgivare:", "uppdragstagare": "Uppdragstagare:", "beslutsdatum": "Datum för beslut:",
               "bilagor": "Bilagor", "skickas_till": "Uppdraget skickas till",

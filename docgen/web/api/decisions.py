@@ -55,9 +55,9 @@ async def draft(request: Request, pid: int = ID, user: User = Depends(current_us
 @router.post("/dokument/{pid}/beslut", response_model=PendingBody, responses=errors(403, 404, 409, 422),
              summary="Fatta beslut eller återvisa / decide or send back")
 async def decide(request: Request, body: DecisionBody, pid: int = ID, user: User = Depends(current_user)):
-    """``{"beslut": "fattat"}`` decides the document (it is then numbered, registered and sent as any input, with
-    the caller named in its decision line and record); ``{"beslut": "återvisat", "kommentar": "…"}`` sends it back
-    to the officer. Only a named beslutsfattare (403), not on their own submission unless ``[beslutsfattande]
+    """The body's ``beslut`` ``fattat`` decides the document (it is then numbered, registered and sent as any input,
+    with the caller named in its decision line and record); ``återvisat``, with a ``kommentar``, sends it back to
+    the officer. Only a named beslutsfattare (403), not on their own submission unless ``[beslutsfattande]
     egen_beslut`` (403), once (409); återvisat needs a comment and fattat the draft fetched first (422). The id is
     the decision's (``beslut`` in the submission's status, ``id`` in GET /att-besluta)."""
     try:
