@@ -190,18 +190,14 @@ def _found(store: Store, pid: int) -> Pending:
     return p
 
 
-def _stored_input(store: Store, pid: int, folder: Path, name: str) -> Path:
-    """The stored input and its attachments written into ``folder``; returns the input's path."""
+def _attachments_into(store: Store, pid: int, folder: Path) -> None:
+    """The attachments stored with a waiting input, written into ``folder`` as the input names them."""
     with store.read() as conn:
-        row = rows.get(conn, pid)
         files = rows.files(conn, pid)
     for rel, data in files.items():
         target = folder / PurePosixPath(rel.replace("\\", "/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    path = folder / name
-    path.write_bytes(row["indata"])
-    return path
 
 
 def draft_pdf(engine: Engine, pid: int, viewer: Person) -> bytes:
@@ -218,8 +214,9 @@ def draft_pdf(engine: Engine, pid: int, viewer: Person) -> bytes:
     now = datetime.now().astimezone().isoformat(timespec="seconds")
     who = Decision(pid, viewer.namn, viewer.titel, now, viewer.auth, None, p.inskickad_av) if named else None
     with tempfile.TemporaryDirectory(prefix="docgen-beslut-") as tmp:
-        path = _stored_input(engine.store, pid, Path(tmp), "utkast.json")
+        _attachments_into(engine.store, pid, Path(tmp))
         # the stored input's data, marked utkast (no number, the UTKAST marking), with its attachments beside it
+        path = Path(tmp) / "utkast.json"
         path.write_bytes(json.dumps(dict(p.indata, status="utkast"), ensure_ascii=False, default=str).encode("utf-8"))
         job = Job(f"beslut-{pid}.json", path, decision=who)
         outcome = engine.run(job, PREVIEW)

@@ -238,3 +238,25 @@ def test_own_submission_is_not_decided_by_its_submitter_unless_allowed(ws, make_
     engine = make_engine(ws)
     decisions.draft_pdf(engine, p.id, MAJA)
     assert decisions.decide(engine, p.id, MAJA, "fattat").status == "fattat"
+
+
+def test_a_waiting_input_keeps_its_attachments_until_it_is_decided(ws, make_engine):
+    import docx
+
+    engine = make_engine(ws)
+    d = docx.Document()
+    d.add_paragraph("Budgetens enda sida")
+    d.save(ws / "inbox" / "budget.docx")
+    path = write_yaml(ws / "inbox", "med-bilaga.yaml", beslut(bilagor=[{"fil": "budget.docx", "titel": "Budget"}]))
+    pid = engine.process(path).waiting
+    # the watcher moves the input and its attachment out of the inbox while it waits
+    path.unlink()
+    (ws / "inbox" / "budget.docx").unlink()
+    (ws / "utkast.pdf").write_bytes(decisions.draft_pdf(engine, pid, MAJA))
+    assert "Budgetens enda sida" in pdf_text(ws / "utkast.pdf")
+    decisions.decide(engine, pid, MAJA, "fattat")
+    assert (ws / "inbox" / "budget.docx").is_file()
+    done = engine.process(ws / "inbox" / "med-bilaga.yaml")
+    assert done.ok and done.diarienummer, done.error
+    text = pdf_text(done.files["pdf"])
+    assert "Budgetens enda sida" in text and "Beslutet har fattats digitalt av Maja Beslutsam" in text
