@@ -20,6 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 from pypdf import PdfReader
 
 from conftest import ROOT, set_setting, wait_until
+from docgen import decisions
 from docgen.cli import cli
 from docgen.config import load_config
 from docgen.store import Store
@@ -177,7 +178,7 @@ def test_an_officer_submits_the_decision_maker_decides_and_the_record_and_pdf_na
     summary = decider.get_by_role("alert")
     expect(summary).to_contain_text("Välj om du fattar beslutet eller återvisar dokumentet.")
     expect(summary).to_be_focused()
-    expect(decider.locator("#f-beslut-fel")).to_be_visible()
+    expect(decider.locator("#f-val-fel")).to_be_visible()
     check(decider, "besluta: inget val")
     decider.screenshot(path=str(shots / "54-besluta-inget-val.png"), full_page=True)
     # sent back without a comment: refused, the choice kept
@@ -217,8 +218,8 @@ def test_an_officer_submits_the_decision_maker_decides_and_the_record_and_pdf_na
     expect(record).to_contain_text(f"{DECIDER}, Regiondirektör")
     expect(record).to_contain_text("lösenord")
     expect(record).to_contain_text(OFFICER)
-    seen = store.query("SELECT utkast_sha256, beslutad FROM beslut WHERE id = :i", i=pid)[0]
-    assert seen["utkast_sha256"] and seen["utkast_sha256"] in record.inner_text()
+    seen = decisions.get(store, pid).utkast_sha256
+    assert seen and seen in record.inner_text()
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d", record.inner_text())  # to the second, with the offset
     check(officer, "ärende med beslut")
     officer.screenshot(path=str(shots / "58-arende-med-beslut.png"), full_page=True)
@@ -246,7 +247,7 @@ def test_a_decision_maker_not_named_gets_403_and_a_sent_back_document_returns_to
     assert r.status_code == 202, r.text
     sid = r.json()["status_url"].rstrip("/").rsplit("/", 1)[-1]
     assert status_when(url, tokens[OFFICER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"
-    pid = next(p["id"] for p in store.query("SELECT id, rubrik FROM beslut WHERE rubrik = :r", r=rubrik))
+    pid = next(p.id for p in decisions.submitted_by(store, OFFICER) if p.rubrik == rubrik)
 
     # a beslutsfattare who is not named: not in the list, 403 on the page, the draft and the decision
     other = login(browser, url, OTHER)
@@ -258,7 +259,7 @@ def test_a_decision_maker_not_named_gets_403_and_a_sent_back_document_returns_to
     check(other, "403")
     other.screenshot(path=str(shots / "59-inte-utsedd-403.png"), full_page=True)
     assert other.request.get(url + f"/att-besluta/{pid}/utkast").status == 403
-    posted = other.request.post(url + f"/att-besluta/{pid}", form={"csrf": csrf_of(other), "beslut": "fattat", "kommentar": ""})
+    posted = other.request.post(url + f"/att-besluta/{pid}", form={"csrf": csrf_of(other), "val": "fattat", "kommentar": ""})
     assert posted.status == 403
     # an officer (not a beslutsfattare) has no such page at all
     officer = login(browser, url, OFFICER)
@@ -278,7 +279,7 @@ def test_a_decision_maker_not_named_gets_403_and_a_sent_back_document_returns_to
     check(decider, "återvisat")
     decider.screenshot(path=str(shots / "60-aterviset.png"), full_page=True)
     # deciding it again is refused (409): it is no longer waiting
-    again = decider.request.post(url + f"/att-besluta/{pid}", form={"csrf": csrf_of(decider), "beslut": "fattat", "kommentar": ""})
+    again = decider.request.post(url + f"/att-besluta/{pid}", form={"csrf": csrf_of(decider), "val": "fattat", "kommentar": ""})
     assert again.status == 409
 
     # the officer sees it back with the comment, on the status page and under "Mina dokument"
@@ -341,7 +342,7 @@ def test_a_decision_maker_cannot_decide_what_she_submitted_herself_and_an_undeci
     assert r.status_code == 202, r.text  # a beslutsfattare submits like a handläggare
     sid = r.json()["status_url"].rstrip("/").rsplit("/", 1)[-1]
     assert status_when(url, tokens[DECIDER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"
-    pid = next(p["id"] for p in store.query("SELECT id FROM beslut WHERE rubrik = :r", r=rubrik))
+    pid = next(p.id for p in decisions.submitted_by(store, DECIDER) if p.rubrik == rubrik)
     decider = login(browser, url, DECIDER)
     decider.goto(url + f"/att-besluta/{pid}")
     expect(decider.locator("#egen")).to_contain_text("Du skickade in dokumentet själv och får inte besluta om det.")
@@ -349,7 +350,7 @@ def test_a_decision_maker_cannot_decide_what_she_submitted_herself_and_an_undeci
     check(decider, "egen inskickning")
     decider.screenshot(path=str(shots / "64-egen-inskickning.png"), full_page=True)
     decider.request.get(url + f"/att-besluta/{pid}/utkast")
-    posted = decider.request.post(url + f"/att-besluta/{pid}", form={"csrf": csrf_of(decider), "beslut": "fattat", "kommentar": ""})
+    posted = decider.request.post(url + f"/att-besluta/{pid}", form={"csrf": csrf_of(decider), "val": "fattat", "kommentar": ""})
     assert posted.status == 403  # [beslutsfattande] egen_beslut is false
     # the other named decision maker sees it in his list; left undecided, it has no number
     other = login(browser, url, OTHER)

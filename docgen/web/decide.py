@@ -65,7 +65,7 @@ def _decision_page(request: Request, user, p, status_code: int = 200, errors: di
                    kommentar: str = ""):
     lang = i18n.language(request.headers)
     errors = {k: i18n.field_error(lang, v) for k, v in (errors or {}).items()}
-    href = {"beslut": "#f-beslut", "kommentar": "#f-kommentar"}
+    href = {"val": "#f-val", "kommentar": "#f-kommentar"}
     summary = [{"text": text, "href": href[k]} for k, text in errors.items()]
     own = isinstance(decisions.may_decide(request.app.state.config, p, user), decisions.NotAllowed)
     return page(request, "besluta.html", user, status_code, p=p, rader=_answers(request, p), fel=errors,
@@ -118,11 +118,11 @@ async def decide(request: Request, pid: int) -> Response:
     p, refusal = _named(request, user, pid)
     if refusal is not None:
         return refusal
-    choice = str(form.get("beslut", ""))
+    choice = str(form.get("val", ""))
     comment = str(form.get("kommentar", "")).strip()
     errors = {}
     if choice not in CHOICES:
-        errors["beslut"] = "Välj om du fattar beslutet eller återvisar dokumentet."
+        errors["val"] = "Välj om du fattar beslutet eller återvisar dokumentet."
     if choice == decisions.RETURNED and not comment:
         errors["kommentar"] = "Skriv varför du återvisar dokumentet, så att den som skickade in det vet vad som ska ändras."
     if len(comment) > COMMENT_MAX:
@@ -133,7 +133,7 @@ async def decide(request: Request, pid: int) -> Response:
         await run_in_threadpool(decisions.decide, request.app.state.engine, pid, user, choice, comment or None, user.auth)
     except decisions.DecisionError as exc:
         if exc.status == 422:  # the draft was not fetched: the page shows it again
-            return _decision_page(request, user, p, 422, {"beslut": said(exc, i18n.language(request.headers))},
+            return _decision_page(request, user, p, 422, {"val": said(exc, i18n.language(request.headers))},
                                   choice, comment)
         return page(request, "fel_sida.html", user, exc.status, status=exc.status, detalj=None,
                     text=said(exc, i18n.language(request.headers)))
