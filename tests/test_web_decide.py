@@ -17,7 +17,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from playwright.sync_api import expect, sync_playwright
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from conftest import ROOT, set_setting, wait_until
 from docgen import decisions
@@ -33,6 +33,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 PASSWORD = "Vinter-i-Fjällbyn-26"
 OFFICER, DECIDER, OTHER, REGISTRAR = "Hanna Handläggare", "Maja Beslutsam", "Bo Bredvid", "Rut Registrator"
 LINE = f"Beslutet har fattats digitalt av {DECIDER}, Regiondirektör"
+
+
+def blank_pdf() -> bytes:
+    w = PdfWriter()
+    w.add_blank_page(595, 842)
+    buf = io.BytesIO()
+    w.write(buf)
+    return buf.getvalue()
 
 
 def add_decider(ws: Path, name: str, titel: str) -> str:
@@ -242,8 +250,11 @@ def test_an_officer_submits_the_decision_maker_decides_and_the_record_and_pdf_na
 def test_a_decision_maker_not_named_gets_403_and_a_sent_back_document_returns_to_the_officer(office):
     ws, url, browser, tokens, shots, store = office
     rubrik = "Beslut om ett nytt lånekort"
-    data = input_of("beslut", rubrik=rubrik, datum="2026-04-07", beslutsfattare=[DECIDER])
-    r = requests.post(url + "/api/v1/dokument", json=data, headers={"Authorization": f"Bearer {tokens[OFFICER]}"}, timeout=30)
+    attachment = blank_pdf()
+    data = input_of("beslut", rubrik=rubrik, datum="2026-04-07", beslutsfattare=[DECIDER],
+                    bilagor=[{"fil": "villkor.pdf", "titel": "Villkor för lånekort"}])
+    r = requests.post(url + "/api/v1/dokument", data={"indata": json.dumps(data)}, headers={"Authorization": f"Bearer {tokens[OFFICER]}"},
+                      files=[("bilaga", ("villkor.pdf", attachment, "application/pdf"))], timeout=30)
     assert r.status_code == 202, r.text
     sid = r.json()["status_url"].rstrip("/").rsplit("/", 1)[-1]
     assert status_when(url, tokens[OFFICER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"
@@ -301,6 +312,11 @@ def test_a_decision_maker_not_named_gets_403_and_a_sent_back_document_returns_to
     row.get_by_role("link", name=re.compile("Ändra och skicka in igen")).click()
     expect(officer.get_by_role("heading", name="Nytt dokument: Beslut")).to_be_visible()
     expect(officer.locator("#dokumentformular [name=rubrik]")).to_have_value(rubrik)
+    attached = officer.get_by_role("table", name="1 bifogad fil")  # the attachment came back with it, as uploaded
+    expect(attached).to_contain_text("villkor.pdf")
+    expect(attached.get_by_label("Titel för bilaga 1")).to_have_value("Villkor för lånekort")
+    kept = list((ws / ".docgen" / "webbilagor").rglob("*-villkor.pdf"))
+    assert len(kept) == 1 and kept[0].read_bytes() == attachment
     # nothing numbered for a document sent back
     assert documents_titled(store, rubrik) == []
     for page in (officer, decider, other):
