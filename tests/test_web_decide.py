@@ -81,6 +81,19 @@ def login(browser, url, name, **kw):
     return page
 
 
+#: The fixed texts a page's structure shows (as test_web_desk checks them for the desk's English pages), less the
+#: input's answers, whose labels are the type's own.
+FIXED = "main :is(h1, h2, h3, caption, th, label, button, dt, summary, legend):not(dl.svar *)"
+
+
+def untranslated(page) -> list[str]:
+    """The page's fixed texts that are still a Swedish text of the catalog (one whose English differs)."""
+    from docgen.web import i18n
+
+    swedish = {sv for sv, en in i18n.catalog().items() if sv != en}
+    return [t for t in (" ".join(t.split()) for t in page.locator(FIXED).all_inner_texts()) if t in swedish]
+
+
 def check(page, what: str) -> None:
     assert axe_violations(page) == [], what
     assert bad_names(page, set()) == [], what
@@ -335,6 +348,7 @@ def test_the_decision_pages_are_english_when_the_browser_asks(office):
     decider.goto(url + "/att-besluta")
     expect(decider.get_by_role("heading", name="To decide")).to_be_visible()
     check(decider, "to decide (English)")
+    assert untranslated(decider) == []
     with decider.expect_response(lambda r: r.url.endswith("/utkast") and r.status == 200, timeout=120_000):
         decider.get_by_role("link", name=re.compile(rubrik)).click()
     expect(decider.get_by_role("heading", name=f"Decide: {rubrik}")).to_be_visible()
@@ -342,6 +356,7 @@ def test_the_decision_pages_are_english_when_the_browser_asks(office):
     decider.get_by_role("button", name="Send the decision").click()
     expect(decider.get_by_role("alert")).to_contain_text("Say why you send the document back")
     check(decider, "decide with an error (English)")
+    assert untranslated(decider) == []
     decider.screenshot(path=str(shots / "63-decide-english.png"), full_page=True)
     decider.get_by_label("Comment").fill("Ändra skälen. " * 200)  # 2800 characters, 2799 once stripped
     decider.get_by_role("button", name="Send the decision").click()
