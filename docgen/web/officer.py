@@ -3,7 +3,6 @@ status), and "Ny från denna" (a new document started from an earlier one's inpu
 from __future__ import annotations
 
 import hmac
-import json
 from datetime import date
 from urllib.parse import quote
 
@@ -72,10 +71,9 @@ def change_returned(request: Request, pid: int):
         return refusal
     engine = request.app.state.engine
     p = decisions.get(engine.store, pid)
-    if p is None or p.inskickad_av != user.namn or p.status != "återvisat":
+    if p is None or p.inskickad_av != user.namn or p.status != decisions.RETURNED:
         return not_found(request, user)
-    data = dict(p.indata) if isinstance(p.indata, dict) else json.loads(p.indata)
-    data = {k: v for k, v in data.items() if k not in ("diarienummer", "status")}
+    data = {k: v for k, v in p.indata.items() if k not in ("diarienummer", "status")}
     if engine.plugins.get(data.get("dokumenttyp", "")) is None:
         return not_found(request, user)
     with engine.store.read() as conn:  # its attachments, kept as the form keeps uploaded ones
