@@ -363,6 +363,16 @@ def test_the_decision_pages_are_english_when_the_browser_asks(office):
     expect(decider.get_by_role("alert")).to_contain_text("The comment may have at most 2000 characters (now 2799).")
     assert status_when(url, tokens[OFFICER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"
     decider.close()
+    officer = login(browser, url, OFFICER, locale="en-GB")
+    officer.goto(url + "/mina")
+    row = officer.get_by_role("table", name="Documents you have submitted for a decision").get_by_role("row", name=re.compile(rubrik))
+    expect(row).to_contain_text("Waiting for a decision")
+    assert untranslated(officer) == []
+    check(officer, "my documents with a decision (English)")
+    officer.goto(url + f"/inskickat/{sid}")
+    expect(officer.locator("#status")).to_contain_text("The document waits for a decision. ")
+    expect(officer.locator("#status")).to_contain_text(f"Decision makers: {DECIDER}.")
+    officer.close()
 
 
 def test_a_decision_maker_cannot_decide_what_she_submitted_herself_and_an_undecided_document_has_no_number(office):
