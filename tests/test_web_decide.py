@@ -56,6 +56,7 @@ def office(tmp_path_factory):
     ws = make_workspace(tmp_path_factory.mktemp("webdecide"))
     shutil.copy(ROOT / "distribution.yaml", ws / "distribution.yaml")
     set_setting(ws, "beslutsfattande", "krav_godkannande", True)
+    set_setting(ws, "webb", "betrodd_anvandarrubrik", "X-Remote-User")  # one test signs in through "the proxy"
     tokens = {OFFICER: add_user(ws, OFFICER, "handlaggare", PASSWORD), REGISTRAR: add_user(ws, REGISTRAR, "registrator", PASSWORD),
               DECIDER: add_decider(ws, DECIDER, "Regiondirektör"), OTHER: add_decider(ws, OTHER, "Ekonomidirektör")}
     server = Server(ws)
@@ -401,3 +402,31 @@ def test_a_decision_maker_cannot_decide_what_she_submitted_herself_and_an_undeci
     assert documents_titled(store, rubrik) == []
     for page in (decider, other):
         page.close()
+
+
+def test_a_decision_made_behind_the_proxy_records_that_sign_in(office):
+    ws, url, browser, tokens, shots, store = office
+    rubrik = "Beslut om skyltning i läsesalen"
+    data = input_of("beslut", rubrik=rubrik, datum="2026-06-12", beslutsfattare=[DECIDER])
+    r = requests.post(url + "/api/v1/dokument", json=data, headers={"Authorization": f"Bearer {tokens[OFFICER]}"}, timeout=30)
+    assert r.status_code == 202, r.text
+    sid = r.json()["status_url"].rstrip("/").rsplit("/", 1)[-1]
+    assert status_when(url, tokens[OFFICER], sid, {"väntar på beslut"})["status"] == "väntar på beslut"
+    pid = next(p.id for p in decisions.submitted_by(store, OFFICER) if p.rubrik == rubrik)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE",
+                                  extra_http_headers={"X-Remote-User": DECIDER})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    with page.expect_response(lambda r: r.url.endswith("/utkast") and r.status == 200, timeout=120_000):
+        page.goto(url + f"/att-besluta/{pid}")
+    page.get_by_label("Fatta beslut").check()
+    page.get_by_role("button", name="Skicka beslutet").click()
+    expect(page.get_by_role("heading", name="Beslutet är fattat")).to_be_visible()
+    body = status_when(url, tokens[OFFICER], sid, set())
+    assert body["status"] == "registrerad", body
+    page.goto(url + f"/arende/{body['diarienummer']}")
+    record = page.locator(".beslutsuppgifter")
+    expect(record).to_contain_text(f"{DECIDER}, Regiondirektör")
+    expect(record).to_contain_text("inloggning via organisationens proxy")
+    assert decisions.get(store, pid).autentisering == "proxyrubrik"
+    context.close()
