@@ -429,4 +429,7 @@ def test_a_decision_made_behind_the_proxy_records_that_sign_in(office):
     expect(record).to_contain_text(f"{DECIDER}, Regiondirektör")
     expect(record).to_contain_text("inloggning via organisationens proxy")
     assert decisions.get(store, pid).autentisering == "proxyrubrik"
+    page.goto(url + f"/att-besluta/{pid}/klart")  # her confirmation now names the number
+    expect(page.locator("#diarienummer")).to_have_text(body["diarienummer"])
+    check(page, "beslutet är fattat och registrerat")
     context.close()
