@@ -13,7 +13,7 @@ hookimpl = pluggy.HookimplMarker("docgen")
 
 #: The version of the plugin API (docs/plugins.md): the major number changes when a plugin written for an
 #: older one may break, the minor one when something is added. A plugin may require one with a module-level
-#: ``DOCGEN_PLUGIN_API = (1, 0)``; docgen refuses to load a plugin that requires one it does not provide.
-PLUGIN_API = (1, 0)
+#: ``DOCGEN_PLUGIN_API = (1, 1)  # 1.1: DocumentType.decided and the beslutsrad label``; docgen refuses to load a plugin that requires one it does not provide.
+PLUGIN_API = (1, 1)  # 1.1: DocumentType.decided and the beslutsrad label
 
 __all__ = ["PLUGIN_API", "hookimpl", "__version__"]

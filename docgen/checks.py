@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from . import attachments, dnr, richtext, schemacheck
+from . import attachments, decisionchecks, dnr, richtext, schemacheck
 from .errors import InputError, Problem, problem, shorten
 from .load import LoadedInput, join_path
 from .model import Document, Group
@@ -225,8 +225,8 @@ def diarium(c: Checking) -> list[Problem]:
     return []
 
 
-INPUT_CHECKS = [schema, identifiers, attachment_files, free_text, recipients, type_rules]
-WORKSPACE_CHECKS = [distribution, diarium]
+INPUT_CHECKS = [schema, identifiers, attachment_files, free_text, recipients, type_rules, decisionchecks.required]
+WORKSPACE_CHECKS = [distribution, decisionchecks.known, diarium]
 
 
 def ordered(problems: list[Problem], loaded: LoadedInput) -> list[Problem]:

@@ -13,7 +13,7 @@ import tomlkit.exceptions
 from tomlkit.items import Comment, Table
 
 from .errors import ConfigError
-from .settings import SETTINGS
+from .settings import NEW_WORKSPACE, SETTINGS
 from .settingtypes import Setting
 from .workspace import CONFIG_NAME
 
@@ -49,6 +49,8 @@ def config_text(organisation: str, extra: list[Setting] = ()) -> str:
             table.add(tomlkit.comment(s.help + (f" ({', '.join(rng)})" if rng else "")))
             if section == "organisation" and s.key == "namn":
                 table.add("namn", organisation)
+            elif (section, s.key) in NEW_WORKSPACE:
+                table.add(s.key, _item(NEW_WORKSPACE[section, s.key]))
             else:
                 long = isinstance(s.default, str) and len(s.default) > 100
                 shown = tomlkit.string(s.default, multiline=True).as_string() if long else toml_value(s.default)

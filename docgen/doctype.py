@@ -18,6 +18,16 @@ DATE = {"$ref": "#/$defs/datum"}  # YYYY-MM-DD, a real day, years 1900-2100; a d
 PERSON = {"$ref": "#/$defs/person"}  # namn (required), titel, organisation, epost
 TEXT = {"$ref": "#/$defs/text"}  # free text with docgen's Markdown subset; a text area in the web form
 DIARIENUMMER = {"$ref": "#/$defs/diarienummer"}  # a reference to a case, e.g. RS 2024-00042
+#: The field ``beslutsfattare`` of a decided type (``DocumentType.decided``): who may decide it, by user name.
+DECISION_MAKERS = {
+    "type": "array", "minItems": 1, "uniqueItems": True,
+    "items": {"type": "string", "minLength": 1, "maxLength": 200, "title": "Beslutsfattare", "x-title-en": "Decision maker"},
+    "title": "Beslutsfattare", "x-title-en": "Decision makers",
+    "description": "Användarnamnen på dem som får fatta beslutet i docgen (rollen beslutsfattare). Dokumentet "
+                   "väntar utan diarienummer tills en av dem har beslutat.",
+    "x-description-en": "The user names of those who may decide it in docgen (role beslutsfattare). The document "
+                        "waits without a diarienummer until one of them has decided.",
+}
 
 #: The e-mail text of a delivery unless a type sets its own ``message``. The fields: {namn} (the recipient),
 #: {dokument} (the document's own name, lower case), {rubrik}, {diarienummer}, {instruktion} (why it is sent,
@@ -25,6 +35,10 @@ DIARIENUMMER = {"$ref": "#/$defs/diarienummer"}  # a reference to a case, e.g. R
 DEFAULT_MESSAGE = ("Hej {namn},\n\n"
                    "Bifogat finns {dokument} \"{rubrik}\" med diarienummer {diarienummer}. {instruktion}\n\n"
                    "Med vänlig hälsning\n{avsandare}\n")
+
+
+#: The line of a document decided in docgen unless its type sets the label ``beslutsrad``.
+DECISION_LINE = "Beslutet har fattats digitalt av {namn}, {titel}, {datum}."
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +95,14 @@ class DocumentType:
     labels: ClassVar[dict[str, str]] = {}
     #: Whether the signature line is printed when the input does not say (its ``digital_underskrift``).
     digital_signature: ClassVar[bool] = False
+    #: A decided type (plugin API 1.1): an input names its ``beslutsfattare`` (user names), waits unnumbered for
+    #: one of them to decide it in docgen, and then prints the label ``beslutsrad`` (its {namn}, {titel},
+    #: {datum} filled in; default ``DECISION_LINE``) in place of ``digital_underskrift``, the decision maker
+    #: as its signature. A type that is not decided refuses ``beslutsfattare``.
+    decided: ClassVar[bool] = False
+    #: The context name of a decided type's signature block (a list of persons), which docgen replaces with the
+    #: decision maker who decided it; None: the type prints no signatures of its own.
+    signatures: ClassVar[str | None] = None
     #: The e-mail text sent with the document; the fields of ``DEFAULT_MESSAGE``.
     message: ClassVar[str] = DEFAULT_MESSAGE
     #: For dates in running text (templates: ``|textdatum``): "lang" (26 februari 2025) or "kort" (26/2), which a

@@ -132,6 +132,24 @@ class Reservation:
     new_case: bool
 
 
+@dataclass(frozen=True)
+class Decision:
+    """Who decided a document in docgen (docgen.decisions), as its record and its decision line say."""
+
+    id: int  # the row in the diarium's ``beslut``
+    namn: str
+    titel: str | None
+    beslutad: str  # local time with its offset, to the second
+    autentisering: str  # lösenord / proxyrubrik / api-token
+    utkast_sha256: str | None  # the draft PDF the decision maker saw
+    inskickad_av: str
+
+    @property
+    def datum(self) -> str:
+        """The day of the decision (YYYY-MM-DD)."""
+        return self.beslutad[:10]
+
+
 @dataclass
 class OutputFile:
     typ: str  # docx / pdf / bilaga
@@ -166,6 +184,8 @@ class Outcome:
     deliveries: list[dict] = field(default_factory=list)
     #: problems with delivery (refused recipients of a confidential document); the document itself is fine
     delivery_errors: list[str] = field(default_factory=list)
+    #: the id of the decision this input waits for (``steps.waits``): checked and stored, not numbered
+    waiting: int | None = None
 
 
 class Kind(StrEnum):
@@ -205,6 +225,8 @@ class Job:
     sealed: dict | None = None  # how the PDF was sealed (seal)
     version_id: int | None = None  # (register)
     pdf: bytes | None = None  # the PDF itself, for a preview (keep_pdf)
+    #: who decided it in docgen (given by ``decisions.draft_pdf`` for a preview; else found by waits)
+    decision: Decision | None = None
 
     def __post_init__(self):
         if self.outcome is None:

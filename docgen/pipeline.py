@@ -3,21 +3,24 @@
 Each step does one job and says which kinds of job it applies to (``steps.base.Step``: a new input, a draft, a
 regeneration); ``describe(NEW_INPUT)`` writes a list out. A new input:
 
-    load → held (new) → check → bounds → render → room → number (new) → stamp → layout → convert → keep
-    → seal (new, regeneration) → publish → distribute (new) → register → send (new)
+    load → held (new) → check → bounds → render → waits (new) → room → number (new) → stamp → layout → convert
+    → keep → seal (new, regeneration) → publish → distribute (new) → register → decided (new) → send (new)
 
 load reads the file; held takes up a number this process kept for the same input when it last waited for
 room; check runs every check that can refuse the input (``docgen.checks``: schema, docgen.toml's identifiers,
 attachments, free text, recipients, the type's rules, the distribution lists, the diarium); bounds refuses a
 document LibreOffice could not convert in time; render makes the whole DOCX with a placeholder for its
-number, so a template that cannot render the input costs no number; room makes sure the disks have space;
-number takes the diarienummer; stamp fills it in; layout chooses the staging folder, the outbox folder, the
+number, so a template that cannot render the input costs no number; waits ends the job of a decided document
+that names its beslutsfattare and has no decision yet (``steps.waits``: stored in the diarium, "väntar på
+beslut", nothing numbered; once decided it goes on, re-rendered with its decision line); room makes sure the
+disks have space; number takes the diarienummer; stamp fills it in; layout chooses the staging folder, the outbox folder, the
 file stem and the version; convert makes the PDF/A with its attachments appended; keep copies the
 attachments beside it; seal signs the PDF; publish lays the files out as they will stand in the outbox;
 distribute writes a message per recipient; register records the version in the diarium and only then
-places the files; send sends the messages. A draft stops short of a number, a seal and messages;
+places the files; decided links a decision to the version it became; send sends the messages. A draft stops short of a number, a seal and messages;
 ``CHECK`` (`docgen validate`, the web's and the queue's checks) stops after render; a ``REGENERATION`` (a
-new version of a registered document, same number) is neither numbered nor distributed again; a
+new version of a registered document, same number) is neither numbered nor distributed again, and one decided
+in docgen keeps its decision (recall); a
 ``PREVIEW`` (the web's draft) ends with the PDF in memory.
 
 For crash safety, files are built in a staging folder laid out as they will stand in the outbox, the
@@ -49,7 +52,7 @@ from .office import OfficePool
 from .plugins import Plugins
 from .recipients import ListsFile
 from .steps import (bounds, check, convert, distribute, keep, layout, load, number, publish, register, render, room,
-                    seal, send, stamp)
+                    seal, send, stamp, waits)
 from .steps.base import Step
 from .steps.number import DuplicateInput
 from .steps.render import Renderer
@@ -66,6 +69,7 @@ HELD = Step("held", room.take_held, NEW)
 CHECK_STEP = Step("check", check.run)
 BOUNDS = Step("bounds", bounds.run)
 RENDER = Step("render", render.run)
+WAITS = Step("waits", waits.run, NEW)
 ROOM = Step("room", room.run)
 NUMBER = Step("number", number.run, NEW)
 STAMP = Step("stamp", stamp.run)
@@ -76,6 +80,8 @@ SEAL = Step("seal", seal.run, REGISTERED)
 PUBLISH = Step("publish", publish.run)
 DISTRIBUTE = Step("distribute", distribute.run, NEW)
 REGISTER = Step("register", register.run)
+DECIDED = Step("decided", waits.recorded, NEW)
+RECALL = Step("recall", waits.recall, frozenset({Kind.REGENERATION}))
 SEND = Step("send", send.run, NEW)
 
 
@@ -88,12 +94,12 @@ def _keep_pdf(job: Job, engine) -> Job:
 KEEP_PDF = Step("keep_pdf", _keep_pdf)
 
 #: A new input (the inbox, `docgen render`, the queue's job).
-NEW_INPUT = [LOAD, HELD, CHECK_STEP, BOUNDS, RENDER, ROOM, NUMBER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH,
-             DISTRIBUTE, REGISTER, SEND]
+NEW_INPUT = [LOAD, HELD, CHECK_STEP, BOUNDS, RENDER, WAITS, ROOM, NUMBER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH,
+             DISTRIBUTE, REGISTER, DECIDED, SEND]
 #: `docgen validate`, the web's and the queue's checks: every step before a number is taken, the DOCX rendered too.
 CHECK = [LOAD, CHECK_STEP, BOUNDS, RENDER]
 #: A new version of a registered document (`docgen regenerate`): the job comes loaded, with its reservation.
-REGENERATION = [CHECK_STEP, BOUNDS, RENDER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH, REGISTER]
+REGENERATION = [CHECK_STEP, BOUNDS, RECALL, RENDER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH, REGISTER]
 #: The web's preview of a draft: the PDF in ``job.pdf``; nothing numbered, written to the outbox or registered.
 PREVIEW = [LOAD, CHECK_STEP, BOUNDS, RENDER, STAMP, LAYOUT, CONVERT, KEEP_PDF]
 #: A worker is one warm LibreOffice fed by this many threads, so that Python's part of one document
@@ -187,6 +193,8 @@ class Engine:
                     t = time.perf_counter()
                     job = step.work(job, self)
                     job.outcome.timings[step.name] = round((time.perf_counter() - t) * 1000, 1)
+                    if job.outcome.waiting is not None:  # stored for its decision: nothing more now
+                        break
             job.outcome.ok = True
         except Exception as exc:  # never lose an input to a bug: report it like any failure
             failed(job.outcome, exc, self.disks())

@@ -164,6 +164,17 @@ class Sigill(Section):
     timeout: float = Field(30.0, ge=0.1, le=600, description='Seconds to wait for the timestamp authority.')
 
 
+class Beslutsfattande(Section):
+    """[beslutsfattande] Decisions made in docgen (a type's own [beslut] section is the beslut type's texts)."""
+
+    krav_godkannande: bool = Field(False, description=
+        'A decided document type (one whose plugin says so) must name its beslutsfattare and wait for their '
+        "decision in docgen; false: an input without beslutsfattare keeps the old behaviour (the signatories it "
+        'lists, no approval). `docgen init` writes true.')
+    egen_beslut: bool = Field(False, description=
+        'A beslutsfattare may decide a document they submitted themselves.')
+
+
 class Webb(Section):
     """[webb] `docgen serve`."""
 
@@ -197,6 +208,7 @@ class Settings(BaseModel):
     bevakning: Bevakning
     libreoffice: Libreoffice
     sigill: Sigill
+    beslutsfattande: Beslutsfattande
     webb: Webb
 
 
@@ -204,5 +216,8 @@ class Settings(BaseModel):
 SECTIONS: dict[str, type[Section]] = {name: f.annotation for name, f in Settings.model_fields.items()}
 #: Every engine setting as a record (for `docgen init`, `docgen config` and the README check).
 SETTINGS: list[Setting] = [s for name, model in SECTIONS.items() for s in settings_of(name, model)]
+#: What `docgen init` writes into a new workspace where it differs from the default (a default that keeps an
+#: existing docgen.toml working as before).
+NEW_WORKSPACE = {("beslutsfattande", "krav_godkannande"): True}
 #: What a unit may set for itself in [organisation.enhetsuppgifter."Unit"].
 LETTERHEAD_KEYS = ("logotyp", "postadress", "telefon", "webbadress")

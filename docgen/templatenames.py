@@ -45,6 +45,8 @@ def known_names(renderer, dtype, template_name: str, env_globals) -> set[str]:
     """Every name a template of the type (for the variant that uses ``template_name``) may use."""
     variant = next((v for v, t in dtype.cls.variants.items() if t == template_name), None)
     names = set(env_globals) | RENDERER_NAMES | set(dtype.full_schema().get("properties", {}))
+    if dtype.cls.decided:  # who decided it in docgen (docgen.decisionline), when it was
+        names.add("beslutat")
     for data in samples(dtype, variant):
         data = dict(data, status="slutlig")
         data.setdefault("enhet", renderer.config.units[0])

@@ -3,7 +3,8 @@ with a clear report for a reason the schema cannot express (never any other exce
 
 Inputs are generated with hypothesis-jsonschema from each type's ``full_schema()``, narrowed only where
 the workspace decides what is meaningful: ``serie`` and ``enhet`` from docgen.toml, recipients that name
-a distribution list of the workspace or a party of the type, no attachments (test_refusals.py covers
+a distribution list of the workspace or a party of the type, decision makers (``beslutsfattare``) who are
+users of the workspace, no attachments (test_refusals.py covers
 them), and no ``diarienummer`` except the one of a case the test creates. Every generated input is first
 checked to be valid against the unmodified ``full_schema()`` (standard formats), so a refusal is a
 disagreement between the schema and the engine.
@@ -33,7 +34,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 import docgen.pipeline as pipeline
-from conftest import as_loaded, example, write_yaml
+from conftest import as_loaded, example, run, write_yaml
 from docgen import richtext
 from docgen.errors import InputError, Problem
 
@@ -88,6 +89,8 @@ PROPERTY = dict(
     phases=[Phase.explicit, Phase.generate] + ([Phase.shrink] if os.environ.get("DOCGEN_SHRINK") else []),
 )
 
+#: The workspace's users with the role beslutsfattare (the names a decided type's input may give).
+DECISION_MAKERS = ["Maja Beslutsam", "Erik Avgör"]
 LISTS = {
     "listor": {
         "ledningsgruppen": {"namn": "Ledningsgruppen", "medlemmar": [
@@ -114,6 +117,8 @@ SPECIAL_TEXT = SPECIAL + "\n\n- punkt {{p x }}\n  - under\n1. ett\n\n| a | b |\n
 @pytest.fixture
 def prop_engine(workspace, make_engine):
     (workspace / "distribution.yaml").write_text(yaml.safe_dump(LISTS, allow_unicode=True), encoding="utf-8")
+    for name in DECISION_MAKERS:
+        assert run(workspace, "user", "add", name, "--role", "beslutsfattare").exit_code == 0
     return make_engine(workspace)
 
 
@@ -132,6 +137,8 @@ def generation_schema(engine, name: str, variant: str | None) -> dict:
     s.pop("not", None)  # "not both diarienummer and serie": there is no diarienummer here
     props["serie"] = {"enum": list(engine.config.numbering["serier"])}
     props["enhet"] = {"enum": list(engine.config.units)}
+    if "beslutsfattare" in props:  # user names: those of the workspace's decision makers
+        props["beslutsfattare"] = {**props["beslutsfattare"], "items": {"enum": DECISION_MAKERS}}
     if variant:
         props["variant"] = {"const": variant}
         s["required"] = sorted(set(s["required"]) | {"variant"})
@@ -416,7 +423,8 @@ def test_generated_inputs_register_as_pdfa(prop_engine, workspace, name, variant
     @settings(max_examples=PROCESSED, **PROPERTY)
     @given(data=strategy)
     def run(data):
-        data = yaml_safe(loadable(data)) | {"status": "slutlig"}
+        # without decision makers: a decided document waits for its decision (test_decisions.py goes on from there)
+        data = {k: v for k, v in yaml_safe(loadable(data)).items() if k != "beslutsfattare"} | {"status": "slutlig"}
         assert not list(validator.iter_errors(data))
         sha = json.dumps(data, sort_keys=True, ensure_ascii=False)
         assume(sha not in seen)
@@ -450,6 +458,7 @@ def base_input(name: str, variant: str | None) -> dict:
 
 #: A value for every optional field of every type (and of the other variant), valid per its schema.
 OPTIONAL_VALUES = {
+    "beslutsfattare": ["Maja Beslutsam"],
     "serie": "HS",
     "status": "slutlig",
     "enhet": "Digitaliseringsstaben",

@@ -181,7 +181,7 @@ def test_draft_preview_is_a_pdf_with_no_number(site):
 @pytest.mark.parametrize("who, kwargs, status, says", [
     (None, {"json": {}}, 401, "inloggning krävs"),
     ("nobody", {"json": {}}, 401, "inloggning krävs"),
-    ("lars", {"json": {}}, 403, "handlaggare eller registrator"),
+    ("lars", {"json": {}}, 403, "handlaggare, beslutsfattare eller registrator"),
     ("hanna", {"data": "dokumenttyp: beslut", "headers": {"Content-Type": "text/yaml"}}, 415, "application/json"),
     ("hanna", {"data": '{"dokumenttyp": "beslut", ', "headers": {"Content-Type": "application/json"}}, 400, "inte giltig JSON"),
     ("hanna", {"data": b"\xff\xfe{}", "headers": {"Content-Type": "application/json"}}, 400, "UTF-8"),

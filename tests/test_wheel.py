@@ -59,6 +59,9 @@ def test_wheel_installs_and_renders_every_type_in_a_fresh_venv(tmp_path):
     ws = tmp_path / "arbetsyta"
     r = subprocess.run([docgen, "init", str(ws), "--organisation", "Testkommunen"], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
+    # a new workspace wants decided types decided in docgen (test_decisions.py); here every type renders as written
+    subprocess.run([docgen, "config", "set", "beslutsfattande.krav_godkannande", "false"], env=env, cwd=ws, check=True,
+                   capture_output=True)
     inputs = []
     for t, v in TYPES:
         args = [docgen, "new", t] + (["--variant", v] if v else [])

@@ -288,6 +288,9 @@ def render(obj: Context, files, as_json, jobs):
     def result_json(engine, r) -> str:
         render_part = dict(kalla=r.source, filer=r.files or None, utskick=r.deliveries or None,
                            varningar=(r.warnings + r.delivery_errors) or None, problem=r.problems or None, fel=r.error)
+        if r.ok and r.waiting is not None:  # stored for its decision (docgen.decisions), nothing numbered
+            return to_json(row(status="väntar på beslut", dokumenttyp=r.dokumenttyp, rubrik=r.rubrik,
+                               datum=r.datum, enhet=r.enhet, **render_part))
         if r.ok and not r.draft:  # the diarium's row, as `registry list` gives it
             from ..registrar.search import list_documents
 
@@ -307,6 +310,8 @@ def render(obj: Context, files, as_json, jobs):
                     failed += 1
                 if as_json:
                     click.echo(result_json(engine, result))
+                elif result.ok and result.waiting is not None:
+                    click.echo(f"OK   {result.source} → väntar på beslut / waits for a decision (beslut {result.waiting})")
                 elif result.ok:
                     label = "UTKAST" if result.draft else f"{result.diarienummer} handling {result.lopnummer} v{result.version}"
                     click.echo(f"OK   {result.source} → {label}")

@@ -8,7 +8,7 @@ import click
 
 from .group import Context, cli
 
-ROLES = ("handlaggare", "registrator", "lasare")
+ROLES = ("handlaggare", "registrator", "lasare", "beslutsfattare")
 
 
 @cli.command()
@@ -44,13 +44,16 @@ def user():
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES),
               help="handlaggare (submit, preview, own and public documents), registrator (everything), "
-                   "lasare (search and read documents that are not confidential).")
+                   "lasare (search and read documents that are not confidential), beslutsfattare (a person who "
+                   "decides the documents that name them in `beslutsfattare`, and submits like a handlaggare).")
+@click.option("--titel", "--title", "titel", help="A beslutsfattare's title, printed in the decision line "
+                                                  "(e.g. \"Regiondirektör\").")
 @click.option("--losenord", "--password", "with_password", is_flag=True,
               help="Also set a password for the web pages: asked for on a terminal, else read from --losenord-fil or stdin.")
 @click.option("--losenord-fil", "--password-file", "password_file", type=click.File("r", encoding="utf-8"),
               help="Read the password from the first line of this file ('-' for stdin).")
 @click.pass_obj
-def user_add(obj: Context, name, role, with_password, password_file):
+def user_add(obj: Context, name, role, titel, with_password, password_file):
     """Add a user; the last line printed is the API token (shown only now; stored hashed)."""
     from sqlalchemy.exc import IntegrityError
 
@@ -59,6 +62,9 @@ def user_add(obj: Context, name, role, with_password, password_file):
     name = name.strip()
     if not name or len(name) > 200:
         raise click.BadParameter("1–200 tecken / characters", param_hint="NAME")
+    titel = (titel or "").strip() or None
+    if titel and role != "beslutsfattare":
+        raise click.UsageError("--titel gäller rollen beslutsfattare / --titel is for the role beslutsfattare")
     password = None
     if password_file is not None:
         password = password_file.readline().rstrip("\r\n")
@@ -70,10 +76,10 @@ def user_add(obj: Context, name, role, with_password, password_file):
     if password is not None and len(password) < 8:
         raise click.UsageError("lösenordet behöver minst 8 tecken / the password needs at least 8 characters")
     try:
-        token = create_user(obj.store, name, role, password)
+        token = create_user(obj.store, name, role, password, titel)
     except IntegrityError:
         raise click.UsageError(f"användaren {name!r} finns redan / already exists (`docgen user remove` first)") from None
-    click.echo(f"Användare / user {name} ({role})" + (", med lösenord / with a password" if password else "")
+    click.echo(f"Användare / user {name} ({role}{', ' + titel if titel else ''})" + (", med lösenord / with a password" if password else "")
                + ". API-nyckel (visas bara nu) / API token (shown only now):")
     click.echo(token)
 
@@ -114,7 +120,8 @@ def user_list(obj: Context):
     with obj.store.read() as conn:
         rows = users.listing(conn)
     for r in rows:
-        click.echo(f"{r['namn']:<30} {r['roll']:<12} {'lösenord' if r['har_losenord'] else '-':<9} skapad {r['skapad']}")
+        click.echo(f"{r['namn']:<30} {r['roll']:<14} {'lösenord' if r['har_losenord'] else '-':<9} skapad {r['skapad']}"
+                   + (f"  {r['titel']}" if r["titel"] else ""))
     click.echo(f"{len(rows)} användare / users")
 
 

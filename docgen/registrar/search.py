@@ -11,7 +11,11 @@ import json
 from ..config import Config
 from ..dnr import from_slug
 from ..model import DeliveryStatus
-from ..store import Store, search
+from ..store import Store, decisions, search
+
+#: What a case shows of a version's decision (docgen.decisions).
+DECISION_RECORD = ("inskickad_av", "inskickad", "beslutad_av", "beslutad_titel", "beslutad", "autentisering",
+                   "utkast_sha256", "beslutsfattare")
 
 
 def list_documents(store: Store, *, limit: int | None = None, **filters) -> list[dict]:
@@ -25,8 +29,13 @@ def show_case(store: Store, diarienummer: str) -> dict | None:
     """One case: its documents, every version with its files and checksums, and every delivery."""
     with store.read() as conn:
         case = search.case(conn, diarienummer)
+        versions = [v for d in case["handlingar"] for v in d["versioner"]] if case else []
+        decided = decisions.for_versions(conn, [v["id"] for v in versions])
     for d in case["handlingar"] if case else []:
         d["sekretess"] = json.loads(d["sekretess"]) if d.get("sekretess") else None
+    for v in versions:  # decided in docgen: who submitted, who decided, when, how authenticated, on which draft
+        row = decided.get(v["id"])
+        v["beslutat"] = {k: row[k] for k in DECISION_RECORD} if row else None
     return case
 
 
@@ -54,6 +63,12 @@ def format_case(case: dict) -> str:
             out.append(f"    arkiverad {d['arkiverad']} i paket {d['arkivpaket']}")
         for v in d["versioner"]:
             out.append(f"    version {v['version']}  {v['skapad']}  av {v['skapad_av']}  mall {v['mall']} ({v['mall_sha256'][:12]}…)")
+            if v.get("beslutat"):
+                b = v["beslutat"]
+                who = b["beslutad_av"] + (f", {b['beslutad_titel']}" if b.get("beslutad_titel") else "")
+                out.append(f"      beslutat av / decided by {who}  {b['beslutad']}  ({b['autentisering']})")
+                out.append(f"      inskickat av / submitted by {b['inskickad_av']}  {b['inskickad']}")
+                out.append(f"      utkastet som visades / draft shown: sha256 {b['utkast_sha256']}")
             for f in v["filer"]:
                 out.append(f"      {f['typ']:<5} sha256 {f['sha256']}  {f['storlek']} B  {f['sokvag']}")
             for u in v["utskick"]:

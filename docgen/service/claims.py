@@ -190,7 +190,8 @@ class Claims:
         """Move a processed claim folder to behandlade/ (named with its number) or to fel/ with its report."""
         claim_id = claimed.parent.name
         if result.ok:
-            label = f"{dnr_slug(result.diarienummer)}-{result.lopnummer:02d}" if result.diarienummer else "UTKAST"
+            label = f"{dnr_slug(result.diarienummer)}-{result.lopnummer:02d}" if result.diarienummer else (
+                f"BESLUT-{result.waiting}" if result.waiting is not None else "UTKAST")  # waits for its decision
             move(claimed.parent, self.folders.done / f"{claim_id} {label}")
         else:
             write_report(claimed, result, report)

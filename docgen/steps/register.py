@@ -82,6 +82,10 @@ def record(job: Job, made_by: str | None = None) -> dict:
         out["anledning"] = job.reason
     if job.sealed:
         out["sigill"] = job.sealed
+    if job.decision is not None:  # decided in docgen (docgen.decisions)
+        d = job.decision
+        out["beslutat"] = {"beslutad_av": d.namn, "titel": d.titel, "beslutad": d.beslutad,
+                         "autentisering": d.autentisering, "utkast_sha256": d.utkast_sha256, "inskickad_av": d.inskickad_av}
     if res is not None and not job.regenerating:
         out["utskick"] = [{"syfte": d.syfte, "namn": d.namn, "epost": d.epost, "status": str(d.status),
                            "resultat": d.resultat, "meddelande": d.meddelande} for d in job.deliveries]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from docx.shared import Cm
 
-from .. import attachments
+from .. import attachments, decisionline
 from ..model import Job
 from ..rendering.context import context
 from ..rendering.docx import (DRAFT_NUMBER, LANGUAGE, LOGO_HEIGHT_CM, NUMBER_PLACEHOLDER, Logo, RenderedDocx,  # noqa: F401
@@ -103,5 +103,6 @@ class Renderer:
 
 def run(job: Job, engine: EngineView) -> Job:
     """The whole DOCX of the checked document, in memory, with a placeholder for its number."""
-    job.rendered = engine.renderer.render(job.doc, job.distribution, {"bilagor": attachments.listing(job.doc.data)})
+    extra = {"bilagor": attachments.listing(job.doc.data), **decisionline.context(job.doc, job.decision)}
+    job.rendered = engine.renderer.render(job.doc, job.distribution, extra)
     return job

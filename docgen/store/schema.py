@@ -129,11 +129,12 @@ anvandare = Table(
     "anvandare", metadata,
     Column("id", Integer, primary_key=True),
     Column("namn", String(200), nullable=False, unique=True),
-    Column("roll", String(20), nullable=False),  # handlaggare / registrator / lasare
+    Column("roll", String(20), nullable=False),  # handlaggare / registrator / lasare / beslutsfattare
     Column("token_sha256", String(64), unique=True),  # the API token, hashed
     Column("losenord", Text),  # argon2 hash of the web password, if any
     Column("aktiv", Integer, nullable=False, server_default="1"),
     Column("skapad", String(40), nullable=False),
+    Column("titel", Text),  # a beslutsfattare's title, printed in the decision line (schema version 8)
 )
 
 # Every view or download of a confidential document: who, when, what.
@@ -267,7 +268,55 @@ nodhandelse = Table(
     Column("detalj", Text),
 )
 
-LATEST_VERSION = 7
+# A decided document (``DocumentType.decided``) that names its beslutsfattare waits here, unnumbered, for the
+# decision (docgen.decisions): its input, who submitted it, who may decide, and what was decided, by whom, when,
+# how they were authenticated and the SHA-256 of the draft PDF they saw; once registered, its number.
+beslut = Table(
+    "beslutsunderlag", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dokumenttyp", String(100), nullable=False),
+    Column("rubrik", Text, nullable=False),
+    Column("indata", LargeBinary, nullable=False),  # the input as it was read (its bytes)
+    Column("filnamn", Text, nullable=False),  # the input's file name (its suffix says YAML or JSON)
+    Column("sha256", String(64), nullable=False, index=True),  # canonical hash of the input (handling.input_sha256)
+    Column("inskickad_av", Text, nullable=False),
+    Column("inskickad", String(40), nullable=False),  # local time with offset, to the second
+    Column("kalla", Text, nullable=False),  # webb / api / inkorg / ko, and the source's name
+    Column("inskickning", String(64)),  # the web's or API's submission id, if any
+    Column("beslutsfattare", Text, nullable=False),  # JSON list of user names
+    Column("status", String(20), nullable=False),  # väntar / fattat / återvisat
+    Column("kommentar", Text),
+    Column("beslutad_av", Text),
+    Column("beslutad_titel", Text),
+    Column("beslutad", String(40)),
+    Column("autentisering", String(40)),  # losenord / proxyrubrik / api-token
+    Column("utkast_sha256", String(64)),  # the draft PDF the decision maker saw (the last one shown to them)
+    Column("diarienummer", String(64)),
+    Column("lopnummer", Integer),
+    Column("version_id", Integer),
+)
+
+# The attachment files a waiting input names, as they were when it was submitted.
+beslut_fil = Table(
+    "beslutsunderlag_fil", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("beslut_id", Integer, ForeignKey("beslutsunderlag.id"), nullable=False, index=True),
+    Column("namn", Text, nullable=False),  # the reference in the input (relative to the input's folder)
+    Column("data", LargeBinary, nullable=False),
+    UniqueConstraint("beslut_id", "namn"),
+)
+
+# Every draft PDF shown to a named decision maker: who, when, its SHA-256 (a decision is on the last one they saw).
+beslut_utkast = Table(
+    "beslutsunderlag_utkast", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("beslut_id", Integer, ForeignKey("beslutsunderlag.id"), nullable=False, index=True),
+    Column("anvandare", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("visat", String(40), nullable=False),
+)
+
+LATEST_VERSION = 8
 
 
 def _v1(conn: Connection) -> None:
@@ -330,8 +379,23 @@ def _v7(conn: Connection) -> None:
     metadata.create_all(conn, tables=[nodhandelse])
 
 
+WAITING_INPUT_INDEX = "ux_beslutsunderlag_vantar"
+
+
+def _v8(conn: Connection) -> None:
+    """Decision makers' titles (anvandare.titel); documents waiting for a decision, their attachments and the drafts
+shown to their decision makers."""
+    columns = {c["name"] for c in inspect(conn).get_columns("anvandare")}
+    if "titel" not in columns:  # a database made by _v3 of this release already has it
+        conn.exec_driver_sql("ALTER TABLE anvandare ADD COLUMN titel TEXT")
+    metadata.create_all(conn, tables=[beslut, beslut_fil, beslut_utkast])
+    # one waiting row per input: the same input submitted again while it waits is the same decision
+    conn.exec_driver_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS {WAITING_INPUT_INDEX} ON beslutsunderlag (sha256) "
+                         "WHERE status = 'väntar'")
+
+
 #: Ordered schema upgrades; migration N brings the schema from version N-1 to N.
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
 
 
 def now() -> str:

@@ -7,14 +7,16 @@ from sqlalchemy import delete, select, update
 
 from .schema import anvandare, atkomst, now, sessionstabell as webbsession
 
-ROLES = ("handlaggare", "registrator", "lasare")
+ROLES = ("handlaggare", "registrator", "lasare", "beslutsfattare")
+#: The role of a person who decides documents (docgen.decisions); they may also submit like a handläggare.
+DECISION_MAKER = "beslutsfattare"
 SUBMITTED = "inskickning"
 
 
-def add(conn, namn: str, roll: str, token_sha256: str, losenord: str | None) -> int:
-    """A new active user; returns its id."""
+def add(conn, namn: str, roll: str, token_sha256: str, losenord: str | None, titel: str | None = None) -> int:
+    """A new active user (``titel``: a beslutsfattare's title); returns its id."""
     return conn.execute(anvandare.insert().values(namn=namn, roll=roll, token_sha256=token_sha256, losenord=losenord,
-                                                  aktiv=1, skapad=now())).inserted_primary_key[0]
+                                                  aktiv=1, skapad=now(), titel=titel)).inserted_primary_key[0]
 
 
 def remove(conn, namn: str) -> bool:
@@ -31,7 +33,7 @@ def set_password(conn, namn: str, losenord: str | None) -> bool:
 
 def listing(conn) -> list[dict]:
     """Every user, by name, without secrets."""
-    q = select(anvandare.c.namn, anvandare.c.roll, anvandare.c.aktiv, anvandare.c.skapad,
+    q = select(anvandare.c.namn, anvandare.c.roll, anvandare.c.titel, anvandare.c.aktiv, anvandare.c.skapad,
                anvandare.c.losenord.is_not(None).label("har_losenord")).order_by(anvandare.c.namn)
     return [dict(r._mapping) for r in conn.execute(q)]
 

@@ -123,12 +123,12 @@ def create_app(config: Config, engine: Engine | None = None, watch: bool = False
             return JSONResponse({"problem": problems_for(500)}, status_code=500)
         return error_page(request, 500)
 
-    from . import api, apidocs, desk, officer, pages, registry, versions
+    from . import api, apidocs, decide, desk, officer, pages, registry, versions
 
     app.include_router(api.router)
     app.include_router(api.legacy)  # after the versioned routes: only what they do not match is redirected
     app.include_router(pages.router)
-    for pages_router in (desk.router, officer.router, registry.router, versions.router):
+    for pages_router in (desk.router, officer.router, registry.router, versions.router, decide.router):
         app.include_router(pages_router)
     app.include_router(apidocs.router)
     app.mount("/docs/filer", apidocs.files(), name="apidocs")

@@ -30,18 +30,29 @@ PRE_COOKIE = "docgen_fore"
 _hasher = PasswordHasher()
 
 
+#: How a request's user was authenticated (kept in the record of a decision).
+PASSWORD, PROXY_HEADER, API_TOKEN = "lösenord", "proxyrubrik", "api-token"
+
+
 @dataclass(frozen=True)
 class User:
     namn: str
     roll: str
+    titel: str | None = None  # a beslutsfattare's title
+    auth: str = PASSWORD  # how this request's user was authenticated: PASSWORD, PROXY_HEADER or API_TOKEN
 
     @property
     def registrator(self) -> bool:
         return self.roll == "registrator"
 
     @property
+    def decides(self) -> bool:
+        """A beslutsfattare: decides the documents that name them."""
+        return self.roll == users.DECISION_MAKER
+
+    @property
     def may_submit(self) -> bool:
-        return self.roll in ("handlaggare", "registrator")
+        return self.roll in ("handlaggare", "registrator", users.DECISION_MAKER)
 
 
 def new_token() -> str:
@@ -56,11 +67,11 @@ def password_hash(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(store: Store, namn: str, roll: str, password: str | None) -> str:
-    """Add a user; returns the API token (shown once, stored only as its hash)."""
+def create_user(store: Store, namn: str, roll: str, password: str | None, titel: str | None = None) -> str:
+    """Add a user (``titel``: a beslutsfattare's title); returns the API token (shown once, stored only as its hash)."""
     token = new_token()
     with store.tx() as conn:
-        users.add(conn, namn, roll, token_hash(token), password_hash(password) if password else None)
+        users.add(conn, namn, roll, token_hash(token), password_hash(password) if password else None, titel)
     return token
 
 
@@ -117,16 +128,16 @@ class Authenticator:
             for key in keys:
                 self._failures.setdefault(key, []).append(time.time())
 
-    def _user(self, row: dict | None) -> User | None:
-        return User(row["namn"], row["roll"]) if row else None
+    def _user(self, row: dict | None, auth: str = PASSWORD) -> User | None:
+        return User(row["namn"], row["roll"], row.get("titel"), auth) if row else None
 
     def from_token(self, token: str) -> User | None:
         with self.store.read() as conn:
-            return self._user(users.by_token(conn, token_hash(token)))
+            return self._user(users.by_token(conn, token_hash(token)), API_TOKEN)
 
-    def from_name(self, namn: str) -> User | None:
+    def from_name(self, namn: str, auth: str = PROXY_HEADER) -> User | None:
         with self.store.read() as conn:
-            return self._user(users.by_name(conn, namn))
+            return self._user(users.by_name(conn, namn), auth)
 
     def login(self, namn: str, password: str) -> User | None:
         """The user, if the password is theirs (always one argon2 verification, so timing says nothing)."""

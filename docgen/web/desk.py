@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from ..mdparse import markdown
 from ..store import desk
-from . import formfiles, forms, i18n
+from . import formfiles, formpeople, forms, i18n
 from .pages import csrf, not_found, page, signed_in
 from .submit import Refused, checked, draft, submit
 
@@ -57,12 +57,20 @@ def _context(request: Request, t) -> forms.Context:
     return forms.Context(lists=engine.lists, parties=dict(t.cls.parties), units=units)
 
 
-def form_schema(t, variant: str | None, fixed=()) -> dict:
-    """The type's form schema, less the fields ``fixed`` (kept as they are, not shown)."""
+def form_schema(t, variant: str | None, fixed=(), people=None) -> dict:
+    """The type's form schema, less the fields ``fixed`` (kept as they are, not shown); ``people``
+    (``people(request)``) are the choices of its ``beslutsfattare`` and whether one is required (``formpeople``)."""
     schema = forms.form_schema(t.full_schema(), variant, t.cls.form_layout)
     for key in fixed:
         schema["properties"].pop(key, None)
-    return schema
+    return formpeople.offer(schema, *people) if people else schema
+
+
+def people(request: Request) -> tuple[list, bool]:
+    """The workspace's decision makers (the choices of a decided type's ``beslutsfattare``), and whether the
+    workspace requires one (``[beslutsfattande] krav_godkannande``)."""
+    return (formpeople.decision_makers(request.app.state.engine.store),
+            request.app.state.config.settings.beslutsfattande.krav_godkannande)
 
 
 #: Fields drawn by the page itself, not from the schema: an error's first path part -> the field's id.
@@ -77,7 +85,7 @@ def _form_page(request: Request, user, t, typ: str, variant: str | None, data: d
                preview: str | None = None, draft_id: int | None = None, saved: bool = False, version=None):
     """The form; ``version`` (``versions.NewVersion``) makes it the form of a new version of a registered document
     (no attachments field: its attachments stay as they are)."""
-    schema = form_schema(t, variant, version.fixed if version else ())
+    schema = form_schema(t, variant, version.fixed if version else (), people(request))
     ctx = _context(request, t)
     lang = i18n.language(request.headers)
     errors = [forms.FieldError(e.path, i18n.field_error(lang, e.text)) for e in errors]
@@ -149,7 +157,7 @@ async def _posted(request: Request, typ: str, variant: str | None):
     form = await request.form(max_files=formfiles.MAX_FILES + 1)
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf(request, user)):
         return _bad_token(request, user)
-    return user, t, variant, form, forms.form_schema(t.full_schema(), variant, t.cls.form_layout)
+    return user, t, variant, form, form_schema(t, variant, people=people(request))
 
 
 def form_data(schema: dict, form, typ: str, variant: str | None) -> dict:

@@ -21,6 +21,20 @@ def local_time(value) -> str:
     return when.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
+def exact_time(value) -> str:
+    """``2026-12-06 01:35:07 +01:00`` in Swedish time, to the second with the offset (a decision's time)."""
+    if not value:
+        return "–"
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo("UTC"))
+    text = when.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %z")
+    return text[:-2] + ":" + text[-2:]
+
+
 def size(value) -> str:
     """A file size as people read it: ``870 byte``, ``12 kB``, ``3,4 MB`` (1 kB = 1000 byte)."""
     try:
@@ -35,8 +49,9 @@ def size(value) -> str:
 
 
 def install(templates, plugins) -> None:
-    """The filters ``tid``, ``storlek`` and ``typtitel`` in the pages' templates."""
+    """The filters ``tid``, ``sekundtid``, ``storlek`` and ``typtitel`` in the pages' templates."""
     env = templates.env
     env.filters["tid"] = local_time
+    env.filters["sekundtid"] = exact_time
     env.filters["storlek"] = size
     env.filters["typtitel"] = lambda name: (lambda t: t.cls.title if t else name)(plugins.get(name))

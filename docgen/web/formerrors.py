@@ -75,7 +75,7 @@ def _missing(s: dict, key, path: tuple) -> list[FieldError]:
         if req:
             sub = items["properties"].get(req[0], {})
             return [FieldError(path + (0, req[0]), f"Fyll i {_lower(title_of(sub, req[0]))} för {row}.")]
-        return [FieldError(path + (0,), f"Fyll i {row}.")]
+        return [FieldError(path + (0,), f"{'Välj' if kind(items) == 'select' else 'Fyll i'} {row}.")]
     if k == "object":
         return [fe for sub in s.get("required", []) for fe in _missing(s["properties"].get(sub, {}), sub, path + (sub,))]
     verb = "Välj" if k in ("select", "bool") else "Fyll i"

@@ -89,6 +89,14 @@ async def take(where: Path, form, data: dict) -> list[FieldError]:
     return errors
 
 
+def keep(where: Path, name: str, data: bytes) -> str:
+    """An attachment that is already checked (one sent back with its document) kept as if uploaded: its stored name."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    stored = f"{secrets.token_hex(8)}-{safe_name(path.stem, 80) or 'bilaga'}{path.suffix.lower()}"
+    atomic_write(where / stored, data)
+    return stored
+
+
 def files(where: Path, data: dict) -> dict[str, bytes]:
     """The kept files the input's attachments name (a name that is not one's own is left to the checks to report)."""
     out = {}

@@ -94,6 +94,7 @@ SENTENCES = [
     (r"(?P<x>.+) ska vara mer än (?P<y>.+)\.", "{x} must be more than {y}."),
     (r"(?P<x>.+) ska vara högst (?P<y>.+)\.", "{x} must be at most {y}."),
     (r"(?P<x>.+) ska vara mindre än (?P<y>.+)\.", "{x} must be less than {y}."),
+    (r"Kommentaren får ha högst (?P<x>\d+) tecken \(nu (?P<y>\d+)\)\.", "The comment may have at most {x} characters (now {y})."),
     (r"(?P<x>.+) får ha högst (?P<y>\d+) tecken \(nu (?P<z>\d+)\)\.", "{x} may have at most {y} characters (now {z})."),
     (r"(?P<x>.+) har fel form\.", "{x} has the wrong form."),
     (r"Fyll i mottagarens namn, eller välj en sändlista eller en part\.",

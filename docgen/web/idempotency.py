@@ -76,15 +76,16 @@ def _in_progress(key: str) -> Refused:
 
 
 def once_per_content(engine: Engine, content: str | None = None):
-    """A ``before_inbox`` for ``submit``: refuses (409) content submitted before and not failed (the content is the
-    input's canonical hash, or ``content`` for an input with attachments: see ``uploads``)."""
+    """A ``before_inbox`` for ``submit``: refuses (409) content submitted before and neither failed nor sent back by
+    its decision maker (the content is the input's canonical hash, or ``content`` for an input with attachments:
+    see ``uploads``)."""
     def check(sid: str, job) -> None:
         digest = content or job.doc.sha256
         with engine.store.read() as conn:
             prior = sessions.submitted_content(conn, digest)
         if prior:
             st = status(engine, prior)
-            if st.status != "fel":
+            if st.status not in ("fel", "återvisat"):
                 raise _duplicate(prior, st.diarienummer)
         try:
             with engine.store.tx() as conn:

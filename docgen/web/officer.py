@@ -9,7 +9,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from .. import decisions
 from ..store import access, desk
+from ..store import decisions as decision_rows
 from . import formfiles
 from .cases import visible_case
 from .pages import csrf, not_found, page, signed_in
@@ -41,7 +43,8 @@ def my_documents(request: Request):
         s["status"] = "registrerad" if s["dokument"] else status(engine, s["id"]).status
     for d in drafts:
         d["url"] = form_url(d["dokumenttyp"], d["variant"], utkast=d["id"])
-    return page(request, "mina.html", user, utkast=drafts, inskickat=sent)
+    return page(request, "mina.html", user, utkast=drafts, inskickat=sent,
+                beslut=decisions.submitted_by(engine.store, user.namn))
 
 
 @router.post("/mina/utkast/{draft_id}/ta-bort")
@@ -58,6 +61,31 @@ async def delete_draft(request: Request, draft_id: int) -> Response:
     if kept:  # its uploaded attachments go with it
         formfiles.forget(formfiles.folder(request.app.state.config.workspace, user.namn), kept["data"])
     return RedirectResponse("/mina", status_code=303)
+
+
+@router.get("/mina/beslut/{pid}/andra")
+def change_returned(request: Request, pid: int):
+    """A document the decision maker sent back, opened in its form (saved as a draft) to be changed and sent again."""
+    user, refusal = signed_in(request, lambda u: u.may_submit)
+    if refusal is not None:
+        return refusal
+    engine = request.app.state.engine
+    p = decisions.get(engine.store, pid)
+    if p is None or p.inskickad_av != user.namn or p.status != decisions.RETURNED:
+        return not_found(request, user)
+    data = {k: v for k, v in p.indata.items() if k not in ("diarienummer", "status")}
+    if engine.plugins.get(data.get("dokumenttyp", "")) is None:
+        return not_found(request, user)
+    with engine.store.read() as conn:  # its attachments, kept as the form keeps uploaded ones
+        stored = decision_rows.files(conn, pid)
+    where = formfiles.folder(request.app.state.config.workspace, user.namn)
+    data["bilagor"] = [dict(b, fil=formfiles.keep(where, b["fil"], stored[b["fil"]]))
+                       for b in data.get("bilagor") or [] if isinstance(b, dict) and b.get("fil") in stored]
+    if not data["bilagor"]:
+        del data["bilagor"]
+    with engine.store.tx() as conn:
+        draft_id = desk.save_draft(conn, user.namn, data["dokumenttyp"], data.get("variant"), data)
+    return RedirectResponse(form_url(data["dokumenttyp"], data.get("variant"), utkast=draft_id), status_code=303)
 
 
 def visible_document(request: Request, dnr: str, lopnummer: int):

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..service import folders_of
-from ..store import desk, users
+from ..store import decisions, desk, users
 from .cases import case_body, document_rows, visible_case
 from .auth import COOKIE, PRE_COOKIE, User
 from .submit import ID, Refused, failed_queue, status, submit
@@ -30,6 +30,9 @@ def csrf(request: Request, user: User) -> str:
 
 def page(request: Request, name: str, user: User | None, status_code: int = 200, **ctx) -> HTMLResponse:
     ctx.update(user=user, csrf=csrf(request, user) if user else "", path=request.url.path)
+    if user is not None and user.decides:  # the menu's "Att besluta (N)"
+        with request.app.state.engine.store.read() as conn:
+            ctx["att_besluta"] = sum(user.namn in r["beslutsfattare"] for r in decisions.waiting(conn))
     return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
@@ -164,7 +167,8 @@ def case_page(request: Request, dnr: str):
     with request.app.state.engine.store.read() as conn:  # who may make a new version, and why each was made
         own = set(ids) if user.registrator else desk.submitted(conn, user.namn, ids) if user.may_submit else set()
         reasons = desk.version_reasons(conn, ids)
-    return page(request, "arende.html", user, arende=case, egna=own, anledningar=reasons)
+        decided = decisions.for_versions(conn, [v["id"] for d in case["handlingar"] for v in d["versioner"]])
+    return page(request, "arende.html", user, arende=case, egna=own, anledningar=reasons, beslut=decided)
 
 
 @router.get("/ny")

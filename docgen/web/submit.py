@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import decisions
 from ..errors import problem
 from ..files import atomic_write
 from ..model import ErrorKind, Job
@@ -143,12 +144,15 @@ def draft(engine: Engine, data: dict, files: dict[str, bytes] | None = None) -> 
 
 @dataclass
 class Status:
-    status: str  # väntar / pågår / registrerad / fel
+    status: str  # väntar / pågår / registrerad / fel / väntar på beslut / återvisat
     diarienummer: str | None = None
     lopnummer: int | None = None
     problem: list[dict] = field(default_factory=list)
     rapport: str | None = None
     makulerat: str | None = None  # the number taken for the input and voided when it failed
+    kommentar: str | None = None  # återvisat: the decision maker's comment
+    beslutad_av: str | None = None  # väntar på beslut: who may decide (comma separated); else who decided
+    beslut: int | None = None  # the id of its decision (docgen.decisions)
 
 
 def _named(folder: Path, pattern: str, sid: str) -> list[Path]:
@@ -170,6 +174,11 @@ def status(engine: Engine, sid: str) -> Status:
     found = registered()
     if found:
         return found
+    decision = decisions.by_submission(engine.store, sid)
+    if decision is not None and decision.status == decisions.WAITING:
+        return Status("väntar på beslut", beslutad_av=", ".join(decision.beslutsfattare), beslut=decision.id)
+    if decision is not None and decision.status == decisions.RETURNED:
+        return Status("återvisat", kommentar=decision.kommentar, beslutad_av=decision.beslutad_av, beslut=decision.id)
     if _named(folders.inbox, "{name}", sid):
         return Status("väntar")
     if _named(folders.work_root, "*/*/{name}", sid):

@@ -113,7 +113,7 @@ async def _posted(request: Request, dnr: str, lopnummer: int):
     reason, problems = _reason(form)
     version = NewVersion(row["diarienummer"], lopnummer, row["version"] + 1, reason)
     variant = json.loads(row["indata"]).get("variant")
-    schema = desk.form_schema(t, variant, version.fixed)
+    schema = desk.form_schema(t, variant, version.fixed, desk.people(request))
     data = _fixed(row, desk.form_data(schema, form, t.name, variant))
     return user, row, t, form, schema, data, version, problems
 

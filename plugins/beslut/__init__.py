@@ -5,7 +5,7 @@ import textwrap
 
 from docgen import hookimpl
 from docgen.config import Setting
-from docgen.doctype import DATE, DIARIENUMMER, PERSON, TEXT, DocumentType, person_line
+from docgen.doctype import DATE, DECISION_MAKERS, DIARIENUMMER, PERSON, TEXT, DocumentType, person_line
 
 DNR_REF = {**DIARIENUMMER, "title": "Diarienummer", "x-title-en": "Diarienummer"}
 
@@ -34,17 +34,20 @@ class Beslut(DocumentType):
     description = "Beslut: beslutsinstans, typ, numrerade beslutspunkter, skäl, underskrifter, överklagande."
     template = "beslut.docx"
     parties = {"föredragande": "Föredragande", "närvarande": "Närvarande"}
+    signatures = "underskrifter"  # replaced by the decision maker who decided it in docgen
+    decided = True  # names its beslutsfattare, who decide it in docgen
     digital_signature = True  # decisions are usually made digitally; `digital_underskrift: false` for one signed on paper
     date_form = "lang"  # dates in running text; [beslut] datumform = "kort" writes 26/2
     labels = {"beslutsinstans": "Beslutsinstans:", "beslutstyp": "Typ av beslut:", "beslut": "Beslut",
               "beslutar_att": "beslutar att", "sammanfattning": "Sammanfattning", "skal": "Skäl för beslutet",
               "hanvisningar": "Hänvisningar", "foredragande": "Föredragande:", "narvarande": "Närvarande:",
               "overklagande": "Hur man överklagar", "bilagor": "Bilagor", "skickas_till": "Beslutet skickas till",
-              "digital_underskrift": "Beslutet har fattats digitalt och saknar därför namnunderskrift."}
+              "digital_underskrift": "Beslutet har fattats digitalt och saknar därför namnunderskrift.",
+              "beslutsrad": "Beslutet har fattats digitalt av {namn}, {titel}, {datum}."}
     form_layout = {
         "avsnitt": [("Beslutet", ["rubrik", "datum", "beslutsinstans", "beslutstyp", "beslutspunkter"]),
                     ("Bakgrund och skäl", ["sammanfattning", "skäl"]),
-                    ("Underskrifter", ["underskrifter", "digital_underskrift", "föredragande", "närvarande"]),
+                    ("Underskrifter", ["beslutsfattare", "underskrifter", "digital_underskrift", "föredragande", "närvarande"]),
                     ("Sekretess och utskick", ["sekretess", "skickas_till"])],
         "fler": ["överklagande", "hänvisningar", "ersätter", "enhet", "diarienummer", "serie"],
     }
@@ -75,6 +78,7 @@ class Beslut(DocumentType):
             "föredragande": {**PERSON, "title": "Föredragande", "x-title-en": "Rapporteur"},
             "närvarande": {"type": "array", "items": {**PERSON, "title": "Närvarande", "x-title-en": "Present"},
                            "title": "Närvarande", "x-title-en": "Present"},
+            "beslutsfattare": DECISION_MAKERS,
             "underskrifter": {"type": "array", "minItems": 1, "items": {**PERSON, "title": "Undertecknare", "x-title-en": "Signatory"},
                               "title": "Underskrifter", "x-title-en": "Signatures",
                               "description": "Vem eller vilka som undertecknar beslutet."},

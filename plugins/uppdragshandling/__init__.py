@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from docgen import hookimpl
-from docgen.doctype import DATE, PERSON, TEXT, DocumentType, person_line
+from docgen.doctype import DATE, DECISION_MAKERS, PERSON, TEXT, DocumentType, person_line
 
 PERSONS = {"type": "array", "minItems": 1, "items": PERSON}
 
@@ -14,13 +14,16 @@ class Uppdragshandling(DocumentType):
     description = "Uppdrag: uppdragsgivare, uppdragstagare, avsnitt (bakgrund, uppdragsbeskrivning, ...), beslut."
     template = "uppdragshandling.docx"
     parties = {"uppdragsgivare": "Uppdragsgivaren", "uppdragstagare": "Uppdragstagaren"}
+    signatures = "underskrifter"  # replaced by the decision maker who decided it in docgen
+    decided = True  # the uppdragsgivare (named in beslutsfattare) gives the assignment in docgen
     labels = {"uppdragsgivare": "Uppdragsgivare:", "uppdragstagare": "Uppdragstagare:", "beslutsdatum": "Datum för beslut:",
               "bilagor": "Bilagor", "skickas_till": "Uppdraget skickas till",
-              "digital_underskrift": "Uppdraget har beslutats digitalt och saknar därför namnunderskrift."}
+              "digital_underskrift": "Uppdraget har beslutats digitalt och saknar därför namnunderskrift.",
+              "beslutsrad": "Uppdraget har getts digitalt av {namn}, {titel}, {datum}."}
     form_layout = {
         "avsnitt": [("Uppdraget", ["rubrik", "datum", "uppdragsgivare", "uppdragstagare"]),
                     ("Innehåll", ["avsnitt"]),
-                    ("Beslut och underskrifter", ["beslutsdatum", "underskrifter", "digital_underskrift"]),
+                    ("Beslut och underskrifter", ["beslutsdatum", "beslutsfattare", "underskrifter", "digital_underskrift"]),
                     ("Sekretess och utskick", ["sekretess", "skickas_till"])],
         "fler": ["enhet", "diarienummer", "serie"],
     }
@@ -52,6 +55,7 @@ class Uppdragshandling(DocumentType):
             "beslutsdatum": {**DATE, "title": "Datum för beslut", "x-title-en": "Date of decision",
                              "description": "Dagen då uppdraget beslutades, om den skiljer sig från dokumentets datum.",
                              "x-description-en": "Datum för beslut, YYYY-MM-DD (år 1900-2100)."},
+            "beslutsfattare": DECISION_MAKERS,
             "underskrifter": {**PERSONS, "items": {**PERSON, "title": "Undertecknare"}, "title": "Underskrifter", "x-title-en": "Signatures",
                               "description": "Vem som skriver under. Lämna tomt så skriver uppdragsgivaren under.",
                               "x-description-en": "Who signs (namn, titel); default the uppdragsgivare."},

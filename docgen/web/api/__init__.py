@@ -1,6 +1,6 @@
-"""The HTTP API under /api/v1: submit inputs, follow their status, preview drafts (``documents``), search the
-diarium, read a case, download files (``diarium``), the failed queue and webhooks (``admin``). Every route names the
-errors it can answer with, so the OpenAPI description is complete."""
+"""The HTTP API under /api/v1: submit inputs, follow their status, preview drafts (``documents``), decide documents
+(``decisions``), search the diarium, read a case, download files (``diarium``), the failed queue and webhooks
+(``admin``). Every route names the errors it can answer with, so the OpenAPI description is complete."""
 
 from urllib.parse import quote
 
@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from ..cases import PREFIX
 from ..problems import problems_for
 from ..submit import Refused
-from . import admin, diarium, documents
+from . import admin, decisions, diarium, documents
 from .common import bearer
 
 router = APIRouter(prefix=PREFIX, dependencies=[Depends(bearer)])
-for part in (documents, diarium, admin):
+for part in (documents, decisions, diarium, admin):
     router.include_router(part.router)
 
 legacy = APIRouter(include_in_schema=False)

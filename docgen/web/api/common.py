@@ -33,8 +33,8 @@ def current_user(request: Request) -> User:
 
 def submitter(request: Request, user: User = Depends(current_user)) -> User:
     if not user.may_submit:
-        raise Refused(403, problems_for(403, "Att skicka in kräver rollen handlaggare eller registrator.",
-                                        "Submitting needs the role handlaggare or registrator."))
+        raise Refused(403, problems_for(403, "Att skicka in kräver rollen handlaggare, beslutsfattare eller registrator.",
+                                        "Submitting needs the role handlaggare, beslutsfattare or registrator."))
     return user
 
 

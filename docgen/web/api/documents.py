@@ -73,7 +73,9 @@ async def post_document(request: Request, user: User = Depends(submitter),
 @router.get("/dokument/{sid}", response_model=StatusBody, responses={**NOT_MODIFIED, **errors(404)},
             summary="Status för inskickat / status")
 def get_status(request: Request, sid: str, user: User = Depends(current_user)):
-    """väntar (in the inbox), pågår (being processed), registrerad (with its number and files), fel (with the problems)."""
+    """väntar (in the inbox), pågår (being processed), registrerad (with its number and files), fel (with the problems);
+    for a decided document type naming its beslutsfattare: väntar på beslut (unnumbered, ``beslut`` its decision's id)
+    or återvisat (sent back, with ``kommentar``)."""
     engine = request.app.state.engine
     if ID.fullmatch(sid):
         with engine.store.read() as conn:
@@ -84,7 +86,8 @@ def get_status(request: Request, sid: str, user: User = Depends(current_user)):
     files = Files(pdf=file_url(st.diarienummer, st.lopnummer, "pdf"),
                   docx=file_url(st.diarienummer, st.lopnummer, "docx")) if st.diarienummer else None
     body = StatusBody(id=sid, status=st.status, diarienummer=st.diarienummer, lopnummer=st.lopnummer, filer=files,
-                      problem=st.problem, rapport=st.rapport, makulerat=st.makulerat).model_dump_json().encode()
+                      problem=st.problem, rapport=st.rapport, makulerat=st.makulerat, kommentar=st.kommentar,
+                      beslutad_av=st.beslutad_av, beslut=st.beslut).model_dump_json().encode()
     return tagged(request, body, json_etag(body), confidential=True)
 
 

@@ -32,13 +32,40 @@ class Files(BaseModel):
 
 class StatusBody(BaseModel):
     id: str
-    status: Literal["väntar", "pågår", "registrerad", "fel"]
+    status: Literal["väntar", "pågår", "registrerad", "fel", "väntar på beslut", "återvisat"]
     diarienummer: str | None = None
     lopnummer: int | None = None
     filer: Files | None = None
     problem: list[Problem] = []
     rapport: str | None = None
     makulerat: str | None = None  # fel: the number the input was given and that was voided, with the reason in rapport
+    kommentar: str | None = None  # återvisat: the decision maker's comment
+    beslutad_av: str | None = None  # väntar på beslut: who may decide it; återvisat: who sent it back
+    beslut: int | None = None  # the id of its decision, for /att-besluta/{id} and /dokument/{id}/beslut
+
+
+class PendingBody(BaseModel):
+    """A document waiting for a decision (or decided), as its decision maker sees it."""
+    id: int
+    dokumenttyp: str
+    rubrik: str
+    status: Literal["väntar", "fattat", "återvisat"]
+    inskickad_av: str
+    inskickad: str
+    beslutsfattare: list[str]
+    kommentar: str | None = None
+    beslutad_av: str | None = None
+    beslutad: str | None = None
+    autentisering: str | None = None
+    diarienummer: str | None = None
+    lopnummer: int | None = None
+    utkast_url: str
+    indata: dict
+
+
+class DecisionBody(BaseModel):
+    beslut: Literal["fattat", "återvisat"]
+    kommentar: str | None = None
 
 
 class _DocumentFields(BaseModel):

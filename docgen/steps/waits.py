@@ -1,0 +1,92 @@
+"""Step: waits (new inputs). A decided document (``DocumentType.decided``) that names its ``beslutsfattare``
+is numbered only once one of them has decided it in docgen (``docgen.decisions``). Until then its input (and
+the attachments it names) is stored in the diarium as waiting for a decision and the job ends here: checked
+and rendered, nothing numbered ("väntar på beslut"). The same input submitted again while it waits is the
+same waiting row. An input that was decided (fattat) goes on, re-rendered with its decision line."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ..model import Decision, Job
+from ..store import access, decisions, users
+from . import render
+from .register import produced_by
+
+if TYPE_CHECKING:
+    from .base import EngineView
+
+log = logging.getLogger("docgen")
+FIELD = "beslutsfattare"
+
+
+def as_decision(row: dict) -> Decision:
+    """The decision of a decided (fattat) row."""
+    return Decision(row["id"], row["beslutad_av"], row["beslutad_titel"], row["beslutad"], row["autentisering"],
+                    row["utkast_sha256"], row["inskickad_av"])
+
+
+def submission_of(source: str) -> str | None:
+    """The web's or API's submission id of an ``api-<id>.json`` input, or None."""
+    name = Path(source).name
+    return name[len(access.API_PREFIX):].split(".", 1)[0] if name.startswith(access.API_PREFIX) else None
+
+
+def run(job: Job, engine: EngineView) -> Job:
+    doc = job.doc
+    if not doc.type.cls.decided or FIELD not in doc.data or job.decision is not None:
+        return job
+    with engine.store.read() as conn:
+        row = decisions.decided_for(conn, doc.sha256)
+    if row is not None:  # decided: on to its number, with the line naming who decided
+        job.decision = as_decision(row)
+        return render.run(job, engine)
+    sid = submission_of(job.source)
+    person = None
+    if sid:
+        with engine.store.read() as conn:
+            person = users.submitter(conn, sid)
+    if person is None:  # the inbox: the account and command that took the file
+        person = produced_by()
+    files = attachments(job)
+    loaded = job.loaded
+    pid = engine.store.transact(lambda conn: decisions.add_waiting(
+        conn, dokumenttyp=doc.type.name, rubrik=doc.data["rubrik"], indata=loaded.raw, filnamn=Path(job.source).name,
+        sha256=doc.sha256, inskickad_av=person, kalla=("webb/api: " if sid else "inkorg: ") + job.source,
+        inskickning=sid, beslutsfattare=list(doc.data[FIELD]), files=files), retry_integrity=True)
+    job.outcome.waiting = pid
+    job.outcome.warnings.append(f"väntar på beslut ({', '.join(doc.data[FIELD])}) / waits for a decision")
+    log.info("%s waits for a decision by %s (beslut %s)", job.source, ", ".join(doc.data[FIELD]), pid)
+    return job
+
+
+def attachments(job: Job) -> dict[str, bytes]:
+    """The files the input's attachments name (the checks found them inside its folder)."""
+    base = job.loaded.base_dir
+    out: dict[str, bytes] = {}
+    for item in job.doc.data.get("bilagor") or []:
+        name = item.get("fil")
+        if name and name not in out:
+            out[name] = (base / PurePosixPath(name.replace("\\", "/"))).read_bytes()
+    return out
+
+
+def recall(job: Job, engine: EngineView) -> Job:
+    """A regeneration of a document decided in docgen keeps its decision (its line, its signature, its record)."""
+    res = job.reservation
+    if job.decision is None and job.doc.type.cls.decided and res is not None:
+        with engine.store.read() as conn:
+            row = decisions.for_document(conn, res.diarienummer, res.lopnummer)
+        job.decision = as_decision(row) if row else None
+    return job
+
+
+def recorded(job: Job, engine: EngineView) -> Job:
+    """After registration: the decision's row names the number and version it became (the version's record of
+    who decided; a row left without it is still found by the input's content)."""
+    if job.decision is not None and job.reservation is not None and job.version_id is not None:
+        res = job.reservation
+        engine.store.transact(lambda conn: decisions.registered(conn, job.decision.id, res.diarienummer, res.lopnummer,
+                                                                job.version_id), idempotent=True)
+    return job
