@@ -90,6 +90,7 @@ class Submitter:
         from sqlalchemy.exc import IntegrityError
 
         from ..steps.number import at_submission
+        from ..steps.waits import will_wait
         from ..store.schema import LIVE_INPUT_INDEX
 
         fields = dict(source=source, filename=path.name, raw=job.loaded.raw, sha256=sha, files=files, by=self.by)
@@ -101,7 +102,8 @@ class Submitter:
                 single=not files, committed=lambda conn: submissions.queued_as(conn, sha, self.by))
 
         try:  # stored, queued and (a new case) numbered in one transaction
-            number = at_submission(self.store, job.doc, self.config)
+            # an input that will wait for its decision costs no number until it is decided
+            number = None if will_wait(self.store, job.doc) else at_submission(self.store, job.doc, self.config)
             try:
                 sid, job_id = add(number)
             except IntegrityError as exc:  # a live document of this input (a dead process's reservation, or a

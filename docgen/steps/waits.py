@@ -33,6 +33,15 @@ def submission_of(source: str) -> str | None:
     return name[len(access.API_PREFIX):].split(".", 1)[0] if name.startswith(access.API_PREFIX) else None
 
 
+def will_wait(store, doc) -> bool:
+    """Whether a new input of ``doc`` stops at this step (a decided type naming its beslutsfattare, not yet
+    decided): the job queue's submission then reserves no number for it (``steps.number.at_submission``)."""
+    if not doc.type.cls.decided or FIELD not in doc.data:
+        return False
+    with store.read() as conn:
+        return decisions.decided_for(conn, doc.sha256) is None
+
+
 def run(job: Job, engine: EngineView) -> Job:
     doc = job.doc
     if not doc.type.cls.decided or FIELD not in doc.data or job.decision is not None:
