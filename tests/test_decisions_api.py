@@ -147,4 +147,8 @@ def test_an_inbox_file_waits_in_behandlade_and_is_registered_once_decided(site):
     [pdf] = (ws / "outbox").glob(f"{dnr.replace(' ', '-')}-01 */*.pdf")
     text = " ".join(p.extract_text() for p in PdfReader(pdf).pages).replace("\n", " ")
     assert "Uppdraget har getts digitalt av erik, Ekonomidirektör" in text
+    # decided in docgen: the assignment's date of decision is the day it was decided, not the input's own
+    decided_on = store.query("SELECT beslutad FROM beslutsunderlag WHERE id = :i", i=pid)[0]["beslutad"][:10]
+    assert str(example("uppdragshandling")["beslutsdatum"]) != decided_on
+    assert f"Datum för beslut: {decided_on}" in text
     assert numbers_taken(store) == before + 1

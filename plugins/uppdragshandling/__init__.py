@@ -73,6 +73,7 @@ class Uppdragshandling(DocumentType):
     def context(self, data: dict) -> dict:
         ctx = dict(data)
         ctx.setdefault("beslutsdatum", None)
+        ctx.setdefault("beslutat", None)  # decided in docgen: its date is the date of the decision
         ctx["underskrifter"] = data.get("underskrifter") or data["uppdragsgivare"]
         return ctx
 
