@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from . import decisionline
 from .errors import DocgenError, problem
 from .files import atomic_write
-from .load import parse_input
+from .load import canonical_sha256, parse_input
 from .model import Decision, Job
 from .service.claims import folders_of
 from .settings import Granser
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DECIDED", "RETURNED", "STATUSES", "WAITING", "Pending", "DecisionError", "NotFound", "NotAllowed",
            "AlreadyDecided", "Incomplete", "pending_for", "submitted_by", "get", "by_submission", "may_decide",
-           "decision_line", "draft_pdf", "decide", "hand_on"]
+           "decision_line", "draft_pdf", "decide", "hand_on", "hand_on_stranded"]
 
 
 class Person(Protocol):
@@ -273,7 +273,8 @@ def _inbox_name(p: Pending) -> str:
 
 def hand_on(config, store: Store, p: Pending) -> str:
     """The decided input back into the inbox, as it came (attachments first, so the watcher finds it complete);
-    returns its file name. (`docgen att-besluta vidare` does it again for one a crash left behind.)"""
+    returns its file name. (The watcher does it again for one a stopped process left behind,
+    ``hand_on_stranded``; so does `docgen att-besluta vidare`.)"""
     inbox = config.inbox
     name = _inbox_name(p)
     if (inbox / name).exists():  # never overwrite a file someone dropped meanwhile
@@ -287,6 +288,56 @@ def hand_on(config, store: Store, p: Pending) -> str:
             atomic_write(target, data)
     atomic_write(inbox / name, raw)
     return name
+
+
+#: A decision is handed on by the process that made it right after its commit; one older than this without its
+#: input anywhere in the inbox was left behind by a process that stopped in between.
+STRANDED_AFTER = 60.0
+
+
+def hand_on_stranded(config, store: Store, older_than: float = STRANDED_AFTER) -> list[str]:
+    """Hand on again every decided input that a process stopped between its decision and the inbox: decided
+    (fattat) more than ``older_than`` seconds ago, not registered (no live document of its content), and its
+    input nowhere in the inbox's folders (not waiting or claimed, nor failed with the same content). Returns the names written;
+    the watcher calls it at start and with its other checks for stopped processes."""
+    from .store import numbers
+
+    with store.read() as conn:
+        rows_ = [r for r in rows.decided_unregistered(conn) if numbers.prior_for_input(conn, r["sha256"]) is None]
+    now = datetime.now().astimezone()
+    rows_by_id = {r["id"]: r for r in rows_}
+    stranded = [_pending(r) for r in rows_ if (now - datetime.fromisoformat(r["beslutad"])).total_seconds() >= older_than]
+    if not stranded:
+        return []
+    folders = folders_of(config)
+    # on its way: in the inbox or claimed under the name it was handed on as; failed after its decision: in fel/
+    # with the same content (the failed queue's to handle)
+    present = {f.name for f in config.inbox.iterdir() if f.is_file()}
+    if folders.work_root.is_dir():
+        present.update(f.name for f in folders.work_root.rglob("*") if f.is_file())
+    failed = {}
+    if folders.failed.is_dir():
+        for f in folders.failed.rglob("*"):
+            if f.is_file() and not f.name.endswith((".fel.txt", ".fel.ndjson")):
+                failed.setdefault(f.name, []).append(f)
+    names = []
+    for p in stranded:
+        name = _inbox_name(p)
+        if name in present or f"beslut-{p.id}-{name}" in present:
+            continue
+        sha = rows_by_id[p.id]["sha256"]
+        if any(_content_sha(f) == sha for f in failed.get(name, []) + failed.get(f"beslut-{p.id}-{name}", [])):
+            continue
+        names.append(hand_on(config, store, p))
+    return names
+
+
+def _content_sha(path: Path) -> str | None:
+    """The input checksum of a file (``LoadedInput.sha256``: its data's, however written), or None if unreadable."""
+    try:
+        return canonical_sha256(parse_input(path.name, path.read_bytes(), path.suffix.lower(), _NO_LIMITS).data)
+    except (DocgenError, OSError):
+        return None
 
 
 def _report_returned(engine: Engine, p: Pending) -> None:

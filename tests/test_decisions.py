@@ -260,3 +260,51 @@ def test_a_waiting_input_keeps_its_attachments_until_it_is_decided(ws, make_engi
     assert done.ok and done.diarienummer, done.error
     text = pdf_text(done.files["pdf"])
     assert "Budgetens enda sida" in text and "Beslutet har fattats digitalt av Maja Beslutsam" in text
+
+
+def test_a_decision_left_on_its_way_to_the_inbox_is_handed_on_by_the_watcher(ws, make_engine):
+    """A process that stopped between recording a decision and writing its input into the inbox: the decision
+    is not lost; the watcher hands it on (after a minute's grace, never twice, never over a copy that is on its way
+    or failed) and registers it."""
+    import signal
+
+    from docgen.store import decisions as rows
+    from helpers import start_watcher
+
+    engine = make_engine(ws)
+    path = write_yaml(ws / "inbox", "kvar.yaml", beslut())
+    pid = engine.process(path).waiting
+    done = ws / "inbox" / "behandlade" / "20260102-030000 kvar BESLUT-1"  # where the watcher moves a waiting input
+    done.mkdir(parents=True)
+    path.rename(done / path.name)
+    decisions.draft_pdf(engine, pid, MAJA)
+    # the decision committed, and its process gone before hand_on: what decide() does up to the crash
+    seen = engine.store.query("SELECT sha256 FROM beslutsunderlag_utkast WHERE beslut_id = :i", i=pid)[0]["sha256"]
+    engine.store.transact(lambda conn: rows.decide(conn, pid, "fattat", MAJA.namn, MAJA.titel, "lösenord", None, seen))
+    assert decisions.hand_on_stranded(engine.config, engine.store) == []  # just decided: its process may be at it
+    engine.store.transact(lambda conn: conn.exec_driver_sql(
+        "UPDATE beslutsunderlag SET beslutad = '2026-01-02T03:04:05+01:00' WHERE id = ?", (pid,)))
+    # decided, handed on and failed after its decision: the failed queue's to handle, not handed on again
+    failed = ws / "inbox" / "fel" / "20260102-030405 kvar"
+    failed.mkdir(parents=True)
+    (failed / "kvar.yaml").write_bytes((done / "kvar.yaml").read_bytes())
+    assert decisions.hand_on_stranded(engine.config, engine.store) == []
+    (failed / "kvar.yaml").write_text("an older input of the same name that failed for its own reasons")
+    assert not list((ws / "inbox").glob("*.yaml"))
+    assert numbers_taken(engine) == 0
+    engine.close()
+
+    watcher = start_watcher(ws)
+    try:
+        from conftest import wait_until
+        row = wait_until(lambda: engine.store.query(
+            "SELECT diarienummer FROM beslutsunderlag WHERE id = :i AND diarienummer IS NOT NULL", i=pid), 120)
+        assert row, (ws / "watch.log").read_text()[-3000:]
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        watcher.wait(60)
+    [pdf] = (ws / "outbox").glob(f"{row[0]['diarienummer'].replace(' ', '-')}-01 */*.pdf")
+    assert "Beslutet har fattats digitalt av Maja Beslutsam" in pdf_text(pdf)
+    assert numbers_taken(engine) == 1
+    # registered: nothing is handed on again
+    assert decisions.hand_on_stranded(load_config(ws), engine.store, older_than=0) == []

@@ -46,8 +46,9 @@ def beslut_list(obj: Context, every, as_json):
 @click.pass_obj
 def beslut_vidare(obj: Context, beslut_id):
     """Put a decided (fattat) document that has no number yet back into the inbox: for one whose decision was
-    recorded but whose input never reached the inbox (the process stopped in between). Look first that it is not
-    in the inbox or on its way (`docgen status`): a second copy is refused as a duplicate."""
+    recorded but whose input never reached the inbox (the process stopped in between; the watcher does this itself
+    after a minute). Look first that it is not in the inbox or on its way (`docgen status`): a second copy is
+    refused as a duplicate."""
     from .. import decisions
 
     p = decisions.get(obj.store, beslut_id)

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import liveness
+from .. import decisions, liveness
 from ..errors import ConfigError, InputError
 from ..files import disk_trouble
 from ..model import ErrorKind, Outcome
@@ -196,8 +196,9 @@ class Watcher:
             self.submit(claimed)
 
     def _take_over_dead_peers(self) -> None:
-        """Claims of a watcher on this inbox that stopped (killed, or its host went down), at start and
-        every ``PEER_CHECK_EVERY`` seconds."""
+        """Claims of a watcher on this inbox that stopped (killed, or its host went down), and decided documents
+        a stopped process left on their way to the inbox (``decisions.hand_on_stranded``), at start and every
+        ``PEER_CHECK_EVERY`` seconds."""
         try:
             taken = self.recover()
         except OSError as exc:
@@ -207,6 +208,11 @@ class Watcher:
             log.info("taking over %d file(s) of a stopped process", len(taken), extra={"doc": {"recovered": len(taken)}})
         for f in taken:
             self.submit(f, recovered=True)
+        try:  # a decision whose process stopped before it put the input into the inbox
+            for name in decisions.hand_on_stranded(self.config, self.store):
+                log.info("handed on %s, decided in docgen by a process that stopped before it reached the inbox", name)
+        except Exception as exc:  # the diarium or the inbox cannot be read now: next time
+            self.complain("decisions", "cannot look for decided documents left behind (%s)", exc)
 
     def stop(self) -> None:
         self._stop.set()

@@ -47,6 +47,13 @@ def decided_for(conn, sha256: str) -> dict | None:
     return _row(row) if row else None
 
 
+def decided_unregistered(conn) -> list[dict]:
+    """Decided (fattat) inputs whose row names no number yet, oldest decision first."""
+    rows = conn.execute(select(beslut).where(beslut.c.status == DECIDED, beslut.c.diarienummer.is_(None))
+                        .order_by(beslut.c.id))
+    return [_row(r) for r in rows]
+
+
 def for_document(conn, diarienummer: str, lopnummer: int) -> dict | None:
     """The decision (fattat) a registered document came from, or None."""
     row = conn.execute(select(beslut).where(beslut.c.diarienummer == diarienummer, beslut.c.lopnummer == lopnummer,
