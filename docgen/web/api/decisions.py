@@ -52,7 +52,7 @@ async def draft(request: Request, pid: int = ID, user: User = Depends(current_us
         "Content-Disposition": f'inline; filename="utkast-beslut-{pid}.pdf"', "Cache-Control": "no-store"})
 
 
-@router.post("/dokument/{pid}/beslut", response_model=PendingBody, responses=errors(403, 404, 409, 422),
+@router.post("/dokument/{pid}/beslut", response_model=PendingBody, responses=errors(400, 403, 404, 409, 422),
              summary="Fatta beslut eller återvisa / decide or send back")
 async def decide(request: Request, body: DecisionBody, pid: int = ID, user: User = Depends(current_user)):
     """The body's ``beslut`` ``fattat`` decides the document (it is then numbered, registered and sent as any input,

@@ -33,7 +33,7 @@ def search(request: Request, response: Response, user: User = Depends(current_us
            till: datetime.date | None = DATE,
            status: Literal["registrerad", "makulerad", "arkiverad"] | None = None,
            text: str | None = Query(None, max_length=200), limit: int = Query(200, ge=1, le=1000),
-           efter: int | None = Query(None, ge=1, description="Markören från föregående sidas next-länk / the cursor "
+           efter: int | None = Query(None, ge=1, le=2**63 - 1, description="Markören från föregående sidas next-länk / the cursor "
                                                             "of the previous page's next link.")):
     """The registrar's filters (as `docgen registry list`); confidential documents only for those who may see them.
     Newest registered first, ``limit`` per page; the ``Link: <…>; rel="next"`` header leads to the next page (a
