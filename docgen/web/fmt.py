@@ -8,30 +8,33 @@ from zoneinfo import ZoneInfo
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-def local_time(value) -> str:
-    """``2026-12-06 01:35`` in Swedish time, from a stored ISO time (with offset; without one it is taken as UTC)."""
-    if not value:
-        return "–"
+def _stockholm(value) -> datetime | str:
+    """A stored ISO time (with offset; without one it is taken as UTC) in Swedish time; the text itself if not one."""
     try:
         when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return str(value)
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo("UTC"))
-    return when.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    return when.astimezone(STOCKHOLM)
+
+
+def local_time(value) -> str:
+    """``2026-12-06 01:35`` in Swedish time, from a stored ISO time."""
+    if not value:
+        return "–"
+    when = _stockholm(value)
+    return when if isinstance(when, str) else when.strftime("%Y-%m-%d %H:%M")
 
 
 def exact_time(value) -> str:
     """``2026-12-06 01:35:07 +01:00`` in Swedish time, to the second with the offset (a decision's time)."""
     if not value:
         return "–"
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return str(value)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo("UTC"))
-    text = when.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %z")
+    when = _stockholm(value)
+    if isinstance(when, str):
+        return when
+    text = when.strftime("%Y-%m-%d %H:%M:%S %z")
     return text[:-2] + ":" + text[-2:]
 
 
