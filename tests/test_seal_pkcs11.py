@@ -127,6 +127,20 @@ def test_a_registered_pdf_is_sealed_with_the_key_on_the_token_and_verifies(works
     assert r.exit_code == 0 and " 0 avvikelser" in r.output, r.output
 
 
+def test_documents_rendered_in_parallel_take_turns_on_the_token(workspace, pki, tokens, monkeypatch):
+    """One token session in the process: the worker threads sign one at a time, and every PDF is sealed."""
+    _seal(workspace, pki, monkeypatch, tsa=False)
+    paths = [write_yaml(workspace / "inbox", f"u{i}.yaml", example("uppdragshandling") | {"rubrik": f"Arkivgrupp {i}"})
+             for i in range(4)]
+    r = run(workspace, "render", "--jobs", "2", *map(str, paths))
+    assert r.exit_code == 0, r.output
+    pdfs = list((workspace / "outbox").rglob("*.pdf"))
+    roots = trust_roots(load_config(workspace))
+    assert len(pdfs) == 4 and all(check_pdf(p, roots).problems == [] and check_pdf(p, roots).sealed for p in pdfs)
+    r = run(workspace, "verify")
+    assert r.exit_code == 0 and " 0 avvikelser" in r.output, r.output
+
+
 @pytest.mark.parametrize("settings, pin, words", [
     ({}, "11111", "fel PIN i miljövariabeln DOCGEN_SIGILL_PIN"),
     ({}, "", "miljövariabeln DOCGEN_SIGILL_PIN med tokens PIN är inte satt"),
