@@ -10,8 +10,8 @@ either nothing is sealed and docgen works as before.
 from __future__ import annotations
 
 import asyncio
-import logging
 import contextlib
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass

@@ -88,14 +88,14 @@ def tokens(pki, tmp_path_factory):
         yield folder
 
 
-def _seal(ws, pki, monkeypatch, token=TOKEN, key="sigill", cert="", pin=PIN, tsa=True):
+def _seal(ws, pki, monkeypatch, token=TOKEN, key="sigill", cert="", pin=PIN, tsa=True, root=None):
     monkeypatch.setenv("DOCGEN_SIGILL_PIN", pin)
     set_setting(ws, "sigill", "pkcs11_modul", str(LIB))
     set_setting(ws, "sigill", "pkcs11_token", token)
     set_setting(ws, "sigill", "pkcs11_nyckel", key)
     set_setting(ws, "sigill", "pkcs11_certifikat", cert)
     set_setting(ws, "sigill", "tidsstampel_url", pki.tsa_url if tsa else "")
-    set_setting(ws, "sigill", "betrodda_rotcertifikat", [str(pki.root_pem)])
+    set_setting(ws, "sigill", "betrodda_rotcertifikat", [str(root or pki.root_pem)])
 
 
 def test_a_registered_pdf_is_sealed_with_the_key_on_the_token_and_verifies(workspace, pki, tokens, monkeypatch):
@@ -148,9 +148,12 @@ def test_documents_rendered_in_parallel_take_turns_on_the_token(workspace, pki, 
     ({"key": "annan"}, PIN, "har ingen nyckel 'annan'"),
     ({"token": EXPIRED_TOKEN, "key": "sigill-nyckel", "cert": "sigill-utgangen"}, PIN,
      "gäller 2020-01-01–2021-01-01, inte nu"),
-], ids=["wrong-pin", "no-pin", "no-such-token", "no-such-key", "expired"])
+    ({"root": "other"}, PIN, "[sigill] pkcs11_modul: sigillcertifikatet (Region Exempel sigill"),
+], ids=["wrong-pin", "no-pin", "no-such-token", "no-such-key", "expired", "untrusted"])
 def test_an_unusable_token_is_refused_at_start_before_any_number(workspace, pki, tokens, monkeypatch, settings,
                                                                  pin, words):
+    if settings.get("root") == "other":
+        settings = {"root": pki.other_root_pem}
     _seal(workspace, pki, monkeypatch, pin=pin, **settings)
     if not pin:
         monkeypatch.delenv("DOCGEN_SIGILL_PIN")
