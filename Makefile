@@ -9,7 +9,8 @@ PIP    := $(VENV)/bin/python -m pip
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-crosextra-carlito \
                 fonts-dejavu-core poppler-utils python3-venv
 # The suite also starts its own PostgreSQL server and drives Debian's chromium
-APT_TEST_PACKAGES := postgresql chromium
+# and seals PDFs with a key on a real software PKCS#11 token (softhsm2)
+APT_TEST_PACKAGES := postgresql chromium softhsm2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `make lock` runs this uv (installed into its own virtualenv); the lock it writes is committed.
 UV_VERSION := 0.13.9

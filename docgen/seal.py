@@ -3,12 +3,14 @@
 pyHanko signs as an incremental update, so the PDF/A file LibreOffice wrote stays byte for byte and
 the signature follows it. With a timestamp authority (`[sigill] tidsstampel_url`) the seal is PAdES
 B-T, and B-LT when the certificate names where its revocation information is (OCSP, CRL) and that
-information could be fetched and embedded; without one it is B-B. Without `[sigill] pkcs12` nothing
-is sealed and docgen works as before.
+information could be fetched and embedded; without one it is B-B. The key and certificate come from a
+PKCS#12 file (`[sigill] pkcs12`) or a PKCS#11 token (`[sigill] pkcs11_modul`, seal_pkcs11.py); without
+either nothing is sealed and docgen works as before.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -77,6 +79,29 @@ class Seal:
     """The seal certificate and key, loaded and checked once per process."""
 
     def __init__(self, config: Config):
+        s = config.settings.sigill
+        self._lock = contextlib.nullcontext()  # a token's session: one signature at a time
+        if s.pkcs11_modul:
+            from .seal_pkcs11 import open_signer
+
+            self.source = "[sigill] pkcs11_modul"
+            token = f" {s.pkcs11_token!r}" if s.pkcs11_token else ""
+            self.held = (f" (nyckeln på PKCS#11-token{token})", f" (the key on PKCS#11 token{token})")
+            self.signer, self._lock = open_signer(s, _path(config, s.pkcs11_modul))
+        else:
+            self.source = "[sigill] pkcs12"
+            self.held = ("", "")
+            self.signer = self._load_pkcs12(config)
+        self.cert = self.signer.signing_cert
+        self.subject = _name(self.cert)
+        self.roots = _load_roots(config)
+        self.tsa_url = s.tidsstampel_url
+        self.timeout = s.timeout
+        self._check_certificate()
+        # B-LT needs somewhere to fetch revocation information from, and roots to build the path to
+        self.long_term = bool(self.roots) and bool(self.cert.ocsp_urls or self.cert.crl_distribution_points)
+
+    def _load_pkcs12(self, config: Config):
         from pyhanko.sign import signers
 
         s = config.settings.sigill
@@ -96,20 +121,13 @@ class Seal:
                 f"[sigill] pkcs12: {self.pkcs12} kan inte öppnas (fel lösenord i miljövariabeln {env}, eller ingen "
                 f"PKCS#12-fil) / cannot be opened (wrong password in the environment variable {env}, or not a "
                 "PKCS#12 file)") from exc
-        self.signer = None
+        signer = None
         if key is not None and cert is not None:
-            self.signer = signers.SimpleSigner.load_pkcs12(self.pkcs12, passphrase=password.encode() or None)
-        if self.signer is None or self.signer.signing_cert is None:
+            signer = signers.SimpleSigner.load_pkcs12(self.pkcs12, passphrase=password.encode() or None)
+        if signer is None or signer.signing_cert is None:
             raise ConfigError(f"[sigill] pkcs12: {self.pkcs12} innehåller ingen nyckel med certifikat / "
                               "holds no key with a certificate")
-        self.cert = self.signer.signing_cert
-        self.subject = _name(self.cert)
-        self.roots = _load_roots(config)
-        self.tsa_url = s.tidsstampel_url
-        self.timeout = s.timeout
-        self._check_certificate()
-        # B-LT needs somewhere to fetch revocation information from, and roots to build the path to
-        self.long_term = bool(self.roots) and bool(self.cert.ocsp_urls or self.cert.crl_distribution_points)
+        return signer
 
     def _check_certificate(self) -> None:
         """Refuse, at start, a seal certificate that is expired, not yet valid or not trusted."""
@@ -118,7 +136,7 @@ class Seal:
         start, end = valid["not_before"].native, valid["not_after"].native
         if now < start or now > end:
             raise ConfigError(
-                f"[sigill] pkcs12: sigillcertifikatet ({self.subject}) gäller {start:%Y-%m-%d}–{end:%Y-%m-%d}, inte nu; "
+                f"{self.source}: sigillcertifikatet ({self.subject}) gäller {start:%Y-%m-%d}–{end:%Y-%m-%d}, inte nu; "
                 f"skaffa ett giltigt / the seal certificate is valid {start:%Y-%m-%d} to {end:%Y-%m-%d}, not now; "
                 "get a valid one")
         if not self.roots:
@@ -131,18 +149,20 @@ class Seal:
             _wait(validator.async_validate_usage({"digital_signature"}))
         except Exception as exc:  # noqa: BLE001 - path building and usage errors have several classes
             raise ConfigError(
-                f"[sigill] pkcs12: sigillcertifikatet ({self.subject}) kan inte kontrolleras mot "
+                f"{self.source}: sigillcertifikatet ({self.subject}) kan inte kontrolleras mot "
                 f"[sigill] betrodda_rotcertifikat ({type(exc).__name__}: {exc}) / the seal certificate cannot be "
                 "validated against the trusted roots") from exc
 
     def describe(self) -> str:
         """One line for `docgen config` and the log: what the PDFs get."""
         level = ("B-LT" if self.long_term else "B-T") if self.tsa_url else "B-B"
+        sv, en = self.held
         if self.tsa_url:
-            return (f"PDF:erna förseglas med {self.subject}, PAdES {level}, tidsstämpel från {self.tsa_url} / "
-                    f"PDFs are sealed with {self.subject}, PAdES {level}, timestamp from {self.tsa_url}")
-        return (f"PDF:erna förseglas med {self.subject}, PAdES B-B, utan tidsstämpel ([sigill] tidsstampel_url är tom) / "
-                f"PDFs are sealed with {self.subject}, PAdES B-B, without a timestamp ([sigill] tidsstampel_url is empty)")
+            return (f"PDF:erna förseglas med {self.subject}{sv}, PAdES {level}, tidsstämpel från {self.tsa_url} / "
+                    f"PDFs are sealed with {self.subject}{en}, PAdES {level}, timestamp from {self.tsa_url}")
+        return (f"PDF:erna förseglas med {self.subject}{sv}, PAdES B-B, utan tidsstämpel ([sigill] tidsstampel_url är "
+                f"tom) / PDFs are sealed with {self.subject}{en}, PAdES B-B, without a timestamp ([sigill] "
+                "tidsstampel_url is empty)")
 
     def sign(self, pdf: Path, diarienummer: str) -> dict:
         """Seal ``pdf`` in place (a temporary file, then a rename); returns what the record says of it."""
@@ -176,7 +196,7 @@ class Seal:
             embed_validation_info=level == "B-LT",
             validation_context=_validation_context(self.roots, fetch=True) if level == "B-LT" else None)
         stamper = timestamps.HTTPTimeStamper(self.tsa_url, timeout=self.timeout) if self.tsa_url else None
-        with open(pdf, "rb") as inf, open(out, "wb") as outf:
+        with self._lock, open(pdf, "rb") as inf, open(out, "wb") as outf:
             writer = IncrementalPdfFileWriter(inf, strict=False)
             signers.sign_pdf(writer, meta, signer=self.signer, timestamper=stamper, output=outf)
             outf.flush()
@@ -184,8 +204,13 @@ class Seal:
 
 
 def from_config(config: Config) -> Seal | None:
-    """The workspace's seal, or None when `[sigill] pkcs12` is empty; ConfigError when it cannot be used."""
-    if not config.settings.sigill.pkcs12:
+    """The workspace's seal, or None when neither `[sigill] pkcs12` nor `pkcs11_modul` is set; ConfigError when
+    it cannot be used."""
+    s = config.settings.sigill
+    if s.pkcs12 and s.pkcs11_modul:
+        raise ConfigError("[sigill]: ange antingen pkcs12 eller pkcs11_modul, inte båda / "
+                          "set either pkcs12 or pkcs11_modul, not both")
+    if not s.pkcs12 and not s.pkcs11_modul:
         return None
     return Seal(config)
 
@@ -193,8 +218,8 @@ def from_config(config: Config) -> Seal | None:
 def describe(config: Config) -> str:
     """What `docgen config` says of the seal."""
     seal = from_config(config)
-    return seal.describe() if seal else ("PDF:erna förseglas inte ([sigill] pkcs12 är tom) / "
-                                         "PDFs are not sealed ([sigill] pkcs12 is empty)")
+    return seal.describe() if seal else ("PDF:erna förseglas inte ([sigill] pkcs12 och pkcs11_modul är tomma) / "
+                                         "PDFs are not sealed ([sigill] pkcs12 and pkcs11_modul are empty)")
 
 
 def check_pdf(pdf: Path, roots: list) -> Check:

@@ -152,9 +152,22 @@ class Sigill(Section):
 
     pkcs12: str = Field('', description=
         "The organisation's seal: a PKCS#12 file (certificate and key) every registered PDF is sealed with "
-        '(PAdES); empty: PDFs are not sealed.')
+        '(PAdES); empty: PDFs are not sealed (unless `pkcs11_modul` is set).')
     losenord_miljo: str = Field('DOCGEN_SIGILL_LOSENORD', description=
         "Environment variable holding the PKCS#12 file's password (never this file).")
+    pkcs11_modul: str = Field('', description=
+        'Instead of `pkcs12`: the seal key is on a PKCS#11 token (HSM, smart card); the path of its PKCS#11 '
+        'library (e.g. /usr/lib/softhsm/libsofthsm2.so). Not together with `pkcs12`.')
+    pkcs11_token: str = Field('', description=
+        "The PKCS#11 token's label; empty: the first token the library has.")
+    pkcs11_nyckel: str = Field('', description=
+        "The label of the seal's private key on the token (the certificate has the same label unless "
+        '`pkcs11_certifikat` names another).')
+    pkcs11_certifikat: str = Field('', description=
+        "The label of the seal's certificate on the token; empty: the key's label. The token's other "
+        'certificates go into the seal as its chain.')
+    pkcs11_pin_miljo: str = Field('DOCGEN_SIGILL_PIN', description=
+        "Environment variable holding the token's user PIN (never this file).")
     tidsstampel_url: str = Field('', description=
         "An RFC 3161 timestamp authority's URL: the seal gets a timestamp (PAdES B-T, B-LT when revocation "
         'information can be embedded); empty: B-B, no timestamp.')
