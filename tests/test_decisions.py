@@ -100,6 +100,21 @@ def test_decided_input_waits_unnumbered_then_is_registered_with_the_decision(ws,
     [v2] = (ws / "outbox").glob("*/* v2.pdf")
     assert "Beslutet har fattats digitalt av Maja Beslutsam, Regiondirektör" in pdf_text(v2)
     assert json.loads(v2.with_suffix(".json").read_text(encoding="utf-8"))["beslutat"]["beslutad_av"] == MAJA.namn
+    # the archive package keeps the decision in its descriptive metadata, valid against the package's schema
+    from eark import schema_errors
+    from lxml import etree
+
+    packed = run(ws, "archive", "--out", str(ws / "arkiv"), "--json", "--dnr", done.diarienummer)
+    assert packed.exit_code == 0, packed.output
+    pkg = ws / "arkiv" / json.loads(packed.stdout.splitlines()[0])["paket"]
+    assert schema_errors(pkg)["metadata/descriptive/arende.xml"] == []
+    ns = {"erms": "https://docgen.invalid/xml/erms/1"}
+    desc = etree.parse(str(pkg / "metadata" / "descriptive" / "arende.xml")).getroot()
+    [made] = desc.findall(".//erms:fattat_digitalt", ns)
+    assert (made.get("av"), made.get("tid"), made.get("autentisering"), made.get("utkast_sha256")) == (
+        MAJA.namn, row.beslutad, "lösenord", row.utkast_sha256)
+    assert desc.findtext(".//erms:datum/erms:beslutad", namespaces=ns) == row.beslutad
+    assert f"{MAJA.namn}, {MAJA.titel}" in [a.text for a in desc.iterfind(".//erms:agent[@roll='beslutsfattare']", ns)]
 
 
 def test_only_a_named_decision_maker_decides_and_only_on_a_draft_they_fetched(ws, make_engine):

@@ -28,6 +28,7 @@ from ..errors import PluginError, RegistryError
 from ..dnr import slug as dnr_slug
 from ..seal import check_pdf, trust_roots
 from ..store import Store, documents, now, search
+from ..store import decisions as decision_rows
 from .mets import (SCHEMAS, PROFILE, ERMS_NS, NS, METS_NSMAP, SCHEMA_FILES, PACKAGE_TYPE, CONTENT_TYPE, _el,
                    href, _write_xml, _copy_hashed, _Digests, _file_attrs, _file)
 
@@ -73,14 +74,22 @@ def _descriptive(case: dict, docs: list[dict], config: Config, files_by_doc: dic
         dates = _el(h, "erms:datum")
         _el(dates, "erms:upprattad", text=d["datum"])
         _el(dates, "erms:registrerad", text=d["registrerad"] or "")
-        if meta["beslutad"]:
-            _el(dates, "erms:beslutad", text=meta["beslutad"])
+        decided = d.get("fattat")
+        if decided or meta["beslutad"]:  # a decision made in docgen is dated by the diarium, not the input
+            _el(dates, "erms:beslutad", text=decided["beslutad"] if decided else meta["beslutad"])
         if d.get("expedierad"):
             _el(dates, "erms:expedierad", text=d["expedierad"])
         agents = _el(h, "erms:agenter")
         _el(agents, "erms:agent", {"roll": "upprattare"}, f"{org}, {d['enhet'] or ''}")
         for label in meta["ansvariga"]:
             _el(agents, "erms:agent", {"roll": "ansvarig"}, label)
+        if decided:
+            who = decided["beslutad_av"] + (f", {decided['beslutad_titel']}" if decided["beslutad_titel"] else "")
+            _el(agents, "erms:agent", {"roll": "beslutsfattare"}, who)
+            _el(h, "erms:fattat_digitalt", {"av": decided["beslutad_av"], "tid": decided["beslutad"],
+                                           "autentisering": decided["autentisering"] or "",
+                                           "inskickat_av": decided["inskickad_av"] or "",
+                                           "utkast_sha256": decided["utkast_sha256"] or ""})
         for r in d["mottagare"]:
             _el(agents, "erms:agent", {"roll": "mottagare"}, r)
         if d.get("sekretess"):
@@ -253,6 +262,8 @@ def _build(store: Store, config: Config, case: dict, docs: list[dict], package: 
     for d in docs:
         d["indata"] = json.loads(d["indata"])
         d["arkivmetadata"] = type_metadata(plugins, d["dokumenttyp"], d["indata"])
+        with store.read() as conn:  # decided in docgen: who decided, when, how signed in, on which draft
+            d["fattat"] = decision_rows.for_document(conn, case["diarienummer"], d["lopnummer"])
         deliveries = d["leveranser"]
         d["mottagare"] = [r["namn"] + (f" <{r['epost']}>" if r["epost"] else "") for r in deliveries]
         sent = [r["expedierad"] for r in deliveries if r["expedierad"]]
