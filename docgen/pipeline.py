@@ -3,16 +3,18 @@
 Each step does one job and says which kinds of job it applies to (``steps.base.Step``: a new input, a draft, a
 regeneration); ``describe(NEW_INPUT)`` writes a list out. A new input:
 
-    load → held (new) → check → bounds → render → waits (new) → room → number (new) → stamp → layout → convert
-    → keep → seal (new, regeneration) → publish → distribute (new) → register → decided (new) → send (new)
+    load → held (new) → check → bounds → recall (new, regeneration) → render → waits (new) → room → number (new)
+    → stamp → layout → convert → keep → seal (new, regeneration) → publish → distribute (new) → register
+    → decided (new) → send (new)
 
 load reads the file; held takes up a number this process kept for the same input when it last waited for
 room; check runs every check that can refuse the input (``docgen.checks``: schema, docgen.toml's identifiers,
 attachments, free text, recipients, the type's rules, the distribution lists, the diarium); bounds refuses a
-document LibreOffice could not convert in time; render makes the whole DOCX with a placeholder for its
-number, so a template that cannot render the input costs no number; waits ends the job of a decided document
-that names its beslutsfattare and has no decision yet (``steps.waits``: stored in the diarium, "väntar på
-beslut", nothing numbered; once decided it goes on, re-rendered with its decision line); room makes sure the
+document LibreOffice could not convert in time; recall finds the decision made in docgen that the document
+is rendered with (``steps.waits``); render makes the whole DOCX with a placeholder for its number, so a
+template that cannot render the input costs no number; waits ends the job of a decided document that names
+its beslutsfattare and has no decision yet (stored in the diarium, "väntar på beslut", nothing numbered;
+once decided it comes again and recall finds its decision); room makes sure the
 disks have space; number takes the diarienummer; stamp fills it in; layout chooses the staging folder, the outbox folder, the
 file stem and the version; convert makes the PDF/A with its attachments appended; keep copies the
 attachments beside it; seal signs the PDF; publish lays the files out as they will stand in the outbox;
@@ -20,7 +22,7 @@ distribute writes a message per recipient; register records the version in the d
 places the files; decided links a decision to the version it became; send sends the messages. A draft stops short of a number, a seal and messages;
 ``CHECK`` (`docgen validate`, the web's and the queue's checks) stops after render; a ``REGENERATION`` (a
 new version of a registered document, same number) is neither numbered nor distributed again, and one decided
-in docgen keeps its decision (recall); a
+in docgen keeps its decision (recall, by its number); a
 ``PREVIEW`` (the web's draft) ends with the PDF in memory.
 
 For crash safety, files are built in a staging folder laid out as they will stand in the outbox, the
@@ -81,7 +83,7 @@ PUBLISH = Step("publish", publish.run)
 DISTRIBUTE = Step("distribute", distribute.run, NEW)
 REGISTER = Step("register", register.run)
 DECIDED = Step("decided", waits.recorded, NEW)
-RECALL = Step("recall", waits.recall, frozenset({Kind.REGENERATION}))
+RECALL = Step("recall", waits.recall, REGISTERED)
 SEND = Step("send", send.run, NEW)
 
 
@@ -94,7 +96,7 @@ def _keep_pdf(job: Job, engine) -> Job:
 KEEP_PDF = Step("keep_pdf", _keep_pdf)
 
 #: A new input (the inbox, `docgen render`, the queue's job).
-NEW_INPUT = [LOAD, HELD, CHECK_STEP, BOUNDS, RENDER, WAITS, ROOM, NUMBER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH,
+NEW_INPUT = [LOAD, HELD, CHECK_STEP, BOUNDS, RECALL, RENDER, WAITS, ROOM, NUMBER, STAMP, LAYOUT, CONVERT, KEEP, SEAL, PUBLISH,
              DISTRIBUTE, REGISTER, DECIDED, SEND]
 #: `docgen validate`, the web's and the queue's checks: every step before a number is taken, the DOCX rendered too.
 CHECK = [LOAD, CHECK_STEP, BOUNDS, RENDER]

@@ -10,11 +10,13 @@ from tests.conftest import example, write_yaml
 
 def test_the_new_input_list_reads_in_the_order_things_happen():
     assert pipeline.describe(pipeline.NEW_INPUT) == (
-        "load → held (new) → check → bounds → render → waits (new) → room → number (new) → stamp → layout → convert"
-        " → keep → seal (new, regeneration) → publish → distribute (new) → register → decided (new) → send (new)")
+        "load → held (new) → check → bounds → recall (new, regeneration) → render → waits (new) → room → number (new)"
+        " → stamp → layout → convert → keep → seal (new, regeneration) → publish → distribute (new) → register"
+        " → decided (new) → send (new)")
     for steps in (pipeline.CHECK, pipeline.REGENERATION, pipeline.PREVIEW):
         assert pipeline.NUMBER not in steps  # nothing but a new input takes a number
-    assert pipeline.CHECK == pipeline.NEW_INPUT[:1] + pipeline.NEW_INPUT[2:5]  # all before the number, no more
+    # all that can refuse an input before the number, no more (held and recall only look up what a new input had)
+    assert pipeline.CHECK == pipeline.NEW_INPUT[:1] + pipeline.NEW_INPUT[2:4] + pipeline.NEW_INPUT[5:6]
 
 
 def test_a_new_input_times_every_step_that_applies_once(engine, workspace):
@@ -29,7 +31,7 @@ def test_a_draft_skips_the_steps_for_registered_documents(engine, workspace):
     outcome = engine.process(path)
     assert outcome.ok and outcome.draft and outcome.diarienummer is None, outcome.error
     skipped = {s.name for s in pipeline.NEW_INPUT if Kind.DRAFT not in s.on}
-    assert skipped == {"held", "waits", "number", "seal", "distribute", "decided", "send"}
+    assert skipped == {"held", "recall", "waits", "number", "seal", "distribute", "decided", "send"}
     # held runs before check, while every input still counts as new (it finds nothing kept for a draft)
     assert list(outcome.timings) == [s.name for s in pipeline.NEW_INPUT if s.name not in skipped - {"held"}]
 

@@ -2,7 +2,8 @@
 is numbered only once one of them has decided it in docgen (``docgen.decisions``). Until then its input (and
 the attachments it names) is stored in the diarium as waiting for a decision and the job ends here: checked
 and rendered, nothing numbered ("väntar på beslut"). The same input submitted again while it waits is the
-same waiting row. An input that was decided (fattat) goes on, re-rendered with its decision line."""
+same waiting row. An input that was decided (fattat) comes again and goes on: ``recall``, before render,
+finds its decision, so it is rendered once, with its decision line."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from ..model import Decision, Job
 from ..store import access, decisions, users
-from . import render
 from .register import produced_by
 
 if TYPE_CHECKING:
@@ -33,24 +33,25 @@ def submission_of(source: str) -> str | None:
     return name[len(access.API_PREFIX):].split(".", 1)[0] if name.startswith(access.API_PREFIX) else None
 
 
+def _names_deciders(doc) -> bool:
+    """A document of a decided type that names its beslutsfattare: it waits for one of them."""
+    return bool(doc.type.cls.decided) and FIELD in doc.data
+
+
 def will_wait(store, doc) -> bool:
     """Whether a new input of ``doc`` stops at this step (a decided type naming its beslutsfattare, not yet
     decided): the job queue's submission then reserves no number for it (``steps.number.at_submission``)."""
-    if not doc.type.cls.decided or FIELD not in doc.data:
+    if not _names_deciders(doc):
         return False
     with store.read() as conn:
         return decisions.decided_for(conn, doc.sha256) is None
 
 
 def run(job: Job, engine: EngineView) -> Job:
+    """Store an input that names its beslutsfattare and has no decision (``recall`` found none) and end its job."""
     doc = job.doc
-    if not doc.type.cls.decided or FIELD not in doc.data or job.decision is not None:
+    if not _names_deciders(doc) or job.decision is not None:
         return job
-    with engine.store.read() as conn:
-        row = decisions.decided_for(conn, doc.sha256)
-    if row is not None:  # decided: on to its number, with the line naming who decided
-        job.decision = as_decision(row)
-        return render.run(job, engine)
     sid = submission_of(job.source)
     person = None
     if sid:
@@ -82,12 +83,23 @@ def attachments(job: Job) -> dict[str, bytes]:
 
 
 def recall(job: Job, engine: EngineView) -> Job:
-    """A regeneration of a document decided in docgen keeps its decision (its line, its signature, its record)."""
-    res = job.reservation
-    if job.decision is None and job.doc.type.cls.decided and res is not None:
+    """The decision made in docgen that the document is rendered with (its line, its signature, its record),
+    looked up before it is rendered: a new input's by its content (decided, not registered yet), a
+    regeneration's by its number (a new version keeps its decision)."""
+    doc, res = job.doc, job.reservation
+    if job.decision is not None or not doc.type.cls.decided:
+        return job
+    if job.regenerating:
+        if res is None:
+            return job
         with engine.store.read() as conn:
             row = decisions.for_document(conn, res.diarienummer, res.lopnummer)
-        job.decision = as_decision(row) if row else None
+    elif FIELD in doc.data:
+        with engine.store.read() as conn:
+            row = decisions.decided_for(conn, doc.sha256)
+    else:
+        return job
+    job.decision = as_decision(row) if row else None
     return job
 
 
