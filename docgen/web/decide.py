@@ -36,6 +36,22 @@ def _named(request: Request, user, pid: int):
     return found, None
 
 
+def _named_decider(request: Request, pid: int):
+    """(user, the document, None) for a signed-in beslutsfattare named to decide it, else (user, None, the page
+    to answer with)."""
+    user, refusal = _decider(request)
+    if refusal is not None:
+        return user, None, refusal
+    p, refusal = _named(request, user, pid)
+    return user, p, refusal
+
+
+def _refused(request: Request, user, exc: decisions.DecisionError):
+    """The page for a refused decision or draft, in the page's language."""
+    return page(request, "fel_sida.html", user, exc.status, status=exc.status, detalj=None,
+                text=said(exc, i18n.language(request.headers)))
+
+
 @router.get("/att-besluta")
 def to_decide(request: Request):
     user, refusal = _decider(request)
@@ -75,10 +91,7 @@ def _decision_page(request: Request, user, p, status_code: int = 200, errors: di
 
 @router.get("/att-besluta/{pid}")
 def decision_page(request: Request, pid: int):
-    user, refusal = _decider(request)
-    if refusal is not None:
-        return refusal
-    p, refusal = _named(request, user, pid)
+    user, p, refusal = _named_decider(request, pid)
     if refusal is not None:
         return refusal
     if not p.waiting:
@@ -89,10 +102,7 @@ def decision_page(request: Request, pid: int):
 @router.get("/att-besluta/{pid}/utkast")
 async def draft(request: Request, pid: int):
     """The draft PDF as it will read if this user decides (recorded as what they saw)."""
-    user, refusal = _decider(request)
-    if refusal is not None:
-        return refusal
-    p, refusal = _named(request, user, pid)
+    user, p, refusal = _named_decider(request, pid)
     if refusal is not None:
         return refusal
     if not p.waiting:
@@ -100,8 +110,7 @@ async def draft(request: Request, pid: int):
     try:
         pdf = await run_in_threadpool(decisions.draft_pdf, request.app.state.engine, pid, user)
     except decisions.DecisionError as exc:
-        return page(request, "fel_sida.html", user, exc.status, status=exc.status, detalj=None,
-                    text=said(exc, i18n.language(request.headers)))
+        return _refused(request, user, exc)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": 'inline; filename="utkast.pdf"', "Cache-Control": "no-store"})
 
@@ -135,18 +144,14 @@ async def decide(request: Request, pid: int) -> Response:
         if exc.status == 422:  # the draft was not fetched: the page shows it again
             return _decision_page(request, user, p, 422, {"val": said(exc, i18n.language(request.headers))},
                                   choice, comment)
-        return page(request, "fel_sida.html", user, exc.status, status=exc.status, detalj=None,
-                    text=said(exc, i18n.language(request.headers)))
+        return _refused(request, user, exc)
     return RedirectResponse(f"/att-besluta/{pid}/klart", status_code=303)
 
 
 @router.get("/att-besluta/{pid}/klart")
 def decided(request: Request, pid: int):
     """What this user decided about the document (the document's number once it is registered)."""
-    user, refusal = _decider(request)
-    if refusal is not None:
-        return refusal
-    p, refusal = _named(request, user, pid)
+    user, p, refusal = _named_decider(request, pid)
     if refusal is not None:
         return refusal
     if p.waiting:
