@@ -79,6 +79,15 @@ def inbox_folders_plain(cfg: Config) -> None:
                               "a plain folder name (no /, not hidden)")
 
 
+def allocator_usable(cfg: Config) -> None:
+    from .officemalloc import problem
+
+    setting = cfg.settings.libreoffice.allokerare
+    wrong = problem(setting)
+    if wrong:
+        raise ConfigError(f"{cfg.file}: [libreoffice] allokerare = {setting!r}: {wrong}")
+
+
 #: Run in this order by load_config once every section has its type.
 CHECKS = [organisation_named, unit_details, logos_exist, some_unit, default_series_known, series_allocated_once,
-          number_format_usable, inbox_folders_plain]
+          number_format_usable, inbox_folders_plain, allocator_usable]

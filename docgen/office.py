@@ -30,10 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import owners, retry
+from . import officemalloc, owners, retry
 from .officeproc import (PREFIX, _die_with_parent, _kill_group, _props, docx_keywords,  # noqa: F401 (tests, bench)
                          find_soffice, import_uno, pipe_name, pipe_socket, remove_leftovers)
 from .errors import ConversionError
+from .watchdog import Watchdog
 
 if TYPE_CHECKING:
     from .config import Config
@@ -61,9 +62,11 @@ PDF_FILTER_DATA = {
 class OfficeInstance:
     """One warm LibreOffice process, used by one thread at a time."""
 
-    def __init__(self, soffice: str = "soffice", timeout: float = 60, recycle_after: int = 200,
-                 start_timeout: float = START_TIMEOUT, name: str = "lo", close_timeout: float = CLOSE_TIMEOUT):
+    def __init__(self, soffice: str = "soffice", timeout: float = 60, recycle_after: int = 500,
+                 start_timeout: float = START_TIMEOUT, name: str = "lo", close_timeout: float = CLOSE_TIMEOUT,
+                 allocator: str = officemalloc.DEFAULT):
         self.binary = find_soffice(soffice)
+        self.allocator = allocator
         self.timeout = timeout
         self.recycle_after = recycle_after
         self.start_timeout = start_timeout
@@ -77,6 +80,7 @@ class OfficeInstance:
         self.conversions = 0
         self.restarts = 0
         self.started = False
+        self._watchdog = Watchdog(name)
 
     # -- deadlines -----------------------------------------------------------------------------
     @contextmanager
@@ -84,28 +88,21 @@ class OfficeInstance:
         """Bound the block's UNO calls: past ``seconds`` the process group is killed, so that the blocked
         call raises. Anything the block raises becomes a ConversionError that says ``what`` failed."""
         proc, begun = self.proc, time.monotonic()
-        fired = threading.Event()
 
         def expire():
-            fired.set()
             if proc.returncode is None:
                 log.warning("LibreOffice %s (pid %d) timed out %s: no answer after %.1f s; killing it",
                             self.name, proc.pid, what, time.monotonic() - begun)
                 _kill_group(proc)
 
-        timer = threading.Timer(seconds, expire)
-        timer.daemon = True
-        timer.start()
-        try:
-            yield
-        except Exception as exc:
-            if not fired.is_set():
-                if isinstance(exc, ConversionError):
-                    raise
-                raise ConversionError(f"LibreOffice failed {what}: {type(exc).__name__}: {exc}") from None
-        finally:
-            timer.cancel()
-            timer.join()  # a kill under way has ended: nothing is killed after the block
+        with self._watchdog.armed(seconds, expire) as fired:  # a kill under way ends before the block does
+            try:
+                yield
+            except Exception as exc:
+                if not fired.is_set():
+                    if isinstance(exc, ConversionError):
+                        raise
+                    raise ConversionError(f"LibreOffice failed {what}: {type(exc).__name__}: {exc}") from None
         if fired.is_set():
             raise ConversionError(f"LibreOffice timed out {what}: no answer within {seconds:g} s "
                                   f"(pid {proc.pid}, killed)")
@@ -120,7 +117,8 @@ class OfficeInstance:
             f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext",
         ]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+                                     stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
+                                     env=officemalloc.environment(self.allocator))
         self.desktop = None
 
     def connect(self) -> int | None:
@@ -211,6 +209,7 @@ class OfficeInstance:
             except ConversionError:
                 pass  # logged by the deadline; killed below
         self.kill()
+        self._watchdog.close()
         pipe_socket(self.pipe).unlink(missing_ok=True)  # before the profile, which is how a left pipe is found
         shutil.rmtree(self.profile, ignore_errors=True)
 
@@ -263,11 +262,13 @@ class OfficePool:
     Creating a pool removes the profiles and pipes of stopped docgen processes (``remove_leftovers``).
     """
 
-    def __init__(self, size: int = 1, soffice: str = "soffice", timeout: float = 60, recycle_after: int = 200,
-                 start_timeout: float = START_TIMEOUT, close_timeout: float = CLOSE_TIMEOUT):
+    def __init__(self, size: int = 1, soffice: str = "soffice", timeout: float = 60, recycle_after: int = 500,
+                 start_timeout: float = START_TIMEOUT, close_timeout: float = CLOSE_TIMEOUT,
+                 allocator: str = officemalloc.DEFAULT):
         self.size = max(1, size)
         remove_leftovers()
-        self.instances = [OfficeInstance(soffice, timeout, recycle_after, start_timeout, f"lo{i}", close_timeout)
+        self.instances = [OfficeInstance(soffice, timeout, recycle_after, start_timeout, f"lo{i}", close_timeout,
+                                         allocator)
                           for i in range(self.size)]
         self._threads = {id(inst): ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"docgen-{inst.pipe[-8:]}")
                          for inst in self.instances}
@@ -280,7 +281,7 @@ class OfficePool:
     def from_config(cls, config: Config, size: int | None = None) -> "OfficePool":
         lo = config.settings.libreoffice
         n = size or lo.instanser or 1
-        return cls(n, lo.soffice, lo.timeout, lo.omstart_efter)
+        return cls(n, lo.soffice, lo.timeout, lo.omstart_efter, allocator=lo.allokerare)
 
     def _on(self, inst: OfficeInstance, fn, *args):
         """Run ``fn(*args)`` on the instance's own thread and wait for it."""
