@@ -45,6 +45,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from docgen import officemalloc  # noqa: E402
 from docgen.config import load_config  # noqa: E402
 from docgen.office import PDF_FILTER_DATA, OfficeInstance, OfficePool, _props, import_uno  # noqa: E402
 from docgen.pipeline import THREADS_PER_WORKER, Engine  # noqa: E402
@@ -154,35 +155,77 @@ def bench_docx(tmp: Path, reps: int) -> list[Path]:
     return files
 
 
-def floor_convert(docs: list[Path], tmp: Path, rounds: int) -> tuple[float, float]:
-    """The same warm LibreOffice driven directly over UNO: load, store as PDF/A, close. Nothing else.
-    Returns the median ms per document and LibreOffice's CPU ms per document."""
-    inst = OfficeInstance(name="floor")
-    inst.start()
+def _floor_calls(desktop, tmp: Path):
+    """The floor's three UNO calls for one document: load, store as PDF/A, close. Nothing else."""
     uno = import_uno()
-    desktop = inst.desktop
     fd = uno.Any("[]com.sun.star.beans.PropertyValue", _props(uno, **PDF_FILTER_DATA))
     load_props = _props(uno, Hidden=True, ReadOnly=True)
     store_props = _props(uno, FilterName="writer_pdf_Export", FilterData=fd)
-    times = []
+    target = (tmp / "floor.pdf").as_uri()
+
+    def convert(d: Path) -> None:
+        comp = desktop.loadComponentFromURL(d.as_uri(), "_blank", 0, load_props)
+        comp.storeToURL(target, store_props)
+        comp.close(True)
+    return convert
+
+
+def floor_convert(docs: list[Path], tmp: Path, rounds: int, allocator: str = officemalloc.DEFAULT) -> tuple[float, float]:
+    """The floor on an instance of its own started with ``allocator`` ([libreoffice] allokerare): ms per
+    document as throughput (elapsed / documents, as end to end is measured) and LibreOffice's CPU ms per document."""
     from stageprofile import proc_cpu
+    inst = OfficeInstance(name="floor", allocator=allocator)
+    inst.start()
     try:
-        cpu = proc_cpu(inst.pid)
+        convert = _floor_calls(inst.desktop, tmp)
+        for d in docs[:3]:  # warm-up, as the other paths have
+            convert(d)
+        cpu, t = proc_cpu(inst.pid), time.perf_counter()
         for _ in range(rounds):
             for d in docs:
-                t = time.perf_counter()
-                comp = desktop.loadComponentFromURL(d.as_uri(), "_blank", 0, load_props)
-                comp.storeToURL((tmp / "floor.pdf").as_uri(), store_props)
-                comp.close(True)
-                times.append(time.perf_counter() - t)
-        cpu = proc_cpu(inst.pid) - cpu
+                convert(d)
+        elapsed, cpu = time.perf_counter() - t, proc_cpu(inst.pid) - cpu
     finally:
         inst.close()
-    return median_ms(times), cpu * 1000 / len(times)
+    count = rounds * len(docs)
+    return elapsed * 1000 / count, cpu * 1000 / count
+
+
+def warm_and_floor(docs: list[Path], tmp: Path, rounds: int) -> tuple[float, float, float]:
+    """docgen's warm converter and the floor side by side on one instance (docgen's pool of one, so the floor is
+    the same LibreOffice, started the same way): blocks of ``docs`` alternate between the two, ``rounds`` each.
+    Returns ms per document (elapsed / documents) for the converter and the floor, and the floor's LibreOffice CPU."""
+    from stageprofile import proc_cpu
+    pool = OfficePool(1, recycle_after=0)
+    pool.start()
+    inst = pool.instances[0]
+    try:
+        convert = pool._on(inst, _floor_calls, inst.desktop, tmp)
+        floor_block = lambda: [convert(d) for d in docs]  # noqa: E731 (run on the instance's own thread)
+        for d in docs[:3]:
+            pool.convert(d, tmp / "warm.pdf")
+            pool._on(inst, convert, d)
+        warm = floor = floor_cpu = 0.0
+        for _ in range(rounds):
+            t = time.perf_counter()
+            for d in docs:
+                pool.convert(d, tmp / "warm.pdf")
+            warm += time.perf_counter() - t
+            cpu, t = proc_cpu(inst.pid), time.perf_counter()
+            pool._on(inst, floor_block)
+            floor += time.perf_counter() - t
+            floor_cpu += proc_cpu(inst.pid) - cpu
+    finally:
+        pool.close()
+    count = rounds * len(docs)
+    return warm * 1000 / count, floor * 1000 / count, floor_cpu * 1000 / count
 
 
 def bench_pdf(docs: list[Path], tmp: Path, rounds: int, naive_n: int, with_warm: bool = False):
-    """The floor and the naive per-file soffice, ms/doc (and the warm converter's, ``with_warm``)."""
+    """The floor and the naive per-file soffice, ms/doc (and the warm converter's, ``with_warm``). The floor and
+    the warm converter alternate on one instance started as docgen starts it ([libreoffice] allokerare's
+    default); a second floor is LibreOffice with the system's malloc, as Debian starts it; the naive path is
+    plain ``soffice --convert-to``."""
     profile = tmp / "naive-profile"
     naive_out = tmp / "naive"
     naive_out.mkdir()
@@ -194,26 +237,17 @@ def bench_pdf(docs: list[Path], tmp: Path, rounds: int, naive_n: int, with_warm:
         t = time.perf_counter()
         subprocess.run(args + [str(d)], capture_output=True, timeout=120, check=True)
         naive.append(time.perf_counter() - t)
-    pool = OfficePool(1)
-    pool.start()
-    warm = []
-    try:
-        for d in docs[:3]:
-            pool.convert(d, tmp / "warm.pdf")
-        for _ in range(rounds):
-            for d in docs:
-                t = time.perf_counter()
-                pool.convert(d, tmp / "warm.pdf")
-                warm.append(time.perf_counter() - t)
-    finally:
-        pool.close()
-    floor, floor_cpu = floor_convert(docs, tmp, rounds)
-    out("PDF: new soffice per file, naive (ms/doc)", f"{median_ms(naive):.1f}")
-    out("PDF: docgen warm converter (ms/doc)", f"{median_ms(warm):.1f}", f"naive/warm {median_ms(naive) / median_ms(warm):.1f}x")
-    out("PDF: floor, direct UNO (ms/doc)", f"{floor:.1f}", f"warm/floor {median_ms(warm) / floor:.2f}x")
+    warm, floor, floor_cpu = warm_and_floor(docs, tmp, rounds)
+    system, system_cpu = floor_convert(docs, tmp, rounds, officemalloc.SYSTEM)
+    out("PDF: new soffice per file, naive (ms/doc)", f"{median_ms(naive):.1f}", "plain soffice --convert-to, median")
+    out("PDF: docgen warm converter (ms/doc)", f"{warm:.1f}", f"naive/warm {median_ms(naive) / warm:.1f}x")
+    out("PDF: floor, direct UNO (ms/doc)", f"{floor:.1f}", f"warm/floor {warm / floor:.2f}x; blocks of "
+        f"{len(docs)} alternating with the warm converter's on one instance, {rounds} each; elapsed / documents")
     out("PDF: floor, LibreOffice's CPU (ms/doc)", f"{floor_cpu:.1f}",
         "soffice.bin's utime+stime (all its threads) per conversion, nothing of docgen's around it")
-    return (floor, median_ms(naive), median_ms(warm)) if with_warm else (floor, median_ms(naive))
+    out("PDF: floor with the system's malloc (ms/doc)", f"{system:.1f}",
+        f"LibreOffice as Debian starts it; CPU {system_cpu:.1f} ms/doc; docgen's floor / this {floor / system:.2f}x")
+    return (floor, median_ms(naive), warm, system) if with_warm else (floor, median_ms(naive))
 
 
 def bench_end_to_end(tmp: Path, n: int, workers: int, threads_per_worker: int) -> float:
@@ -514,7 +548,7 @@ def main() -> int:
         if a.ratios_only:
             return _write_section(a, "Ratios", f"`bench.py --ratios-only --docs {a.docs}`", bench_ratios(tmp, a.docs))
         docs = bench_docx(tmp, 60)
-        floor, naive = bench_pdf(docs, tmp, rounds=3, naive_n=5)
+        floor, naive = bench_pdf(docs, tmp, rounds=max(3, a.docs // len(docs)), naive_n=5)
         seq1 = bench_end_to_end(tmp, a.docs, 1, 1)
         out(f"End to end, 1 worker sequential (ms/doc, {a.docs} docs)", f"{seq1:.1f}",
             f"1 thread, 1 LibreOffice; vs floor {seq1 / floor:.2f}x")
@@ -549,17 +583,20 @@ GOAL_E2E, GOAL_WARM, GOAL_NAIVE, GOAL_TWO = 1.15, 1.05, 12, 1.6
 def bench_ratios(tmp: Path, n: int) -> list[str]:
     """The PDF stage and end to end with 1 and 2 workers, side by side, as the goals' four ratios (a table)."""
     docs = bench_docx(tmp, 20)
-    floor, naive, warm = bench_pdf(docs, tmp, rounds=3, naive_n=5, with_warm=True)
+    floor, naive, warm, system = bench_pdf(docs, tmp, rounds=max(3, n // len(docs)), naive_n=5, with_warm=True)
     one = bench_end_to_end(tmp, n, 1, THREADS_PER_WORKER)
     two = bench_end_to_end(tmp, n, 2, THREADS_PER_WORKER)
-    rows_ = [("floor: direct UNO, ms/doc", f"{floor:.1f}", ""), ("warm converter, ms/doc", f"{warm:.1f}", ""),
+    rows_ = [("floor: direct UNO, ms/doc", f"{floor:.1f}", "LibreOffice as docgen runs it (jemalloc)"),
+             ("floor with the system's malloc, ms/doc", f"{system:.1f}", "LibreOffice as Debian starts it"),
+             ("warm converter, ms/doc", f"{warm:.1f}", ""),
              ("naive soffice per file, ms/doc", f"{naive:.1f}", ""),
              (f"end to end, 1 worker ({THREADS_PER_WORKER} threads), ms/doc", f"{one:.1f}", ""),
              ("end to end, 2 workers, ms/doc", f"{two:.1f}", ""),
              ("end to end 1 worker / floor", f"{one / floor:.2f}x", f"goal <= {GOAL_E2E}x"),
              ("warm converter / floor", f"{warm / floor:.2f}x", f"goal <= {GOAL_WARM}x"),
              ("naive / end to end", f"{naive / one:.1f}x", f"goal >= {GOAL_NAIVE}x"),
-             ("2 workers / 1 worker, throughput", f"{one / two:.2f}x", f"goal >= {GOAL_TWO}x")]
+             ("2 workers / 1 worker, throughput", f"{one / two:.2f}x", f"goal >= {GOAL_TWO}x"),
+             ("end to end 1 worker / floor with the system's malloc", f"{one / system:.2f}x", "")]
     for name, value, note in rows_:
         print(f"{name:<45} {value:>10}  {note}", flush=True)
     return ["| measure | value | goal |", "|---|---:|---|"] + [f"| {n_} | {v} | {g} |" for n_, v, g in rows_]
