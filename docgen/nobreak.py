@@ -6,6 +6,7 @@ glyph back to an ordinary hyphen, so a search or copy of the PDF finds the text 
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from docx.oxml import OxmlElement
@@ -17,7 +18,18 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def _pattern(extra: list[str]) -> re.Pattern:
-    alternatives = [re.escape(x) for x in sorted(extra, key=len, reverse=True) if x and "-" in x] + PATTERNS
+    """The pattern for the standard forms plus the ``extra`` numbers they do not already match (a number in
+    the default format adds nothing, so the compiled pattern is reused from document to document)."""
+    others = tuple(sorted({x for x in extra if x and "-" in x and not _STANDARD.fullmatch(x)}, key=len, reverse=True))
+    return _compiled(others)
+
+
+_STANDARD = re.compile("|".join(PATTERNS))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(others: tuple[str, ...]) -> re.Pattern:
+    alternatives = [re.escape(x) for x in others] + PATTERNS
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])")
 
 
