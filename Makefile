@@ -6,7 +6,8 @@
 PYTHON ?= python3
 VENV   := .venv
 PIP    := $(VENV)/bin/python -m pip
-APT_PACKAGES := libreoffice-writer-nogui python3-uno libjemalloc2 fonts-liberation2 fonts-crosextra-carlito \
+APT_PACKAGES := libreoffice-writer-nogui python3-uno libreoffice-script-provider-python libjemalloc2 \
+                fonts-liberation2 fonts-crosextra-carlito \
                 fonts-dejavu-core poppler-utils python3-venv
 # The suite also starts its own PostgreSQL server and drives Debian's chromium
 # and seals PDFs with a key on a real software PKCS#11 token (softhsm2)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import logging
-import queue
 import shutil
 import subprocess
 import tempfile
@@ -30,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import officemalloc, owners, retry
+from . import officemalloc, officescript, owners, retry
 from .officeproc import (PREFIX, _die_with_parent, _kill_group, _props, docx_keywords,  # noqa: F401 (tests, bench)
                          find_soffice, import_uno, pipe_name, pipe_socket, remove_leftovers)
 from .errors import ConversionError
@@ -81,6 +80,8 @@ class OfficeInstance:
         self.restarts = 0
         self.started = False
         self._watchdog = Watchdog(name)
+        self._ctx = None  # the instance's component context, once connected
+        self.script = None  # docgen's conversion script in this process (officescript), or None: call by call
 
     # -- deadlines -----------------------------------------------------------------------------
     @contextmanager
@@ -118,8 +119,17 @@ class OfficeInstance:
         ]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
-                                     env=officemalloc.environment(self.allocator))
+                                     env=self.environment())
         self.desktop = None
+
+    def environment(self) -> dict:
+        """soffice.bin's environment: this process's, with the allocator preloaded (``officemalloc``) and the
+        DOCX's XML parsed on the thread that reads it (``SAX_DISABLE_THREADS``: LibreOffice's fast parser
+        otherwise hands the XML to a second thread in chunks; beside docgen's own work on 2 cores that cost
+        about 2 ms of LibreOffice's CPU and 2-3 ms per document end to end)."""
+        env = officemalloc.environment(self.allocator)
+        env.setdefault("SAX_DISABLE_THREADS", "1")
+        return env
 
     def connect(self) -> int | None:
         """Connect to the process just spawned, within ``start_timeout``; its exit code if it exits first."""
@@ -137,6 +147,7 @@ class OfficeInstance:
                     continue
                 with _UNO_SETUP:
                     self.desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+                self._ctx = ctx
                 self.conversions = 0
                 return None
         return self.proc.returncode
@@ -149,6 +160,8 @@ class OfficeInstance:
             code = self.connect()
         if code is not None:
             raise ConversionError(f"LibreOffice exited at start (code {code})")
+        with self._deadline("preparing its conversion script", self.start_timeout):
+            self.script = officescript.install(self._ctx, self.profile)
 
     def start(self, recycled: bool = False) -> None:
         """Start the process and connect (a running one is killed first). A start that fails or does not
@@ -183,7 +196,7 @@ class OfficeInstance:
 
     def kill(self) -> None:
         """Kill the whole process group (soffice.bin and anything it started)."""
-        proc, self.proc, self.desktop = self.proc, None, None
+        proc, self.proc, self.desktop, self._ctx, self.script = self.proc, None, None, None, None
         if proc is None:
             return
         _kill_group(proc)
@@ -230,30 +243,43 @@ class OfficeInstance:
             self.restart()
         uno = import_uno()
         fd = dict(PDF_FILTER_DATA, **(filter_data or {}))
-        filter_props = uno.Any("[]com.sun.star.beans.PropertyValue", _props(uno, **fd))
+        keywords = tuple(docx_keywords(docx))
+        source, target = Path(docx).resolve().as_uri(), Path(pdf).resolve().as_uri()
         try:
             with self._deadline(f"converting {docx.name}", self.timeout):
-                doc = self.desktop.loadComponentFromURL(
-                    Path(docx).resolve().as_uri(), "_blank", 0,
-                    _props(uno, Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0))
-                if doc is None:
-                    raise ConversionError(f"LibreOffice could not open {docx.name}")
-                try:
-                    keywords = docx_keywords(docx)
-                    if keywords:  # LibreOffice reads a DOCX's keywords split at spaces; give it the phrases
-                        doc.DocumentProperties.Keywords = tuple(keywords)
-                    doc.storeToURL(Path(pdf).resolve().as_uri(),
-                                   _props(uno, FilterName="writer_pdf_Export", FilterData=filter_props))
-                finally:
-                    doc.close(True)
+                if self.script is not None:  # one call: the script opens, exports and closes inside LibreOffice
+                    try:
+                        self.script.invoke((source, target, keywords, _props(uno, **fd)), (), ())
+                    except Exception as exc:
+                        if officescript.CANNOT_OPEN in str(exc):
+                            raise ConversionError(f"LibreOffice could not open {docx.name}") from None
+                        raise ConversionError(f"LibreOffice failed converting {docx.name}: "
+                                              f"{officescript.what_failed(exc)}") from None
+                else:
+                    self._convert_call_by_call(uno, source, target, keywords, fd, docx.name)
         except ConversionError:
             self.kill()
             raise
         self.conversions += 1
 
+    def _convert_call_by_call(self, uno, source: str, target: str, keywords: tuple, fd: dict, name: str) -> None:
+        """The conversion as separate UNO calls, when LibreOffice cannot run docgen's script."""
+        doc = self.desktop.loadComponentFromURL(
+            source, "_blank", 0, _props(uno, Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0))
+        if doc is None:
+            raise ConversionError(f"LibreOffice could not open {name}")
+        try:
+            if keywords:  # LibreOffice reads a DOCX's keywords split at spaces; give it the phrases
+                doc.DocumentProperties.Keywords = keywords
+            doc.storeToURL(target, _props(uno, FilterName="writer_pdf_Export",
+                                          FilterData=uno.Any("[]com.sun.star.beans.PropertyValue", _props(uno, **fd))))
+        finally:
+            doc.close(True)
+
 
 class OfficePool:
-    """A pool of warm instances; ``convert`` borrows one, retries once on a restarted instance, then fails.
+    """A pool of warm instances; ``convert`` queues on the least busy one, retries once on a restarted instance,
+    then fails.
 
     Every call into an instance (start, convert, restart, close) runs on that instance's own
     long-lived thread: the UNO bridge is then always used from one OS thread (calling it from
@@ -272,9 +298,8 @@ class OfficePool:
                           for i in range(self.size)]
         self._threads = {id(inst): ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"docgen-{inst.pipe[-8:]}")
                          for inst in self.instances}
-        self._free: queue.Queue[OfficeInstance] = queue.Queue()
-        for inst in self.instances:
-            self._free.put(inst)
+        self._queued = {id(inst): 0 for inst in self.instances}  # conversions given to each, not yet finished
+        self._queued_lock = threading.Lock()
         self._closed = False
 
     @classmethod
@@ -305,11 +330,17 @@ class OfficePool:
                 raise ConversionError(f"{second} (after a restart; first attempt: {first})") from None
 
     def convert(self, docx: Path, pdf: Path, filter_data: dict | None = None) -> None:
-        inst = self._free.get()
+        """Convert on the instance with the fewest conversions given to it. The conversion is queued on that
+        instance's own thread, which starts it as soon as the one before has finished, without waiting for
+        the waiting thread to wake (on a busy machine that took milliseconds per document)."""
+        with self._queued_lock:
+            inst = min(self.instances, key=lambda i: self._queued[id(i)])
+            self._queued[id(inst)] += 1
         try:
             self._on(inst, self._convert_with_retry, inst, docx, pdf, filter_data)
         finally:
-            self._free.put(inst)
+            with self._queued_lock:
+                self._queued[id(inst)] -= 1
 
     def close(self) -> None:
         """Stop every instance; bounded by the deadlines (a conversion under way ends first)."""

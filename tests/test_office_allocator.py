@@ -55,6 +55,8 @@ def test_libreoffice_runs_with_jemalloc_by_default_and_converts(workspace, tmp_p
         pool.start()
         pid = pool.instances[0].pid
         assert [Path(p).name for p in malloc_libraries(pid)] == ["libjemalloc.so.2"]
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"SAX_DISABLE_THREADS=1" in environ  # the DOCX's XML is parsed on one thread
         assert convert_one(pool, tmp_path, docx).startswith(b"%PDF")
         # a restart (recycling) starts the new process with the same allocator
         pool.instances[0].restart()
@@ -109,3 +111,15 @@ def test_a_named_allocator_that_is_not_installed_falls_back_with_one_warning(mon
         assert officemalloc.environment("jemalloc", {}) == {}
     warnings = [r for r in caplog.records if "allokerare" in r.getMessage()]
     assert len(warnings) == 1 and "libjemalloc2" in warnings[0].getMessage()
+
+
+def test_libreoffice_parses_on_one_thread_unless_the_environment_says_otherwise(monkeypatch):
+    from docgen.office import OfficeInstance
+
+    inst = OfficeInstance(name="env")
+    try:
+        assert inst.environment()["SAX_DISABLE_THREADS"] == "1"
+        monkeypatch.setenv("SAX_DISABLE_THREADS", "")  # an administrator's own choice is kept
+        assert inst.environment()["SAX_DISABLE_THREADS"] == ""
+    finally:
+        inst.close()

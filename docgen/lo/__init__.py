@@ -1,0 +1,1 @@
+"""Files docgen puts into its LibreOffice instances' profiles; run inside LibreOffice, never imported by docgen."""
