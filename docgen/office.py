@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import logging
+import queue
 import shutil
 import subprocess
 import tempfile
@@ -126,9 +127,13 @@ class OfficeInstance:
         """soffice.bin's environment: this process's, with the allocator preloaded (``officemalloc``) and the
         DOCX's XML parsed on the thread that reads it (``SAX_DISABLE_THREADS``: LibreOffice's fast parser
         otherwise hands the XML to a second thread in chunks; beside docgen's own work on 2 cores that cost
-        about 2 ms of LibreOffice's CPU and 2-3 ms per document end to end)."""
+        about 2 ms of LibreOffice's CPU and 2-3 ms per document end to end). SAX_DISABLE_THREADS=0 (or empty)
+        in docgen's environment keeps LibreOffice's threaded parser."""
         env = officemalloc.environment(self.allocator)
-        env.setdefault("SAX_DISABLE_THREADS", "1")
+        if env.get("SAX_DISABLE_THREADS") in ("", "0"):  # LibreOffice looks only at whether it is set
+            del env["SAX_DISABLE_THREADS"]
+        else:
+            env.setdefault("SAX_DISABLE_THREADS", "1")
         return env
 
     def connect(self) -> int | None:
@@ -160,7 +165,7 @@ class OfficeInstance:
             code = self.connect()
         if code is not None:
             raise ConversionError(f"LibreOffice exited at start (code {code})")
-        with self._deadline("preparing its conversion script", self.start_timeout):
+        with self._deadline("preparing its conversion script", self.start_timeout), _UNO_SETUP:
             self.script = officescript.install(self._ctx, self.profile)
 
     def start(self, recycled: bool = False) -> None:
@@ -278,8 +283,7 @@ class OfficeInstance:
 
 
 class OfficePool:
-    """A pool of warm instances; ``convert`` queues on the least busy one, retries once on a restarted instance,
-    then fails.
+    """A pool of warm instances; ``convert`` borrows one, retries once on a restarted instance, then fails.
 
     Every call into an instance (start, convert, restart, close) runs on that instance's own
     long-lived thread: the UNO bridge is then always used from one OS thread (calling it from
@@ -298,8 +302,9 @@ class OfficePool:
                           for i in range(self.size)]
         self._threads = {id(inst): ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"docgen-{inst.pipe[-8:]}")
                          for inst in self.instances}
-        self._queued = {id(inst): 0 for inst in self.instances}  # conversions given to each, not yet finished
-        self._queued_lock = threading.Lock()
+        self._free: queue.Queue[OfficeInstance] = queue.Queue()
+        for inst in self.instances:
+            self._free.put(inst)
         self._closed = False
 
     @classmethod
@@ -330,17 +335,11 @@ class OfficePool:
                 raise ConversionError(f"{second} (after a restart; first attempt: {first})") from None
 
     def convert(self, docx: Path, pdf: Path, filter_data: dict | None = None) -> None:
-        """Convert on the instance with the fewest conversions given to it. The conversion is queued on that
-        instance's own thread, which starts it as soon as the one before has finished, without waiting for
-        the waiting thread to wake (on a busy machine that took milliseconds per document)."""
-        with self._queued_lock:
-            inst = min(self.instances, key=lambda i: self._queued[id(i)])
-            self._queued[id(inst)] += 1
+        inst = self._free.get()
         try:
             self._on(inst, self._convert_with_retry, inst, docx, pdf, filter_data)
         finally:
-            with self._queued_lock:
-                self._queued[id(inst)] -= 1
+            self._free.put(inst)
 
     def close(self) -> None:
         """Stop every instance; bounded by the deadlines (a conversion under way ends first)."""

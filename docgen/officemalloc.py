@@ -59,6 +59,8 @@ def problem(setting: str) -> str | None:
         return (f"väntade {SYSTEM!r}, " + ", ".join(map(repr, KNOWN)) + " eller en absolut sökväg till ett "
                 f"malloc-bibliotek / expected {SYSTEM!r}, " + ", ".join(map(repr, KNOWN)) +
                 " or the absolute path of a malloc library")
+    if any(c in setting for c in " :\t\n"):  # LD_PRELOAD separates libraries at spaces and colons
+        return "en sökväg utan mellanslag och kolon / a path without spaces or colons"
     if not path.is_file():
         return "finns inte / does not exist"
     return None

@@ -142,7 +142,7 @@ def docx_keywords(docx: Path) -> list[str]:
     try:
         with zipfile.ZipFile(docx) as z:
             core = z.read("docProps/core.xml").decode("utf-8")
-    except (KeyError, OSError, zipfile.BadZipFile):
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError):  # ValueError: not UTF-8, a damaged member
         return []
     found = re.search(r"<cp:keywords>(.*?)</cp:keywords>", core, re.S)
     text = unescape(found.group(1), {"&quot;": '"', "&apos;": "'"}) if found else ""

@@ -10,7 +10,9 @@ LibreOffice driven over UNO: 80 ms). The script needs LibreOffice's Python scrip
 from __future__ import annotations
 
 import logging
+import re
 import shutil
+import threading
 from pathlib import Path
 
 log = logging.getLogger("docgen.office")
@@ -19,31 +21,43 @@ SOURCE = Path(__file__).parent / "lo" / "docgen_convert.py"
 URI = "vnd.sun.star.script:docgen_convert.py$convert?language=Python&location=user"
 #: What the script's error says when LibreOffice cannot open the document.
 CANNOT_OPEN = "DOCGEN-CANNOT-OPEN"
-_told = False
+_told = threading.Lock()  # held for good once the missing provider has been logged
 
 
 def install(ctx, profile: Path):
     """Put the script into an instance's profile and return it (a ``com.sun.star.script.provider.XScript``),
-    or None when LibreOffice cannot run Python scripts (logged once per process)."""
-    global _told
+    or None when LibreOffice cannot run Python scripts (logged once per process). Any other failure (the
+    instance died, the bridge broke) is raised: the instance's start fails and is tried again."""
     target = profile / "user" / "Scripts" / "python"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SOURCE, target / SOURCE.name)
+    from com.sun.star.script.provider import ScriptFrameworkErrorException  # type: ignore  # (uno is imported)
+
     try:
         factory = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.script.provider.MasterScriptProviderFactory", ctx)
         return factory.createScriptProvider("").getScript(URI)
-    except Exception as exc:  # the provider is not installed: LibreOffice answers with a UNO exception
-        if not _told:
-            _told = True
-            log.warning("LibreOffice cannot run docgen's conversion script (%s: %s); converting call by call, "
-                        "which is slower beside other work (Debian: apt install libreoffice-script-provider-python)",
-                        type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
+    except Exception as exc:
+        if not isinstance(exc, ScriptFrameworkErrorException):  # not "no provider for Python scripts"
+            raise
+        if _told.acquire(blocking=False):
+            log.warning("LibreOffice cannot run docgen's conversion script (%s); converting call by call, which is "
+                        "slower beside other work (Debian: apt install libreoffice-script-provider-python)",
+                        what_failed(exc)[:300])
         return None
 
 
 def what_failed(exc: BaseException) -> str:
     """LibreOffice's own error from a failed script call, in one line, without the script provider's wrapping
-    (where the script runs, and its Python traceback): e.g. 'com.sun.star.lang.IllegalArgumentException:
-    Unsupported URL <file:///…>: "type detection failed" at …'."""
-    return " ".join(str(exc).split(" (Error during invoking function", 1)[0].split()) or type(exc).__name__
+    (where the script runs, and its Python traceback): e.g. 'Unsupported URL <file:///…>: "type detection
+    failed" at …', or 'ValueError: …' when Python itself failed inside the script."""
+    text = str(exc)
+    inner = _INVOKING.match(text)
+    if inner:  # Python failed inside the script: "Error during invoking function … (<class 'X'>: message\n traceback"
+        text = _CLASS.sub(lambda m: m.group(1).rpartition(".")[2] + ": ", inner.group(1), count=1)
+    text = text.split(" (Error during invoking function", 1)[0].split("\n", 1)[0]
+    return " ".join(text.split()) or type(exc).__name__
+
+
+_INVOKING = re.compile(r"Error during invoking function \S+ in module \S+ \((.*)", re.S)
+_CLASS = re.compile(r"^<class '([^']+)'>: ")

@@ -16,14 +16,14 @@ from typing import Callable, Iterator
 
 
 class Watchdog:
-    """Arms one deadline at a time (``armed``); ``close`` ends the thread."""
+    """Arms one deadline at a time (``armed``); ``close`` ends the thread once no deadline is armed."""
 
     def __init__(self, name: str):
         self.name = name
         self._cond = threading.Condition()
         self._armed: tuple[float, Callable[[], None], threading.Event] | None = None
         self._thread: threading.Thread | None = None
-        self._closed = False
+        self._generation = 0  # close() moves it on: a thread of an older generation ends when nothing is armed
 
     @contextmanager
     def armed(self, seconds: float, action: Callable[[], None]) -> Iterator[threading.Event]:
@@ -33,23 +33,31 @@ class Watchdog:
         with self._cond:
             if self._armed is not None:
                 raise RuntimeError(f"watchdog {self.name}: a deadline is already armed")
-            self._closed = False  # armed again after close: a thread still alive keeps serving
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name=f"watchdog-{self.name}", daemon=True)
+            if self._thread is None or not self._thread.is_alive() or self._thread_generation != self._generation:
+                self._thread_generation = self._generation  # an older thread still ending is left to end
+                self._thread = threading.Thread(target=self._run, args=(self._generation,), name=f"watchdog-{self.name}",
+                                                daemon=True)
                 self._thread.start()
             self._armed = (time.monotonic() + seconds, action, fired)
-            self._cond.notify()
+            self._cond.notify_all()
         try:
             yield fired
         finally:
             with self._cond:  # waits for an action under way
                 self._armed = None
-                self._cond.notify()
+                self._cond.notify_all()
 
-    def _run(self) -> None:
+    _thread_generation = -1
+
+    def _run(self, generation: int) -> None:
         with self._cond:
-            while not self._closed:
+            while True:
                 if self._armed is None:
+                    if generation != self._generation:
+                        return
+                    self._cond.wait()
+                    continue
+                if generation != self._thread_generation:  # a newer thread serves this deadline
                     self._cond.wait()
                     continue
                 deadline, action, fired = self._armed
@@ -65,9 +73,10 @@ class Watchdog:
                     logging.getLogger("docgen.office").exception("watchdog %s: the deadline's action failed", self.name)
 
     def close(self) -> None:
+        """End the thread: at once when no deadline is armed, else once the armed block has ended."""
         with self._cond:
-            self._closed = True
-            self._cond.notify()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+            self._generation += 1
+            self._cond.notify_all()
+            thread, armed = self._thread, self._armed is not None
+        if thread is not None and thread is not threading.current_thread() and not armed:
             thread.join(timeout=5)

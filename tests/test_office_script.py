@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from pathlib import Path
 
 import docx as python_docx
@@ -57,6 +58,34 @@ def test_an_instance_converts_through_its_script_in_one_call(docx_file, tmp_path
         assert pdf_facts(tmp_path / "again.pdf") == by_script
 
 
+def test_a_recycled_instance_converts_through_its_script(docx_file, tmp_path):
+    with OfficePool(size=1, recycle_after=1) as pool:
+        pool.start()
+        inst = pool.instances[0]
+        pids = set()
+        for n in range(3):
+            pool.convert(docx_file, tmp_path / f"{n}.pdf")
+            pids.add(inst.pid)
+            assert inst.script is not None
+            assert pdf_facts(tmp_path / f"{n}.pdf")[0] == PHRASES
+        assert len(pids) == 3 and inst.restarts == 2
+
+
+def test_python_failing_inside_the_script_is_one_line(docx_file, tmp_path, monkeypatch):
+    broken = tmp_path / "docgen_convert.py"
+    broken.write_text(officescript.SOURCE.read_text(encoding="utf-8").replace(
+        "    desktop = XSCRIPTCONTEXT.getDesktop()", "    raise ValueError('nej, inte nu')\n    desktop = XSCRIPTCONTEXT.getDesktop()"),
+        encoding="utf-8")
+    monkeypatch.setattr(officescript, "SOURCE", broken)
+    with OfficePool(size=1) as pool:
+        pool.start()
+        with pytest.raises(ConversionError) as caught:
+            pool.convert(docx_file, tmp_path / "x.pdf")
+    text = str(caught.value)
+    assert "ValueError: nej, inte nu" in text and "fras.docx" in text, text
+    assert "\n" not in text and "Traceback" not in text and "docgen_convert.py" not in text, text
+
+
 def test_a_failure_inside_the_script_is_one_line_naming_the_document(tmp_path):
     missing = tmp_path / "finns-inte.docx"
     with OfficePool(size=1) as pool:
@@ -82,7 +111,7 @@ def test_without_the_script_provider_docgen_converts_call_by_call_and_says_so_on
                                                                                   caplog):
     # A script LibreOffice cannot find answers as a missing provider does: with a UNO exception from getScript.
     monkeypatch.setattr(officescript, "URI", officescript.URI.replace("docgen_convert.py", "finns_inte.py"))
-    monkeypatch.setattr(officescript, "_told", False)
+    monkeypatch.setattr(officescript, "_told", threading.Lock())
     with caplog.at_level(logging.WARNING, logger="docgen.office"):
         with OfficePool(size=2) as pool:
             pool.start()

@@ -55,4 +55,24 @@ def test_armed_again_after_close_and_one_deadline_at_a_time():
                 pass
         time.sleep(0.3)
     assert ran == [1]
+    for _ in range(20):  # re-armed at once after closing a running thread: the deadline still fires
+        with dog.armed(10, lambda: None):
+            pass
+        dog.close()
+        with dog.armed(0.02, lambda: ran.append(2)) as fired:
+            time.sleep(0.2)
+        assert fired.is_set()
+    assert ran == [1] + [2] * 20
     dog.close()
+    time.sleep(0.1)
+    assert "watchdog-t" not in [t.name for t in threading.enumerate()]
+
+
+def test_close_while_a_deadline_is_armed_keeps_that_deadline():
+    dog, ran = Watchdog("t"), []
+    with dog.armed(0.1, lambda: ran.append(1)) as fired:
+        dog.close()
+        time.sleep(0.4)
+    assert fired.is_set() and ran == [1]
+    time.sleep(0.1)
+    assert "watchdog-t" not in [t.name for t in threading.enumerate()]
