@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import logging
+import os
 import queue
 import shutil
 import subprocess
@@ -57,6 +58,20 @@ PDF_FILTER_DATA = {
     "ExportBookmarks": True,
     "ExportFormFields": False,
 }
+
+
+def _outside_virtualenv(env: dict) -> dict:
+    """``env`` without a Python virtualenv or Python path settings: LibreOffice's own Python (which runs
+    docgen's conversion script) finds its standard library from the first ``python3`` on PATH, and a
+    virtualenv's (an activated ``.venv``, which the README's tour uses) points it at another Python's: it then
+    fails to start (seen as ``std::bad_alloc`` from the script provider)."""
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONHOME", None)
+    env.pop("PYTHONPATH", None)
+    if "PATH" in env:
+        env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                      if p and not (Path(p).parent / "pyvenv.cfg").is_file()) or os.defpath
+    return env
 
 
 class OfficeInstance:
@@ -128,8 +143,9 @@ class OfficeInstance:
         DOCX's XML parsed on the thread that reads it (``SAX_DISABLE_THREADS``: LibreOffice's fast parser
         otherwise hands the XML to a second thread in chunks; beside docgen's own work on 2 cores that cost
         about 2 ms of LibreOffice's CPU and 2-3 ms per document end to end). SAX_DISABLE_THREADS=0 (or empty)
-        in docgen's environment keeps LibreOffice's threaded parser."""
-        env = officemalloc.environment(self.allocator)
+        in docgen's environment keeps LibreOffice's threaded parser. A virtualenv docgen runs in is left out
+        (``_outside_virtualenv``)."""
+        env = _outside_virtualenv(officemalloc.environment(self.allocator))
         if env.get("SAX_DISABLE_THREADS") in ("", "0"):  # LibreOffice looks only at whether it is set
             del env["SAX_DISABLE_THREADS"]
         else:
@@ -166,7 +182,8 @@ class OfficeInstance:
         if code is not None:
             raise ConversionError(f"LibreOffice exited at start (code {code})")
         with self._deadline("preparing its conversion script", self.start_timeout), _UNO_SETUP:
-            self.script = officescript.install(self._ctx, self.profile)
+            self.script = officescript.install(self._ctx, self.profile,
+                                               alive=lambda: self.proc is not None and self.proc.poll() is None)
 
     def start(self, recycled: bool = False) -> None:
         """Start the process and connect (a running one is killed first). A start that fails or does not

@@ -24,21 +24,23 @@ CANNOT_OPEN = "DOCGEN-CANNOT-OPEN"
 _told = threading.Lock()  # held for good once the missing provider has been logged
 
 
-def install(ctx, profile: Path):
+def install(ctx, profile: Path, alive=lambda: True):
     """Put the script into an instance's profile and return it (a ``com.sun.star.script.provider.XScript``),
-    or None when LibreOffice cannot run Python scripts (logged once per process). Any other failure (the
-    instance died, the bridge broke) is raised: the instance's start fails and is tried again."""
+    or None when LibreOffice cannot run it: no provider for Python scripts, or LibreOffice's Python failing to
+    start (logged once per process; the instance converts call by call). When the instance itself is gone
+    (``alive()`` false: it died or its deadline killed it) or the bridge to it broke, the error is raised:
+    the start fails and is tried again."""
+    from com.sun.star.lang import DisposedException  # type: ignore  # (uno is imported)
+
     target = profile / "user" / "Scripts" / "python"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SOURCE, target / SOURCE.name)
-    from com.sun.star.script.provider import ScriptFrameworkErrorException  # type: ignore  # (uno is imported)
-
     try:
         factory = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.script.provider.MasterScriptProviderFactory", ctx)
         return factory.createScriptProvider("").getScript(URI)
     except Exception as exc:
-        if not isinstance(exc, ScriptFrameworkErrorException):  # not "no provider for Python scripts"
+        if isinstance(exc, DisposedException) or not alive():
             raise
         if _told.acquire(blocking=False):
             log.warning("LibreOffice cannot run docgen's conversion script (%s); converting call by call, which is "

@@ -3,7 +3,9 @@ script provider it is converted call by call, the same PDF either way."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sys
 import threading
 from pathlib import Path
 
@@ -120,3 +122,20 @@ def test_without_the_script_provider_docgen_converts_call_by_call_and_says_so_on
     assert pdf_facts(tmp_path / "calls.pdf") == (PHRASES, "2", 1)
     told = [r for r in caplog.records if "libreoffice-script-provider-python" in r.getMessage()]
     assert len(told) == 1
+
+
+def test_an_activated_virtualenv_does_not_reach_libreoffices_python(docx_file, tmp_path, monkeypatch):
+    """`. .venv/bin/activate` (the README's tour) put the virtualenv's python3 first on PATH, and LibreOffice's
+    own Python then failed to start: the script provider answered std::bad_alloc."""
+    venv_bin = Path(sys.prefix) / "bin"
+    assert (venv_bin.parent / "pyvenv.cfg").is_file()  # the suite runs in the project's virtualenv
+    monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    monkeypatch.setenv("PATH", f"{venv_bin}{os.pathsep}{os.environ['PATH']}")
+    with OfficePool(size=1) as pool:
+        pool.start()
+        inst = pool.instances[0]
+        env = inst.environment()
+        assert "VIRTUAL_ENV" not in env and str(venv_bin) not in env["PATH"].split(os.pathsep)
+        assert inst.script is not None
+        pool.convert(docx_file, tmp_path / "venv.pdf")
+    assert pdf_facts(tmp_path / "venv.pdf")[0] == PHRASES
