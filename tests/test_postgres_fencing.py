@@ -83,12 +83,19 @@ class Nodes:
         """Submit inputs until one node is frozen while it works on a reserved (not yet registered) document;
         the submission, the frozen node's owner and process. The number is reserved at submission, owned by
         the job: the node that works on it is the one with a staging folder."""
-        for _ in range(6):
+        def seen(sid: int):
+            r = self.reservation(sid)
+            if r and r["status"] == "registrerad":
+                return "registered before it was seen"  # a conversion is ~70 ms: the window can be missed
+            return r and r["status"] == "reserverad" and self.holder()
+
+        for _ in range(12):
             assert wait_until(lambda: self.holder() is None, 60), "a staging folder stayed behind"
             sub = self.submit()
-            found = wait_until(lambda: (r := self.reservation(sub["inlamning"])) and r["status"] == "reserverad"
-                               and self.holder(), 120, every=0.005)
+            found = wait_until(lambda: seen(sub["inlamning"]), 120, every=0.005)
             assert found, "no node worked on the reserved number"
+            if isinstance(found, str):
+                continue
             owner, victim = found
             victim.send_signal(signal.SIGSTOP)
             if self.reservation(sub["inlamning"])["status"] == "reserverad":
@@ -204,11 +211,14 @@ def test_a_killed_node_is_cleared_by_the_next_recovery(nodes):
                 return d
         return None
 
-    for _ in range(6):
+    for _ in range(12):
         sub = nodes.submit()
         reserved = nodes.reservation(sub["inlamning"])  # at submission, the job's
-        folder = wait_until(staging_of_a_node, 120, every=0.002)
+        folder = wait_until(lambda: staging_of_a_node() or (nodes.submission(sub["inlamning"])["status"] == "klar"
+                                                            and "done"), 120, every=0.002)
         assert folder, "no node built a document"
+        if folder == "done":  # registered before it was seen (a conversion is ~70 ms): another input
+            continue
         pid = pid_of(owners.from_name(folder.name))
         os.kill(pid, signal.SIGKILL)
         killed = nodes.by_pid(pid)
