@@ -403,6 +403,10 @@ def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+#: Milliseconds a PostgreSQL transaction of docgen's may stay idle before the server ends it (see make_engine).
+IDLE_IN_TRANSACTION_MS = 60_000
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -434,6 +438,10 @@ def make_engine(url: str) -> Engine:
         # a thread waits for a free one rather than opening more; some checks read on a second connection
         # inside a transaction, so the ceiling stays above the threads of a worker node). With the queue's 3,
         # a worker node holds 4 to 13, typically 4 to 6.
+        # A node frozen inside a transaction (SIGSTOP, a VM paused) would hold its row locks until it resumes,
+        # and the other nodes could not take its job over: the server ends a transaction left idle for
+        # IDLE_IN_TRANSACTION_MS (no docgen transaction waits on anything but the database), releasing them.
         return create_engine(url, pool_pre_ping=True, pool_size=3, max_overflow=7, pool_timeout=120, pool_recycle=1800,
-                             connect_args={"connect_timeout": 10, "application_name": "docgen"})
+                             connect_args={"connect_timeout": 10, "application_name": "docgen",
+                                           "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"})
     return create_engine(url, pool_pre_ping=True)
