@@ -12,6 +12,7 @@ the absolute path of another malloc library to preload (mimalloc, tcmalloc).
 from __future__ import annotations
 
 import ctypes.util
+import functools
 import logging
 import os
 from pathlib import Path
@@ -32,13 +33,20 @@ def library(setting: str) -> str | None:
         return None
     if setting in KNOWN:
         name, package = KNOWN[setting]
-        found = ctypes.util.find_library(name)
+        found = _find(name)
         if found is None and setting not in _warned:
             _warned.add(setting)
             log.warning("[libreoffice] allokerare = %r: %s is not installed (Debian: apt install %s); LibreOffice "
                         "runs with the system's malloc, about a third slower", setting, name, package)
         return found
     return setting  # a path: configchecks.allocator_usable has checked it exists
+
+
+@functools.lru_cache(maxsize=None)
+def _find(name: str) -> str | None:
+    """``ctypes.util.find_library`` once per process: it runs ldconfig (and more when the library is not
+    there), and every start and restart of an instance asks."""
+    return ctypes.util.find_library(name)
 
 
 def environment(setting: str, base: dict | None = None) -> dict:
