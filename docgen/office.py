@@ -50,6 +50,8 @@ START_ATTEMPTS = 3
 START_PAUSE = 0.5
 #: Seconds an instance may take to terminate when the pool closes; then it is killed.
 CLOSE_TIMEOUT = 5.0
+#: How every document is opened: hidden, read-only, no macros, no links updated (both conversion paths).
+LOAD_OPTIONS = {"Hidden": True, "ReadOnly": True, "MacroExecutionMode": 0, "UpdateDocMode": 0}
 PDF_FILTER_DATA = {
     "SelectPdfVersion": 2,  # PDF/A-2b
     "PDFUACompliance": True,  # LibreOffice (7.4 checked) then also declares PDF/UA-1, together with PDF/A-2b
@@ -271,7 +273,8 @@ class OfficeInstance:
             with self._deadline(f"converting {docx.name}", self.timeout):
                 if self.script is not None:  # one call: the script opens, exports and closes inside LibreOffice
                     try:
-                        self.script.invoke((source, target, keywords, _props(uno, **fd)), (), ())
+                        self.script.invoke((source, target, _props(uno, **LOAD_OPTIONS), keywords, _props(uno, **fd)),
+                                           (), ())
                     except Exception as exc:
                         if officescript.CANNOT_OPEN in str(exc):
                             raise ConversionError(f"LibreOffice could not open {docx.name}") from None
@@ -286,8 +289,7 @@ class OfficeInstance:
 
     def _convert_call_by_call(self, uno, source: str, target: str, keywords: tuple, fd: dict, name: str) -> None:
         """The conversion as separate UNO calls, when LibreOffice cannot run docgen's script."""
-        doc = self.desktop.loadComponentFromURL(
-            source, "_blank", 0, _props(uno, Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0))
+        doc = self.desktop.loadComponentFromURL(source, "_blank", 0, _props(uno, **LOAD_OPTIONS))
         if doc is None:
             raise ConversionError(f"LibreOffice could not open {name}")
         try:

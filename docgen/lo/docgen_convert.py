@@ -1,6 +1,6 @@
 """docgen's conversion, run inside LibreOffice by its Python script provider (docgen.officescript copies this
-file into each instance's profile): open the DOCX hidden and read-only, give it its keywords as whole
-phrases, export it as PDF with the filter data given, close it. One UNO call from docgen instead of five,
+file into each instance's profile): open the DOCX with the load options given, give it its keywords as
+whole phrases, export it as PDF with the filter data given, close it. One UNO call from docgen instead of five,
 so a conversion does not wait on the other process's threads between its steps."""
 import uno
 from com.sun.star.beans import PropertyValue
@@ -18,10 +18,10 @@ def _props(**values):
     return tuple(out)
 
 
-def convert(source_url, target_url, keywords, filter_data):
+def convert(source_url, target_url, load_options, keywords, filter_data):
+    """``load_options`` and ``filter_data``: PropertyValues, as docgen.office's LOAD_OPTIONS and PDF filter data."""
     desktop = XSCRIPTCONTEXT.getDesktop()  # noqa: F821 (given by LibreOffice's script provider)
-    doc = desktop.loadComponentFromURL(source_url, "_blank", 0, _props(Hidden=True, ReadOnly=True,
-                                                                      MacroExecutionMode=0, UpdateDocMode=0))
+    doc = desktop.loadComponentFromURL(source_url, "_blank", 0, tuple(load_options))
     if doc is None:
         raise RuntimeError(CANNOT_OPEN)
     try:
